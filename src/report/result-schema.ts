@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The JSON contract (schemaVersion 1): what `--json`, `ptc mcp` and `ptc serve` answer with.
+ * Defined once here; `schema/result.schema.json` is generated from it at build time.
+ * Additive fields are allowed; renaming or removing one needs a new schemaVersion.
+ */
+
+export const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().describe('prompt tokens billed at the full input price (cache reads/writes excluded)'),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+});
+
+export const costSchema = z.object({
+  usd: z.number().nonnegative().nullable(),
+  source: z.enum(['provider', 'catalog', 'unknown']),
+});
+
+export const testCaseSchema = z.object({
+  name: z.string(),
+  file: z.string().nullable(),
+  status: z.enum(['passed', 'failed', 'error', 'skipped']),
+  durationMs: z.number().nonnegative(),
+  message: z.string().nullable(),
+});
+
+export const testsSchema = z.object({
+  ran: z.boolean(),
+  sandbox: z.enum(['local', 'daytona']).nullable(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  cases: z.array(testCaseSchema),
+  problem: z.string().nullable().optional(),
+  install: z
+    .object({ packages: z.array(z.string()), ok: z.boolean(), output: z.string().nullable() })
+    .nullable()
+    .optional(),
+});
+
+export const fileEntrySchema = z.object({
+  path: z.string().describe('relative to outDir, POSIX separators'),
+  kind: z.enum(['code', 'test', 'other']),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const roundSchema = z.object({
+  round: z.number().int().nonnegative(),
+  usage: usageSchema.nullable(),
+  cost: costSchema.nullable(),
+  tests: testsSchema.nullable(),
+});
+
+export const errorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().nullable(),
+  retryable: z.boolean(),
+});
+
+export const resultSchema = z.object({
+  schemaVersion: z.literal(1),
+  ok: z.boolean(),
+  exitCode: z.number().int(),
+  command: z.enum(['generate', 'apply', 'run']),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  outDir: z.string().nullable().describe('absolute path'),
+  files: z.array(fileEntrySchema),
+  usage: usageSchema.nullable(),
+  cost: costSchema.nullable(),
+  tests: testsSchema.nullable(),
+  rounds: z.array(roundSchema),
+  error: errorSchema.nullable(),
+  durationMs: z.number().nonnegative(),
+  warnings: z.array(z.string()).optional(),
+  dryRun: z.boolean().optional(),
+  refused: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  stopReason: z.string().nullable().optional().describe('why the repair loop stopped'),
+});
+
+export type Result = z.infer<typeof resultSchema>;
+export type FileEntry = z.infer<typeof fileEntrySchema>;
+export type Round = z.infer<typeof roundSchema>;
+
+export function resultJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(resultSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    title: 'ptc result',
+    description: 'The single JSON document ptc prints with --json (schemaVersion 1).',
+    ...schema,
+  };
+}
