@@ -1,0 +1,171 @@
+import type { ChatMessage, GenerateOptions, Provider, ProviderReply, Usage } from '../types.js';
+import {
+  type AdapterSettings,
+  callContext,
+  cutStream,
+  estimatedUsage,
+  requestTimeoutMs,
+  retryPolicy,
+  stopReasonOf,
+  StreamFailure,
+  streamFailureOf,
+  systemErrorCode,
+} from './call-context.js';
+import type { Failure } from './failure.js';
+import { estimateTokens, normaliseOpenAIUsage, usageOfChunk, type WireUsage } from './openai-usage.js';
+import { withRetries } from './retry.js';
+
+type OpenAIModule = typeof import('openai');
+
+/** One reply before timing is added. */
+type Answer = Omit<ProviderReply, 'durationMs'>;
+
+/**
+ * Chat completions through the `openai` SDK, for every OpenAI-compatible endpoint: OpenAI, Kimi, OpenRouter,
+ * local servers. Per-provider differences come from the profile.
+ */
+export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Provider> {
+  const sdk: OpenAIModule = await import('openai');
+  const OpenAI = sdk.default;
+  const client = new OpenAI({
+    // No key (local servers): send no Authorization header at all rather than a made-up one.
+    apiKey: s.apiKey ?? 'none',
+    baseURL: s.baseURL,
+    // Never let OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment leak into other providers' requests.
+    organization: null,
+    project: null,
+    maxRetries: 0,
+    defaultHeaders: {
+      ...s.profile.headers,
+      ...s.headers,
+      ...(s.apiKey === null ? { Authorization: null } : {}),
+    } as Record<string, string>,
+  });
+  const ctx = callContext(s);
+
+  function describe(err: unknown): Failure | null {
+    if (err instanceof StreamFailure) return err.failure;
+    if (err instanceof sdk.APIUserAbortError) return null;
+    if (err instanceof sdk.APIConnectionTimeoutError) {
+      return { kind: 'timeout', status: null, headers: null, type: null, code: null, message: err.message };
+    }
+    if (err instanceof sdk.APIConnectionError) {
+      return {
+        kind: 'connection',
+        status: null,
+        headers: null,
+        type: null,
+        code: null,
+        message: err.message,
+        causeCode: systemErrorCode(err),
+      };
+    }
+    if (err instanceof sdk.APIError && typeof err.status === 'number') {
+      const body = (err.error ?? {}) as { message?: unknown; type?: unknown; code?: unknown };
+      return {
+        kind: 'http',
+        status: err.status,
+        headers: err.headers ?? null,
+        type: typeof body.type === 'string' ? body.type : null,
+        code: body.code != null ? String(body.code) : null,
+        message: typeof body.message === 'string' ? body.message : err.message,
+      };
+    }
+    return null;
+  }
+
+  function requestBody(messages: ChatMessage[], opts: GenerateOptions, stream: boolean) {
+    const body: Record<string, unknown> = {
+      model: s.model,
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      ...s.profile.extraBody,
+    };
+    if (opts.maxTokens !== undefined) body[s.profile.maxTokensField] = opts.maxTokens;
+    const fixed = s.profile.fixedTemperatureModels?.test(s.model) ?? false;
+    if (opts.temperature !== undefined && !fixed) body.temperature = opts.temperature;
+    if (opts.temperature !== undefined && fixed) {
+      s.logger.debug(`${s.model} only accepts its own temperature; --temperature not sent`);
+    }
+    if (stream) {
+      body.stream = true;
+      body.stream_options = { include_usage: true };
+    }
+    return body;
+  }
+
+  function finish(messages: ChatMessage[], text: string, wire: WireUsage | null, reason: string | null | undefined, model: string): Answer {
+    let usage: Usage;
+    let costUsd: number | null = null;
+    if (wire) ({ usage, costUsd } = normaliseOpenAIUsage(wire));
+    else usage = estimatedUsage(messages, text, s.logger, s.profile.label);
+    return { text, usage, costUsd, stopReason: stopReasonOf(reason), model };
+  }
+
+  async function streamed(messages: ChatMessage[], opts: GenerateOptions, signal: AbortSignal, timeLeft?: number): Promise<Answer> {
+    const body = requestBody(messages, opts, true);
+    const stream = await client.chat.completions.create(body as never, { signal, timeout: requestTimeoutMs(timeLeft) });
+    let text = '';
+    let reason: string | null = null;
+    let wire: WireUsage | null = null;
+    let model = s.model;
+    try {
+      for await (const chunk of stream as unknown as AsyncIterable<ChunkShape>) {
+        if (typeof chunk.model === 'string' && chunk.model) model = chunk.model;
+        const usage = usageOfChunk(chunk);
+        if (usage) wire = usage;
+        const choice = chunk.choices?.[0];
+        const piece = choice?.delta?.content;
+        if (piece) {
+          text += piece;
+          opts.onDelta?.(piece, estimateTokens(text));
+        }
+        if (choice?.finish_reason) reason = choice.finish_reason;
+      }
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw streamFailureOf(err);
+    }
+    // The SDK ends the iteration quietly when aborted: that is not a finished reply.
+    if (signal.aborted) throw signal.reason;
+    if (reason === null) throw cutStream();
+    return finish(messages, text, wire, reason, model);
+  }
+
+  async function whole(messages: ChatMessage[], opts: GenerateOptions, signal: AbortSignal, timeLeft?: number): Promise<Answer> {
+    const body = requestBody(messages, opts, false);
+    const res = (await client.chat.completions.create(body as never, {
+      signal,
+      timeout: requestTimeoutMs(timeLeft),
+    })) as unknown as ChunkShape & { error?: unknown; choices?: Array<{ message?: { content?: string | null } }> };
+    // OpenRouter reports failures that happen after generation began as a 200 with an `error` body.
+    if (res.error) throw streamFailureOf({ error: res.error });
+    const choice = res.choices?.[0];
+    const text = choice?.message?.content ?? '';
+    if (text) opts.onDelta?.(text, estimateTokens(text));
+    return finish(messages, text, usageOfChunk(res), choice?.finish_reason, res.model || s.model);
+  }
+
+  return {
+    id: s.profile.id,
+    model: s.model,
+    baseURL: s.baseURL,
+    async generate(messages, opts = {}) {
+      const started = Date.now();
+      const call = opts.stream === false ? whole : streamed;
+      const answer = await withRetries(
+        ctx,
+        retryPolicy(s, opts),
+        (signal, timeLeft) => call(messages, opts, signal, timeLeft),
+        describe,
+      );
+      return { ...answer, durationMs: Date.now() - started };
+    },
+  };
+}
+
+/** The parts of a chunk (or a whole response) this adapter reads; providers add their own fields. */
+interface ChunkShape {
+  model?: string;
+  usage?: unknown;
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null; usage?: unknown }>;
+}
