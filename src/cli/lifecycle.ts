@@ -1,0 +1,72 @@
+import { InterruptedError, TimeoutError } from '../errors.js';
+
+type Cleanup = () => unknown | Promise<unknown>;
+
+/**
+ * One AbortSignal for the whole command: SIGINT, SIGTERM and `--timeout` all fire it, with a PtcError as the
+ * reason so whoever is waiting can say why. Cleanups (sandbox deletion, temp files) run once, whatever happened.
+ */
+export class Lifecycle {
+  private readonly controller = new AbortController();
+  private readonly cleanups = new Set<Cleanup>();
+  private timer: NodeJS.Timeout | null = null;
+  private cleaned: Promise<void> | null = null;
+  private readonly handlers: [NodeJS.Signals, () => void][] = [];
+  receivedSignal: NodeJS.Signals | null = null;
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  onCleanup(fn: Cleanup): () => void {
+    this.cleanups.add(fn);
+    return () => this.cleanups.delete(fn);
+  }
+
+  installSignalHandlers(onSecondSignal: (code: number) => void): void {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = () => {
+        if (this.receivedSignal) {
+          // A second signal means "now": skip waiting for anything but the cleanups already running.
+          onSecondSignal(sig === 'SIGINT' ? 130 : 143);
+          return;
+        }
+        this.receivedSignal = sig;
+        this.controller.abort(new InterruptedError(sig));
+      };
+      process.on(sig, handler);
+      this.handlers.push([sig, handler]);
+    }
+  }
+
+  setTimeout(seconds: number | null | undefined): void {
+    if (!seconds || seconds <= 0) return;
+    this.timer = setTimeout(() => this.controller.abort(new TimeoutError(seconds)), seconds * 1000);
+    this.timer.unref();
+  }
+
+  /** The deadline as epoch ms, for waits that must not outlive `--timeout`. */
+  deadline: number | undefined;
+
+  runCleanups(): Promise<void> {
+    if (!this.cleaned) {
+      this.cleaned = (async () => {
+        if (this.timer) clearTimeout(this.timer);
+        for (const fn of [...this.cleanups].reverse()) {
+          try {
+            await fn();
+          } catch {
+            // A cleanup that fails must not hide the real outcome; each cleanup reports its own trouble.
+          }
+        }
+        this.cleanups.clear();
+      })();
+    }
+    return this.cleaned;
+  }
+
+  dispose(): void {
+    for (const [sig, handler] of this.handlers) process.off(sig, handler);
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,215 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { type RcConfig, rcSchema } from './schema.js';
+import { closest } from './suggest.js';
+
+export type RcFileKind = 'user' | 'project' | 'explicit';
+
+export interface RcFile {
+  path: string;
+  kind: RcFileKind;
+  config: RcConfig;
+}
+
+export const MODULE_NAME = 'ptc';
+
+export const PROJECT_SEARCH_PLACES = [
+  'package.json',
+  '.ptcrc',
+  '.ptcrc.json',
+  '.ptcrc.yaml',
+  '.ptcrc.yml',
+  '.ptcrc.js',
+  '.ptcrc.cjs',
+  '.ptcrc.mjs',
+  'ptc.config.js',
+  'ptc.config.cjs',
+  'ptc.config.mjs',
+];
+
+const USER_SEARCH_PLACES = ['config.json', 'config.yaml', 'config.yml', ...PROJECT_SEARCH_PLACES.slice(1)];
+
+export function userConfigDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CONFIG_HOME;
+  return join(xdg && xdg.trim() !== '' ? xdg : join(env.HOME ?? homedir(), '.config'), 'ptc');
+}
+
+/**
+ * Finds and validates the rc files in precedence order, lowest first: user, then project.
+ * `PTC_CONFIG` replaces both with the one file it names.
+ */
+export async function loadRcFiles(opts: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  warn: (message: string) => void;
+}): Promise<RcFile[]> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explicit = opts.env.PTC_CONFIG;
+  if (explicit && explicit.trim() !== '') {
+    const path = resolve(opts.cwd, explicit);
+    if (!existsSync(path)) {
+      throw new ConfigError(`PTC_CONFIG names ${path}, which does not exist`, {
+        code: 'config_not_found',
+        hint: 'point PTC_CONFIG at an rc file, or unset it',
+      });
+    }
+    const explorer = cosmiconfig(MODULE_NAME, { cache: false });
+    const found = await readWith(() => explorer.load(path), path);
+    return found ? [validate(found.config, path, 'explicit', opts.warn)] : [];
+  }
+
+  const files: RcFile[] = [];
+  const userDir = userConfigDir(opts.env);
+  if (existsSync(userDir)) {
+    const userExplorer = cosmiconfig(MODULE_NAME, {
+      cache: false,
+      searchPlaces: USER_SEARCH_PLACES,
+      searchStrategy: 'none',
+    });
+    const found = await readWith(() => userExplorer.search(userDir), userDir);
+    if (found && !found.isEmpty) files.push(validate(found.config, found.filepath, 'user', opts.warn));
+  }
+
+  const projectExplorer = cosmiconfig(MODULE_NAME, {
+    cache: false,
+    searchPlaces: PROJECT_SEARCH_PLACES,
+    searchStrategy: 'project',
+  });
+  const found = await readWith(() => projectExplorer.search(opts.cwd), opts.cwd);
+  if (found && !found.isEmpty && !files.some((f) => f.path === found.filepath)) {
+    files.push(validate(found.config, found.filepath, 'project', opts.warn));
+  }
+  return files;
+}
+
+async function readWith<T>(read: () => Promise<T>, where: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw new ConfigError(`cannot read rc file ${fileOf(err, where)}: ${parseMessage(err)}`, {
+      code: 'config_unparsable',
+      hint: 'fix the syntax error at the line shown, or move the file aside',
+      cause: err,
+    });
+  }
+}
+
+function fileOf(err: unknown, fallback: string): string {
+  const filepath = (err as { filepath?: string })?.filepath;
+  return filepath ?? fallback;
+}
+
+/** One line naming the line and column, from js-yaml's mark or parse-json's message. */
+function parseMessage(err: unknown): string {
+  const e = err as { name?: string; message?: string; mark?: { line: number; column: number }; reason?: string };
+  if (e?.mark) return `${e.reason ?? 'invalid YAML'} at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
+  const text = String(e?.message ?? err);
+  const firstLine = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  return firstLine.replace(/^JSONError:\s*/, '').trim();
+}
+
+export function validate(
+  raw: unknown,
+  path: string,
+  kind: RcFileKind,
+  warn: (message: string) => void,
+): RcFile {
+  const name = basename(path);
+  if (raw === null || raw === undefined) return { path, kind, config: {} };
+  let candidate: unknown = structuredCloneSafe(raw);
+  // Unknown keys are warnings: drop them and validate the rest.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const parsed = rcSchema.safeParse(candidate);
+    if (parsed.success) return { path, kind, config: parsed.data };
+    const unknown = parsed.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    const other = parsed.error.issues.filter((i) => i.code !== 'unrecognized_keys');
+    if (other.length > 0) {
+      const issue = other[0]!;
+      throw new ConfigError(`invalid rc file ${path}: ${describeIssue(issue, candidate)}`, {
+        code: 'config_invalid',
+        hint: `fix "${keyPath(issue.path) || '(top level)'}" in ${name}; every key is documented in .ptcrc.example`,
+      });
+    }
+    for (const issue of unknown) {
+      for (const key of (issue as { keys: string[] }).keys) {
+        const fullPath = [...issue.path.map(String), key];
+        const known = knownKeysAt(issue.path.map(String));
+        const suggestion = closest(key, known);
+        warn(
+          `${name}: unknown key "${fullPath.join('.')}"` +
+            (suggestion ? ` (did you mean "${[...issue.path.map(String), suggestion].join('.')}"?)` : '') +
+            ' — ignored',
+        );
+        deleteAt(candidate, fullPath);
+      }
+    }
+  }
+  return { path, kind, config: {} };
+}
+
+function structuredCloneSafe(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return JSON.parse(JSON.stringify(value));
+  }
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function deleteAt(root: unknown, path: string[]): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[path.at(-1)!];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const where = keyPath(issue.path) || '(top level)';
+  const found = valueAt(root, issue.path);
+  const foundText = found === undefined ? 'nothing' : JSON.stringify(found)?.slice(0, 60) ?? String(found);
+  let expected: string;
+  switch (issue.code) {
+    case 'invalid_value':
+      expected = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case 'invalid_type':
+      expected = issue.expected;
+      break;
+    default:
+      expected = issue.message;
+  }
+  return `"${where}" should be ${expected}, found ${foundText}`;
+}
+
+function knownKeysAt(path: string[]): string[] {
+  let schema: unknown = rcSchema;
+  for (const key of path) {
+    const shape = shapeOf(schema);
+    if (!shape) return [];
+    schema = shape[key];
+  }
+  return Object.keys(shapeOf(schema) ?? {});
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | null {
+  let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
+  for (let i = 0; i < 5 && s; i++) {
+    if (s.shape) return s.shape;
+    if (typeof s.unwrap === 'function') s = s.unwrap() as typeof s;
+    else return null;
+  }
+  return null;
+}

@@ -1,0 +1,332 @@
+import { ConfigError } from '../errors.js';
+import {
+  LANGS,
+  type Lang,
+  PROVIDER_IDS,
+  type ProviderId,
+  SANDBOX_KINDS,
+  type SandboxKind,
+} from '../types.js';
+import { environmentWithDotenv } from './dotenv.js';
+import { loadRcFiles, type RcFile } from './files.js';
+import { literalKeyWarnings } from './literal-keys.js';
+import type { ProviderConfig, RcConfig } from './schema.js';
+import { closest } from './suggest.js';
+
+/** A resolved value and where it came from: `flag --model`, `env PTC_MODEL`, `file /x/.ptcrc.json`, `default`. */
+export interface Sourced<T> {
+  value: T;
+  source: string;
+}
+
+/** Flags as the CLI parsed them (camelCase of the long option); undefined means "not given". */
+export interface ConfigFlags {
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  lang?: string;
+  out?: string;
+  run?: boolean;
+  sandbox?: string;
+  fix?: number;
+  maxTokens?: number;
+  temperature?: number;
+  timeout?: number;
+  maxCost?: number;
+  protectTests?: boolean;
+  isolation?: boolean;
+}
+
+export interface Settings {
+  provider: Sourced<ProviderId>;
+  model: Sourced<string | null>;
+  lang: Sourced<Lang>;
+  out: Sourced<string | null>;
+  run: Sourced<boolean>;
+  sandbox: Sourced<SandboxKind>;
+  fix: Sourced<number>;
+  maxTokens: Sourced<number | null>;
+  temperature: Sourced<number | null>;
+  timeout: Sourced<number | null>;
+  maxCost: Sourced<number | null>;
+  protectTests: Sourced<boolean>;
+}
+
+export interface ResolvedConfig {
+  cwd: string;
+  /** The environment with `.env` beneath it. Never printed. */
+  env: NodeJS.ProcessEnv;
+  dotenvPath: string | null;
+  fromDotenv: Set<string>;
+  files: RcFile[];
+  /** The rc files merged, lowest precedence first. */
+  file: RcConfig;
+  /** For each leaf key path of `file`, the file it came from. */
+  fileSources: Map<string, string>;
+  settings: Settings;
+  flags: ConfigFlags;
+  warnings: string[];
+}
+
+export const KEY_ENV_VARS: Record<ProviderId, readonly string[]> = {
+  kimi: ['MOONSHOT_API_KEY', 'KIMI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'],
+  openrouter: ['OPENROUTER_API_KEY'],
+  openai: ['OPENAI_API_KEY'],
+  'openai-compatible': ['OPENAI_COMPATIBLE_API_KEY'],
+};
+
+export async function resolveConfig(input: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  flags?: ConfigFlags;
+}): Promise<ResolvedConfig> {
+  const warnings: string[] = [];
+  const { env, dotenvPath, fromDotenv } = environmentWithDotenv(input.cwd, input.env);
+  const files = await loadRcFiles({ cwd: input.cwd, env, warn: (m) => warnings.push(m) });
+  warnings.push(...literalKeyWarnings(files));
+  const { merged, sources } = mergeFiles(files);
+  const flags = input.flags ?? {};
+
+  const envSource = (name: string) => `env ${name}${fromDotenv.has(name) ? ' (.env)' : ''}`;
+  const fromFile = (key: string) => sources.get(key) ?? 'file';
+
+  function pick<T>(
+    key: keyof Settings,
+    flagValue: T | undefined,
+    flagName: string,
+    envName: string | null,
+    parseEnv: ((raw: string, name: string) => T) | null,
+    fileValue: T | undefined,
+    fallback: Sourced<T>,
+  ): Sourced<T> {
+    if (flagValue !== undefined) return { value: flagValue, source: `flag ${flagName}` };
+    if (envName && parseEnv) {
+      const raw = env[envName];
+      if (raw !== undefined && raw.trim() !== '') return { value: parseEnv(raw.trim(), envName), source: envSource(envName) };
+    }
+    if (fileValue !== undefined) return { value: fileValue, source: fromFile(key) };
+    return fallback;
+  }
+
+  const provider = pick<ProviderId>(
+    'provider',
+    flags.provider === undefined ? undefined : oneOf(flags.provider, PROVIDER_IDS, '--provider'),
+    '--provider',
+    'PTC_PROVIDER',
+    (raw, name) => oneOf(raw, PROVIDER_IDS, name),
+    merged.provider,
+    { value: 'kimi', source: 'default' },
+  );
+
+  // A model chosen at a lower precedence than the provider belongs to another provider: ignore it.
+  const providerFile = merged.providers?.[provider.value];
+  const topModel = pick<string | null>('model', flags.model, '--model', 'PTC_MODEL', (raw) => raw, merged.model, {
+    value: null,
+    source: 'default',
+  });
+  const rank = (s: string) => (s.startsWith('flag') ? 3 : s.startsWith('env') ? 2 : s.startsWith('default') ? 0 : 1);
+  let model: Sourced<string | null> = topModel;
+  if (topModel.value === null || rank(topModel.source) < rank(provider.source)) {
+    model = providerFile?.model
+      ? { value: providerFile.model, source: fromFile(`providers.${provider.value}.model`) }
+      : { value: null, source: 'default' };
+  }
+
+  const hasDaytonaKey = Boolean(daytonaKeyVar(merged, env));
+  const settings: Settings = {
+    provider,
+    model,
+    lang: pick<Lang>(
+      'lang',
+      flags.lang === undefined ? undefined : oneOf(flags.lang, LANGS, '--lang'),
+      '--lang',
+      null,
+      null,
+      merged.lang,
+      { value: 'python', source: 'default' },
+    ),
+    out: pick<string | null>('out', flags.out, '--out', null, null, merged.out, { value: null, source: 'default' }),
+    run: pick<boolean>('run', flags.run, flags.run ? '--run' : '--no-run', null, null, merged.run, {
+      value: false,
+      source: 'default',
+    }),
+    sandbox: pick<SandboxKind>(
+      'sandbox',
+      flags.sandbox === undefined ? undefined : oneOf(flags.sandbox, SANDBOX_KINDS, '--sandbox'),
+      '--sandbox',
+      'PTC_SANDBOX',
+      (raw, name) => oneOf(raw, SANDBOX_KINDS, name),
+      merged.sandbox,
+      hasDaytonaKey
+        ? { value: 'daytona', source: 'default (a Daytona key is configured)' }
+        : { value: 'local', source: 'default' },
+    ),
+    fix: pick<number>('fix', flags.fix, '--fix', null, null, merged.fix, { value: 0, source: 'default' }),
+    maxTokens: pick<number | null>('maxTokens', flags.maxTokens, '--max-tokens', null, null, merged.maxTokens, {
+      value: null,
+      source: 'default',
+    }),
+    temperature: pick<number | null>(
+      'temperature',
+      flags.temperature,
+      '--temperature',
+      null,
+      null,
+      merged.temperature,
+      { value: null, source: 'default' },
+    ),
+    timeout: pick<number | null>('timeout', flags.timeout, '--timeout', null, null, merged.timeout, {
+      value: null,
+      source: 'default',
+    }),
+    maxCost: pick<number | null>('maxCost', flags.maxCost, '--max-cost', null, null, merged.maxCost, {
+      value: null,
+      source: 'default',
+    }),
+    protectTests: pick<boolean>('protectTests', flags.protectTests, '--protect-tests', null, null, merged.protectTests, {
+      value: false,
+      source: 'default',
+    }),
+  };
+
+  return {
+    cwd: input.cwd,
+    env,
+    dotenvPath,
+    fromDotenv,
+    files,
+    file: merged,
+    fileSources: sources,
+    settings,
+    flags,
+    warnings,
+  };
+}
+
+function oneOf<T extends string>(raw: string, allowed: readonly T[], where: string): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  const suggestion = closest(raw, allowed);
+  throw new ConfigError(
+    `${where}: unknown value "${raw}"; expected one of ${allowed.join(', ')}` +
+      (suggestion ? ` (did you mean "${suggestion}"?)` : ''),
+    { code: where.startsWith('-') ? 'usage' : 'config_invalid' },
+  );
+}
+
+/** Deep-merge rc files (later wins), remembering which file each leaf came from. */
+export function mergeFiles(files: RcFile[]): { merged: RcConfig; sources: Map<string, string> } {
+  const merged: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+  for (const file of files) mergeInto(merged, file.config as Record<string, unknown>, [], `file ${file.path}`, sources);
+  return { merged: merged as RcConfig, sources };
+}
+
+function mergeInto(
+  target: Record<string, unknown>,
+  source: Record<string, unknown>,
+  path: string[],
+  origin: string,
+  sources: Map<string, string>,
+): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    const here = [...path, key];
+    // Leaf maps (headers, pricing entries) are merged too, which is what a user overriding one price expects.
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const existing = target[key];
+      const child =
+        existing && typeof existing === 'object' && !Array.isArray(existing)
+          ? (existing as Record<string, unknown>)
+          : {};
+      target[key] = child;
+      mergeInto(child, value as Record<string, unknown>, here, origin, sources);
+    } else {
+      target[key] = value;
+      sources.set(here.join('.'), origin);
+    }
+  }
+}
+
+// ---------- keys ----------
+
+export interface ResolvedKey {
+  value: string | null;
+  /** What to tell the user about where the key came from: a variable name or a file. Never the value. */
+  source: string | null;
+  /** The variables that would be read, for "set X" messages. */
+  candidates: string[];
+}
+
+export function providerConfigOf(cfg: ResolvedConfig, id: ProviderId): ProviderConfig {
+  return cfg.file.providers?.[id] ?? {};
+}
+
+export function resolveApiKey(cfg: ResolvedConfig, id: ProviderId): ResolvedKey {
+  const pc = providerConfigOf(cfg, id);
+  const candidates = pc.apiKeyEnv ? [pc.apiKeyEnv] : [...KEY_ENV_VARS[id]];
+  for (const name of candidates) {
+    const value = cfg.env[name];
+    if (value && value.trim() !== '') {
+      return { value: value.trim(), source: name + (cfg.fromDotenv.has(name) ? ' (from .env)' : ''), candidates };
+    }
+  }
+  if (pc.apiKey) {
+    return { value: pc.apiKey, source: `providers.${id}.apiKey in ${cfg.fileSources.get(`providers.${id}.apiKey`)?.replace(/^file /, '') ?? 'an rc file'}`, candidates };
+  }
+  return { value: null, source: null, candidates };
+}
+
+/** The key, or a ConfigError that says exactly which variable to set. openai-compatible may go without. */
+export function requireApiKey(cfg: ResolvedConfig, id: ProviderId): ResolvedKey {
+  const key = resolveApiKey(cfg, id);
+  if (key.value || id === 'openai-compatible') return key;
+  const vars = key.candidates;
+  const named = vars.length > 1 ? `${vars[0]} (or ${vars.slice(1).join(', ')})` : vars[0];
+  throw new ConfigError(`no API key for provider ${id}: set ${named}`, {
+    code: 'missing_key',
+    hint: `export ${vars[0]}=... in your shell or .env, or name another variable with providers.${id}.apiKeyEnv in your rc file`,
+  });
+}
+
+function daytonaKeyVar(file: RcConfig, env: NodeJS.ProcessEnv): string | null {
+  const name = file.daytona?.apiKeyEnv ?? 'DAYTONA_API_KEY';
+  const value = env[name];
+  return value && value.trim() !== '' ? name : null;
+}
+
+export const DEFAULT_DAYTONA_API_URL = 'https://app.daytona.io/api';
+
+export interface DaytonaSettings {
+  apiKey: ResolvedKey;
+  apiUrl: Sourced<string>;
+  target: Sourced<string | null>;
+  autoStopMinutes: number;
+}
+
+export function resolveDaytona(cfg: ResolvedConfig): DaytonaSettings {
+  const name = cfg.file.daytona?.apiKeyEnv ?? 'DAYTONA_API_KEY';
+  const keyValue = cfg.env[name]?.trim() || null;
+  const envUrl = cfg.env.DAYTONA_API_URL?.trim();
+  const envTarget = cfg.env.DAYTONA_TARGET?.trim();
+  return {
+    apiKey: { value: keyValue, source: keyValue ? name : null, candidates: [name] },
+    apiUrl: envUrl
+      ? { value: envUrl, source: 'env DAYTONA_API_URL' }
+      : cfg.file.daytona?.apiUrl
+        ? { value: cfg.file.daytona.apiUrl, source: cfg.fileSources.get('daytona.apiUrl') ?? 'file' }
+        : { value: DEFAULT_DAYTONA_API_URL, source: 'default' },
+    target: envTarget
+      ? { value: envTarget, source: 'env DAYTONA_TARGET' }
+      : cfg.file.daytona?.target
+        ? { value: cfg.file.daytona.target, source: cfg.fileSources.get('daytona.target') ?? 'file' }
+        : { value: null, source: 'default' },
+    autoStopMinutes: cfg.file.daytona?.autoStopMinutes ?? 15,
+  };
+}
+
+/** A secret as it may be shown: at most its last 4 characters, none for short ones. */
+export function redact(secret: string | null | undefined): string {
+  if (!secret) return '(not set)';
+  return secret.length >= 12 ? `…${secret.slice(-4)}` : '…(hidden)';
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+
+/**
+ * The rc file, validated. Objects are strict so a misspelt key is found; the loader turns unknown keys into
+ * warnings with a suggestion rather than errors, and everything else into one clear error.
+ */
+
+const positiveInt = z.number().int().positive();
+
+export const providerConfigSchema = z.strictObject({
+  apiKey: z.string().min(1).optional().describe('a literal key (discouraged: prefer apiKeyEnv)'),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as MY_KIMI_KEY')
+    .optional(),
+  baseURL: z.url().optional(),
+  model: z.string().min(1).optional(),
+  region: z.enum(['intl', 'cn']).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const priceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cacheRead: z.number().nonnegative().optional(),
+  cacheWrite: z.number().nonnegative().optional(),
+});
+
+export const rcSchema = z.strictObject({
+  provider: z.enum(PROVIDER_IDS).optional(),
+  model: z.string().min(1).optional(),
+  lang: z.enum(LANGS).optional(),
+  out: z.string().min(1).optional(),
+  run: z.boolean().optional(),
+  sandbox: z.enum(SANDBOX_KINDS).optional(),
+  fix: z.number().int().nonnegative().optional(),
+  maxTokens: positiveInt.optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  timeout: z.number().positive().optional(),
+  maxCost: z.number().nonnegative().optional(),
+  protectTests: z.boolean().optional(),
+  providers: z
+    .strictObject(
+      Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerConfigSchema.optional()])) as Record<
+        (typeof PROVIDER_IDS)[number],
+        z.ZodOptional<typeof providerConfigSchema>
+      >,
+    )
+    .optional(),
+  pricing: z.record(z.string(), priceSchema).optional(),
+  prompt: z
+    .strictObject({ system: z.string().optional(), systemAppend: z.string().optional() })
+    .optional(),
+  limits: z
+    .strictObject({
+      maxFiles: positiveInt.optional(),
+      maxBytes: positiveInt.optional(),
+      maxFileBytes: positiveInt.optional(),
+    })
+    .optional(),
+  local: z
+    .strictObject({
+      isolation: z.enum(['auto', 'bwrap', 'none']).optional(),
+      testTimeout: z.number().positive().optional(),
+      keep: z.boolean().optional(),
+    })
+    .optional(),
+  daytona: z
+    .strictObject({
+      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+      apiUrl: z.url().optional(),
+      target: z.string().optional(),
+      autoStopMinutes: positiveInt.optional(),
+    })
+    .optional(),
+  history: z
+    .strictObject({ enabled: z.boolean().optional(), prompts: z.boolean().optional() })
+    .optional(),
+});
+
+export type RcConfig = z.infer<typeof rcSchema>;
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;

@@ -1,0 +1,56 @@
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Lang } from '../types.js';
+
+/** Folders that are never part of a project's tests: VCS, dependencies, caches, ptc's own state. */
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.ptc', '__pycache__', '.pytest_cache', '.venv', 'venv', '.mypy_cache', 'dist', 'build']);
+
+export interface CollectedFile {
+  path: string;
+  content: Buffer;
+}
+
+/**
+ * The files of a small project, for uploading into a sandbox. Symlinks are not followed (a link could point
+ * anywhere on the user's disk); the walk stops at generous limits so `ptc run ~` cannot upload a home folder.
+ */
+export async function collectFiles(
+  dir: string,
+  limits: { maxFiles: number; maxBytes: number } = { maxFiles: 2000, maxBytes: 50 * 1024 * 1024 },
+): Promise<CollectedFile[]> {
+  const files: CollectedFile[] = [];
+  let bytes = 0;
+  async function walk(current: string): Promise<void> {
+    const entries = await readdir(current, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) await walk(full);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const info = await lstat(full);
+      bytes += info.size;
+      if (files.length + 1 > limits.maxFiles || bytes > limits.maxBytes) {
+        throw new UsageError(`${dir} is too large to run as one test project (over ${limits.maxFiles} files or ${Math.round(limits.maxBytes / 1048576)} MB)`, {
+          code: 'run_dir_too_large',
+          hint: 'point `ptc run` at the folder that holds the code and its tests',
+        });
+      }
+      files.push({ path: relative(dir, full).split(sep).join('/'), content: await readFile(full) });
+    }
+  }
+  await walk(dir);
+  return files;
+}
+
+/** The language of a project from its files: TypeScript wins over JavaScript, Python when there is Python. */
+export function detectLang(paths: string[]): Lang | null {
+  const has = (re: RegExp) => paths.some((p) => re.test(p));
+  if (has(/\.py$/)) return 'python';
+  if (has(/\.(ts|mts|cts)$/)) return 'typescript';
+  if (has(/\.(js|mjs|cjs)$/)) return 'javascript';
+  return null;
+}
