@@ -1,0 +1,406 @@
+/**
+ * The `daytona` sandbox: the real @daytonaio/sdk (loaded lazily), one remote sandbox per run, deleted in the
+ * caller's finally and by the CLI's signal handler through `disposeAllDaytona()`.
+ *
+ * SDK calls and the routes they hit (checked against @daytonaio/sdk 0.218):
+ *   daytona.create        POST {api}/sandbox, then GET {api}/sandbox/{id} until `started`
+ *   sandbox.getWorkDir    GET  {toolbox}/{id}/work-dir
+ *   fs.uploadFiles        POST {toolbox}/{id}/files/bulk-upload (multipart: files[i].path, files[i].file)
+ *   process.executeCommand POST {toolbox}/{id}/process/execute {command, timeout, cwd?, envs?}
+ *   fs.downloadFile       POST {toolbox}/{id}/files/bulk-download {paths} → multipart
+ *   daytona.delete        DELETE {api}/sandbox/{id}
+ *   daytona.list          GET  {api}/sandbox?labels=<json>&cursor=…
+ * The constructor also opens a Socket.IO websocket at {api}/socket.io/ for state events; it falls back to polling.
+ */
+import { randomUUID } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Daytona as DaytonaClient, Sandbox as SdkSandbox } from '@daytonaio/sdk';
+import { ConfigError, SandboxError, abortReason } from '../errors.js';
+import {
+  silentLogger,
+  type ExecOptions,
+  type ExecResult,
+  type Lang,
+  type Logger,
+  type Sandbox,
+  type SandboxFile,
+} from '../types.js';
+import { isNotFound, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
+
+export type DaytonaPhaseName = 'creating' | 'uploading' | 'cleaning up';
+
+export interface DaytonaSandboxOptions {
+  apiKey: string;
+  apiUrl: string;
+  target?: string;
+  lang: Lang;
+  runId: string;
+  /** Minutes of inactivity before Daytona stops (and then deletes) a leaked sandbox. Default 15. */
+  autoStopMinutes?: number;
+  /** Default 60. */
+  createTimeoutSec?: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+  onPhase?: (phase: DaytonaPhaseName) => void;
+}
+
+/** Output kept from one command; the middle is cut (the end of a test run matters most). */
+export const DAYTONA_OUTPUT_CAP = 512 * 1024;
+/** How long the HTTP call may outlive the command's own time limit before ptc gives up on the toolbox. */
+const EXEC_GRACE_MS = 30_000;
+/** How long cleanup of an abandoned create waits for the SDK to hand back the sandbox. */
+const ABANDONED_CREATE_GRACE_MS = 2_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const UPLOAD_TIMEOUT_SEC = 300;
+const DOWNLOAD_TIMEOUT_SEC = 120;
+
+const live = new Set<DaytonaSandbox>();
+const pendingCleanups = new Set<Promise<void>>();
+
+/** Sandboxes created and not yet disposed, for the CLI's SIGINT/SIGTERM handler. */
+export function liveDaytonaSandboxes(): ReadonlySet<Sandbox> {
+  return live;
+}
+
+/** Delete every live sandbox and finish the cleanup of abandoned creates. Never throws. */
+export async function disposeAllDaytona(): Promise<void> {
+  await Promise.allSettled([...[...live].map((s) => s.dispose()), ...pendingCleanups]);
+}
+
+function track(p: Promise<void>): Promise<void> {
+  const tracked = p.catch(() => {}).finally(() => pendingCleanups.delete(tracked));
+  pendingCleanups.add(tracked);
+  return tracked;
+}
+
+/** Settle with `work`, or reject with the abort reason as soon as one of `signals` fires. */
+function raceAbort<T>(work: Promise<T>, signals: (AbortSignal | undefined)[]): Promise<T> {
+  work.catch(() => {}); // a late rejection after an abort is expected, not unhandled
+  const active = signals.filter((s): s is AbortSignal => s !== undefined);
+  const fired = active.find((s) => s.aborted);
+  if (fired) return Promise.reject(abortReason(fired));
+  if (active.length === 0) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (ev: Event) => {
+      cleanup();
+      reject(abortReason(ev.target as AbortSignal));
+    };
+    const cleanup = () => active.forEach((s) => s.removeEventListener('abort', onAbort));
+    active.forEach((s) => s.addEventListener('abort', onAbort, { once: true }));
+    work.then(
+      (v) => (cleanup(), resolve(v)),
+      (e) => (cleanup(), reject(e)),
+    );
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref?.());
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The toolbox does not use a shell: it splits the command at spaces (honouring plain quotes, no escapes) and
+ * execs it. So ptc sends `sh -c 'eval "$(echo <base64> | base64 -d)"'`, whose only quoted part survives that
+ * split intact, and puts cwd and env in the script (older daemons ignore the request's `envs`).
+ */
+export function wrapForToolbox(command: string, dir: string, env: Record<string, string> = {}): string {
+  const lines = [`mkdir -p ${shellQuote(dir)} && cd ${shellQuote(dir)} || exit 125`];
+  for (const [k, v] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
+    lines.push(`export ${k}=${shellQuote(v)}`);
+  }
+  lines.push(command);
+  const b64 = Buffer.from(lines.join('\n'), 'utf8').toString('base64');
+  return `sh -c 'eval "$(echo ${b64} | base64 -d)"'`;
+}
+
+export function capOutput(text: string, cap = DAYTONA_OUTPUT_CAP): { text: string; truncated: boolean } {
+  if (text.length <= cap) return { text, truncated: false };
+  const head = Math.floor(cap / 4);
+  const tail = cap - head;
+  const cut = text.length - head - tail;
+  return { text: `${text.slice(0, head)}\n[… ptc cut ${cut} characters of output …]\n${text.slice(-tail)}`, truncated: true };
+}
+
+function safeRelative(p: string): string {
+  const norm = posix.normalize(p.replace(/\\/g, '/'));
+  if (norm.startsWith('/') || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '') {
+    throw new SandboxError(`refusing path outside the sandbox directory: ${p}`, {
+      code: 'sandbox_upload',
+      hint: 'file paths must be relative and stay inside the output directory',
+    });
+  }
+  return norm;
+}
+
+class DaytonaSandbox implements Sandbox {
+  readonly kind = 'daytona' as const;
+  private disposing: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: DaytonaClient,
+    private readonly sdk: SdkSandbox,
+    private rootDir: string,
+    private readonly opts: DaytonaSandboxOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get id(): string {
+    return this.sdk.id;
+  }
+
+  get root(): string {
+    return this.rootDir;
+  }
+
+  /** The work dir is asked for after create; until then a usual default stands in. */
+  async resolveRoot(signal: AbortSignal | undefined): Promise<void> {
+    const workDir = await raceAbort(this.sdk.getWorkDir(), [signal]);
+    if (workDir) this.rootDir = posix.join(workDir, 'ptc');
+  }
+
+  private fail(err: unknown, phase: DaytonaPhase): SandboxError {
+    return toSandboxError(err, { phase, apiUrl: this.opts.apiUrl, apiKey: this.opts.apiKey });
+  }
+
+  private guard(): void {
+    if (this.disposing) throw new SandboxError('the Daytona sandbox was already deleted', { code: 'sandbox_error' });
+  }
+
+  async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
+    this.guard();
+    this.opts.onPhase?.('uploading');
+    this.logger.progress(`uploading ${files.length} file(s) to Daytona`);
+    if (remove.length > 0) {
+      const targets = remove.map((p) => shellQuote(posix.join(this.root, safeRelative(p)))).join(' ');
+      const res = await this.exec(`rm -rf -- ${targets}`, { timeoutMs: 60_000 });
+      if (res.exitCode !== 0) {
+        throw new SandboxError(`could not remove files in the Daytona sandbox: ${res.stdout.slice(0, 300)}`, {
+          code: 'sandbox_upload',
+          hint: 'run again; if it keeps failing, run with --verbose',
+        });
+      }
+    }
+    if (files.length === 0) return;
+    const uploads = files.map((f) => ({
+      source: typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content,
+      destination: posix.join(this.root, safeRelative(f.path)),
+    }));
+    try {
+      await raceAbort(this.sdk.fs.uploadFiles(uploads, UPLOAD_TIMEOUT_SEC), [this.opts.signal]);
+    } catch (err) {
+      if (this.opts.signal?.aborted) throw abortReason(this.opts.signal);
+      throw this.fail(err, 'upload');
+    }
+  }
+
+  async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    this.guard();
+    const started = Date.now();
+    const dir = opts.cwd ? posix.join(this.root, safeRelative(opts.cwd)) : this.root;
+    const timeoutSec = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
+    this.logger.debug(`daytona exec (${timeoutSec}s) in ${dir}: ${command}`);
+    const call = this.sdk.process.executeCommand(wrapForToolbox(command, dir, opts.env), undefined, undefined, timeoutSec);
+    // The SDK takes no signal; bound the wait ourselves so a hung toolbox cannot hang ptc.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new SandboxError(`the Daytona toolbox did not answer within ${timeoutSec}s plus ${EXEC_GRACE_MS / 1000}s`, {
+            code: 'sandbox_exec_timeout',
+            hint: 'run again; if it keeps happening, raise --timeout or check the Daytona status page',
+          }),
+        ),
+      opts.timeoutMs + EXEC_GRACE_MS,
+    );
+    timer.unref?.();
+    try {
+      const res = await raceAbort(call, [this.opts.signal, opts.signal, deadline.signal]);
+      const { text, truncated } = capOutput(res.result ?? '');
+      return {
+        exitCode: typeof res.exitCode === 'number' ? res.exitCode : null,
+        stdout: text, // the toolbox mixes stdout and stderr into one `result`
+        stderr: '',
+        timedOut: false,
+        truncated,
+        durationMs: Date.now() - started,
+      };
+    } catch (err) {
+      if (deadline.signal.aborted) throw deadline.signal.reason as SandboxError;
+      for (const s of [this.opts.signal, opts.signal]) if (s?.aborted) throw abortReason(s);
+      const e = err as { statusCode?: number; name?: string };
+      // The daemon kills the process group at the time limit and answers 408 (output is lost).
+      if (e.statusCode === 408 || e.name === 'DaytonaProcessExecutionTimeoutError') {
+        return {
+          exitCode: null,
+          stdout: `[ptc: the command was killed after ${timeoutSec}s]`,
+          stderr: '',
+          timedOut: true,
+          truncated: false,
+          durationMs: Date.now() - started,
+        };
+      }
+      throw this.fail(err, 'exec');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    this.guard();
+    const full = path.startsWith('/') ? path : posix.join(this.root, safeRelative(path));
+    try {
+      return await raceAbort(this.sdk.fs.downloadFile(full, DOWNLOAD_TIMEOUT_SEC), [this.opts.signal]);
+    } catch (err) {
+      if (this.opts.signal?.aborted) throw abortReason(this.opts.signal);
+      if (isNotFound(err)) return null;
+      throw this.fail(err, 'download');
+    }
+  }
+
+  dispose(): Promise<void> {
+    this.disposing ??= this.deleteRemote();
+    return this.disposing;
+  }
+
+  private async deleteRemote(): Promise<void> {
+    this.opts.onPhase?.('cleaning up');
+    this.logger.progress('deleting the Daytona sandbox');
+    try {
+      await deleteWithRetry(this.client, this.sdk, this.logger);
+    } catch (err) {
+      const e = this.fail(err, 'delete');
+      this.logger.warn(`${e.message} (id ${this.sdk.id}); it stops by itself after ${this.opts.autoStopMinutes ?? 15} min, or run \`ptc sandbox prune\``);
+    } finally {
+      live.delete(this);
+      await closeClient(this.client);
+    }
+  }
+}
+
+async function deleteWithRetry(client: DaytonaClient, sdk: SdkSandbox, logger: Logger): Promise<void> {
+  try {
+    await client.delete(sdk, 30);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    logger.debug(`delete of ${sdk.id} failed once, retrying: ${(err as Error).message}`);
+    await delay(500);
+    try {
+      await client.delete(sdk, 30);
+    } catch (again) {
+      if (!isNotFound(again)) throw again;
+    }
+  }
+}
+
+async function closeClient(client: DaytonaClient): Promise<void> {
+  try {
+    await client[Symbol.asyncDispose]();
+  } catch {
+    // closing the event socket is best effort
+  }
+}
+
+/**
+ * A create that failed or was abandoned may still have made a sandbox: find it by its own label (the SDK does
+ * not give the id back on failure) and delete it; if the SDK hands one back later, delete that too.
+ */
+async function cleanupAbandonedCreate(
+  client: DaytonaClient,
+  creating: Promise<SdkSandbox>,
+  nonce: string,
+  logger: Logger,
+): Promise<void> {
+  const deleteFound = async (): Promise<number> => {
+    let n = 0;
+    for await (const sb of client.list({ labels: { 'ptc-sandbox': nonce } })) {
+      if (sb.state === 'destroyed' || sb.state === 'destroying') continue;
+      await deleteWithRetry(client, sb, logger).catch((e) => logger.warn(`could not delete Daytona sandbox ${sb.id}: ${(e as Error).message}`));
+      n++;
+    }
+    return n;
+  };
+  const late = creating.then(
+    async (sb) => {
+      await deleteWithRetry(client, sb, logger).catch(() => {});
+      return true;
+    },
+    () => false,
+  );
+  try {
+    if ((await deleteFound()) === 0) {
+      await Promise.race([late, delay(ABANDONED_CREATE_GRACE_MS)]);
+      await deleteFound();
+    }
+  } catch (err) {
+    logger.debug(`cleanup of an abandoned Daytona sandbox failed: ${(err as Error).message}`);
+  }
+  // Whatever the SDK still does in the background finishes before the client is closed.
+  void track(late.then(() => closeClient(client)));
+}
+
+export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise<Sandbox> {
+  const logger = opts.logger ?? silentLogger;
+  if (!opts.apiKey) {
+    throw new ConfigError('no Daytona API key is configured', {
+      code: 'config_missing_key',
+      hint: 'set DAYTONA_API_KEY, or use --sandbox local',
+    });
+  }
+  if (opts.signal?.aborted) throw abortReason(opts.signal);
+  const createTimeoutSec = opts.createTimeoutSec ?? 60;
+  const errCtx = { apiUrl: opts.apiUrl, apiKey: opts.apiKey, createTimeoutSec };
+
+  const { Daytona } = await import('@daytonaio/sdk');
+  let client: DaytonaClient;
+  try {
+    // apiUrl and target are passed explicitly so ptc's resolved config wins over env and .env files.
+    client = new Daytona({
+      apiKey: opts.apiKey,
+      apiUrl: opts.apiUrl,
+      ...(opts.target ? { target: opts.target } : {}),
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw toSandboxError(err, { ...errCtx, phase: 'create' });
+  }
+
+  const nonce = randomUUID();
+  opts.onPhase?.('creating');
+  logger.progress('creating a Daytona sandbox');
+  const creating = client.create(
+    {
+      language: opts.lang,
+      labels: { app: 'ptc', 'ptc-run': opts.runId, 'ptc-sandbox': nonce },
+      envVars: {}, // never the user's environment
+      autoStopInterval: opts.autoStopMinutes ?? 15,
+      autoDeleteInterval: 0, // deleted as soon as it stops, so a leak does not outlive the auto-stop
+    },
+    { timeout: createTimeoutSec },
+  );
+
+  let sdk: SdkSandbox;
+  try {
+    sdk = await raceAbort(creating, [opts.signal]);
+  } catch (err) {
+    await track(cleanupAbandonedCreate(client, creating, nonce, logger));
+    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    throw toSandboxError(err, { ...errCtx, phase: 'create' });
+  }
+  logger.debug(`daytona sandbox ${sdk.id} started`);
+
+  const sandbox = new DaytonaSandbox(client, sdk, '/home/daytona/ptc', opts, logger);
+  live.add(sandbox);
+  try {
+    await sandbox.resolveRoot(opts.signal);
+  } catch (err) {
+    await sandbox.dispose();
+    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    throw toSandboxError(err, { ...errCtx, phase: 'create' });
+  }
+  return sandbox;
+}
