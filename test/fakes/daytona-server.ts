@@ -1,0 +1,430 @@
+/**
+ * A loopback Daytona: the control plane (`/api/sandbox…`) and each sandbox's toolbox (`/toolbox/{id}/…`),
+ * enough for the real @daytonaio/sdk to create, upload, execute, download, list and delete offline.
+ *
+ * Each fake sandbox is a temp dir on this machine. `process/execute` behaves like Daytona's daemon: the command
+ * is split at spaces (plain quotes, no escapes) and exec'd WITHOUT a shell, stdout and stderr go into one
+ * `result`, the process group is killed at the time limit and the answer is 408. The Socket.IO upgrade is
+ * refused, so the SDK falls back to polling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+
+export interface RecordedRequest {
+  method: string;
+  /** Route key such as `POST /sandbox` or `POST /process/execute` (ids replaced by `:id`). */
+  route: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface FakeSandbox {
+  id: string;
+  state: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  autoStopInterval: number | null;
+  autoDeleteInterval: number | null;
+  createdAt: string;
+  /** Host directory standing for the sandbox's filesystem. */
+  dir: string;
+  /** The sandbox's work dir (inside `dir`). */
+  home: string;
+  /** GETs left before a `creating` sandbox turns `started` (null: never). */
+  pollsUntilStarted: number | null;
+  running: Set<ChildProcess>;
+}
+
+interface Failure {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+  times: number;
+}
+
+export interface DaytonaFakeOptions {
+  apiKey?: string;
+  /** Page size of `GET /sandbox` when the client gives none. */
+  pageSize?: number;
+}
+
+export interface DaytonaFake {
+  apiUrl: string;
+  apiKey: string;
+  sandboxes: Map<string, FakeSandbox>;
+  created: string[];
+  deleted: string[];
+  requests: RecordedRequest[];
+  failNext(route: string, status: number, body?: unknown, opts?: { headers?: Record<string, string>; times?: number }): void;
+  /** State new sandboxes are created in; `creating` turns `started` after `afterPolls` GETs (null: never). */
+  setCreateState(state: string, afterPolls?: number | null): void;
+  /** A sandbox made outside this test's code (another tool's, or a leftover), for list/prune tests. */
+  seed(labels: Record<string, string>, state?: string): string;
+  close(): Promise<void>;
+}
+
+/** The daemon's parseCommand: split at spaces, a quote opens/closes a group, the other quote kind is literal. */
+export function parseDaemonCommand(command: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (const ch of command) {
+    if (ch === '"' || ch === "'") {
+      if (quote === null) quote = ch;
+      else if (quote === ch) quote = null;
+      else current += ch;
+    } else if (ch === ' ' && quote === null) {
+      if (current.length > 0) args.push(current), (current = '');
+    } else current += ch;
+  }
+  if (current.length > 0) args.push(current);
+  return args;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((res, rej) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => res(Buffer.concat(chunks)));
+    req.on('error', rej);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+function errorBody(status: number, message: string): Record<string, unknown> {
+  return { statusCode: status, message, error: message };
+}
+
+/** Minimal multipart/form-data reader: enough for the SDK's form-data uploads. */
+function parseMultipart(body: Buffer, contentType: string): { name: string; filename: string | null; data: Buffer }[] {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!m) throw new Error('no multipart boundary');
+  const delimiter = Buffer.from(`--${m[1] ?? m[2]}`);
+  const parts: { name: string; filename: string | null; data: Buffer }[] = [];
+  let pos = body.indexOf(delimiter);
+  while (pos !== -1) {
+    const start = pos + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = body.subarray(start + 2, next - 2); // skip CRLF after delimiter and before the next
+    const sep = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, sep).toString('utf8');
+    const name = /name="([^"]*)"/i.exec(head)?.[1] ?? '';
+    const filename = /filename="([^"]*)"/i.exec(head)?.[1] ?? null;
+    parts.push({ name, filename, data: part.subarray(sep + 4) });
+    pos = next;
+  }
+  return parts;
+}
+
+export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<DaytonaFake> {
+  const apiKey = opts.apiKey ?? 'dtn-test-canary-0001';
+  const sandboxes = new Map<string, FakeSandbox>();
+  const created: string[] = [];
+  const deleted: string[] = [];
+  const requests: RecordedRequest[] = [];
+  const failures = new Map<string, Failure>();
+  let createState = 'started';
+  let createAfterPolls: number | null = 1;
+  let origin = '';
+
+  const dto = (sb: FakeSandbox) => ({
+    id: sb.id,
+    organizationId: 'org-fake',
+    name: sb.id,
+    user: 'daytona',
+    env: sb.env,
+    labels: sb.labels,
+    public: false,
+    networkBlockAll: false,
+    target: 'us',
+    cpu: 1,
+    gpu: 0,
+    memory: 1,
+    disk: 3,
+    state: sb.state,
+    autoStopInterval: sb.autoStopInterval ?? 15,
+    autoDeleteInterval: sb.autoDeleteInterval ?? -1,
+    createdAt: sb.createdAt,
+    updatedAt: sb.createdAt,
+    toolboxProxyUrl: `${origin}/toolbox`,
+  });
+
+  const newSandbox = (labels: Record<string, string>, env: Record<string, string>, state: string): FakeSandbox => {
+    const id = randomUUID();
+    const dir = mkdtempSync(join(tmpdir(), 'ptc-daytona-fake-'));
+    const home = join(dir, 'home', 'daytona');
+    mkdirSync(home, { recursive: true });
+    const sb: FakeSandbox = {
+      id,
+      state,
+      labels,
+      env,
+      autoStopInterval: null,
+      autoDeleteInterval: null,
+      createdAt: new Date(Date.now() + sandboxes.size).toISOString(),
+      dir,
+      home,
+      pollsUntilStarted: state === 'creating' ? createAfterPolls : null,
+      running: new Set(),
+    };
+    sandboxes.set(id, sb);
+    return sb;
+  };
+
+  const destroy = (sb: FakeSandbox) => {
+    for (const child of sb.running) killGroup(child);
+    sandboxes.delete(sb.id);
+    deleted.push(sb.id);
+    rmSync(sb.dir, { recursive: true, force: true });
+  };
+
+  /** A path inside the sandbox, or null when it would leave it. */
+  const insidePath = (sb: FakeSandbox, p: string): string | null => {
+    const full = isAbsolute(p) ? resolve(p) : resolve(sb.home, p);
+    const rel = relative(sb.dir, full);
+    return rel.startsWith('..') || isAbsolute(rel) ? null : full;
+  };
+
+  async function control(req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams, body: Buffer) {
+    const method = req.method ?? 'GET';
+    const parts = rest.split('/').filter(Boolean); // ['sandbox', id?, sub?]
+    if (parts[0] === 'config') return sendJson(res, 200, {});
+    if (parts[0] !== 'sandbox') return sendJson(res, 404, errorBody(404, `Cannot ${method} /api${rest}`));
+    if (parts.length === 1 && method === 'POST') {
+      const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      const sb = newSandbox(
+        (input.labels as Record<string, string>) ?? {},
+        (input.env as Record<string, string>) ?? {},
+        createState,
+      );
+      sb.autoStopInterval = typeof input.autoStopInterval === 'number' ? input.autoStopInterval : null;
+      sb.autoDeleteInterval = typeof input.autoDeleteInterval === 'number' ? input.autoDeleteInterval : null;
+      created.push(sb.id);
+      return sendJson(res, 200, dto(sb));
+    }
+    if (parts.length === 1 && method === 'GET') {
+      const labels = query.get('labels') ? (JSON.parse(query.get('labels')!) as Record<string, string>) : {};
+      const match = [...sandboxes.values()].filter((sb) =>
+        Object.entries(labels).every(([k, v]) => sb.labels[k] === v),
+      );
+      const limit = Number(query.get('limit') ?? opts.pageSize ?? 100);
+      const offset = Number(query.get('cursor') ?? 0);
+      const page = match.slice(offset, offset + limit);
+      const nextCursor = offset + limit < match.length ? String(offset + limit) : null;
+      return sendJson(res, 200, { items: page.map(dto), nextCursor });
+    }
+    const sb = sandboxes.get(parts[1] ?? '');
+    if (!sb) return sendJson(res, 404, errorBody(404, `Sandbox with ID or name ${parts[1]} not found`));
+    if (parts.length === 2 && method === 'GET') {
+      if (sb.state === 'creating' && sb.pollsUntilStarted !== null) {
+        sb.pollsUntilStarted -= 1;
+        if (sb.pollsUntilStarted <= 0) sb.state = 'started';
+      }
+      return sendJson(res, 200, dto(sb));
+    }
+    if (parts.length === 2 && method === 'DELETE') {
+      destroy(sb);
+      return sendJson(res, 200, { ...dto(sb), state: 'destroying' });
+    }
+    if (parts[2] === 'toolbox-proxy-url' && method === 'GET') return sendJson(res, 200, { url: `${origin}/toolbox` });
+    return sendJson(res, 404, errorBody(404, `Cannot ${method} /api${rest}`));
+  }
+
+  async function toolbox(req: IncomingMessage, res: ServerResponse, sb: FakeSandbox, rest: string, query: URLSearchParams, body: Buffer) {
+    const method = req.method ?? 'GET';
+    if (sb.state !== 'started') return sendJson(res, 502, errorBody(502, `sandbox ${sb.id} is ${sb.state}`));
+    if ((rest === '/work-dir' || rest === '/user-home-dir') && method === 'GET') return sendJson(res, 200, { dir: sb.home });
+    if (rest === '/files/folder' && method === 'POST') {
+      const target = insidePath(sb, query.get('path') ?? '');
+      if (!target) return sendJson(res, 400, errorBody(400, 'path outside the sandbox'));
+      mkdirSync(target, { recursive: true });
+      return sendJson(res, 201, undefined);
+    }
+    if (rest === '/files/bulk-upload' && method === 'POST') {
+      const parts = parseMultipart(body, String(req.headers['content-type'] ?? ''));
+      const paths = new Map<string, string>();
+      const files = new Map<string, Buffer>();
+      for (const p of parts) {
+        const m = /^files\[(\d+)\]\.(path|file)$/.exec(p.name);
+        if (!m) continue;
+        if (m[2] === 'path') paths.set(m[1]!, p.data.toString('utf8'));
+        else files.set(m[1]!, p.data);
+      }
+      for (const [i, p] of paths) {
+        const target = insidePath(sb, p);
+        if (!target) return sendJson(res, 400, errorBody(400, `invalid path ${p}`));
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, files.get(i) ?? Buffer.alloc(0));
+      }
+      return sendJson(res, 200, undefined);
+    }
+    if (rest === '/files/bulk-download' && method === 'POST') {
+      const { paths } = JSON.parse(body.toString('utf8')) as { paths: string[] };
+      const boundary = `fake${randomUUID().replace(/-/g, '')}`;
+      const chunks: Buffer[] = [];
+      for (const p of paths) {
+        const target = insidePath(sb, p);
+        let data: Buffer | null = null;
+        try {
+          if (target && statSync(target).isFile()) data = readFileSync(target);
+        } catch {
+          data = null;
+        }
+        const part = data
+          ? { name: 'file', type: 'application/octet-stream', bytes: data }
+          : {
+              name: 'error',
+              type: 'application/json',
+              bytes: Buffer.from(JSON.stringify({ message: `file not found: ${p}`, statusCode: 404, code: 'FILE_NOT_FOUND' })),
+            };
+        chunks.push(
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${p}"\r\n` +
+              `Content-Type: ${part.type}\r\nContent-Length: ${part.bytes.length}\r\n\r\n`,
+          ),
+          part.bytes,
+          Buffer.from('\r\n'),
+        );
+      }
+      chunks.push(Buffer.from(`--${boundary}--\r\n`));
+      res.writeHead(200, { 'content-type': `multipart/form-data; boundary=${boundary}` });
+      return res.end(Buffer.concat(chunks));
+    }
+    if (rest === '/process/execute' && method === 'POST') {
+      const input = JSON.parse(body.toString('utf8')) as { command?: string; cwd?: string; timeout?: number; envs?: Record<string, string> };
+      const argv = parseDaemonCommand(input.command ?? '');
+      if (argv.length === 0) return sendJson(res, 400, errorBody(400, 'empty command'));
+      const timeoutMs = (input.timeout && input.timeout > 0 ? input.timeout : 360) * 1000;
+      const cwd = input.cwd ? insidePath(sb, input.cwd) : sb.home;
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, LANG: 'C.UTF-8', ...sb.env, ...(input.envs ?? {}) };
+      let output = '';
+      let child: ChildProcess;
+      try {
+        child = spawn(argv[0]!, argv.slice(1), { cwd: cwd ?? sb.home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        return sendJson(res, 200, { exitCode: -1, result: (err as Error).message });
+      }
+      sb.running.add(child);
+      child.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      let timedOut = false;
+      const timer = setTimeout(() => ((timedOut = true), killGroup(child)), timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        sb.running.delete(child);
+        if (!res.headersSent) sendJson(res, 200, { exitCode: -1, result: err.message });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        sb.running.delete(child);
+        if (res.headersSent) return;
+        if (timedOut) return sendJson(res, 408, errorBody(408, 'command execution timeout'));
+        sendJson(res, 200, { exitCode: code ?? -1, result: output });
+      });
+      return;
+    }
+    return sendJson(res, 404, errorBody(404, `Cannot ${method} ${rest}`));
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', origin);
+      const body = await readBody(req);
+      const path = url.pathname;
+      let route: string;
+      let tb: { sb: FakeSandbox | undefined; rest: string } | null = null;
+      if (path.startsWith('/api/')) {
+        route = `${req.method} ${path.slice(4).replace(/^\/sandbox\/[^/]+/, '/sandbox/:id')}`;
+      } else if (path.startsWith('/toolbox/')) {
+        const [, , id, ...rest] = path.split('/');
+        tb = { sb: sandboxes.get(id ?? ''), rest: `/${rest.join('/')}` };
+        route = `${req.method} ${tb.rest}`;
+      } else route = `${req.method} ${path}`;
+      requests.push({
+        method: req.method ?? 'GET',
+        route,
+        path,
+        query: Object.fromEntries(url.searchParams),
+        headers: { ...req.headers },
+        body: body.toString('utf8'),
+      });
+      if (req.headers.authorization !== `Bearer ${apiKey}`) {
+        return sendJson(res, 401, errorBody(401, 'Unauthorized'));
+      }
+      const failure = failures.get(route);
+      if (failure) {
+        failure.times -= 1;
+        if (failure.times <= 0) failures.delete(route);
+        return sendJson(res, failure.status, failure.body, failure.headers);
+      }
+      if (path.startsWith('/api/')) return await control(req, res, path.slice(4), url.searchParams, body);
+      if (tb) {
+        if (!tb.sb) return sendJson(res, 404, errorBody(404, 'sandbox not found'));
+        return await toolbox(req, res, tb.sb, tb.rest, url.searchParams, body);
+      }
+      return sendJson(res, 404, errorBody(404, 'not found'));
+    } catch (err) {
+      if (!res.headersSent) sendJson(res, 500, errorBody(500, (err as Error).message));
+    }
+  });
+  // The SDK's Socket.IO websocket: refused, as a firewall would; the SDK polls instead.
+  server.on('upgrade', (_req, socket) => socket.destroy());
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${origin}/api`,
+    apiKey,
+    sandboxes,
+    created,
+    deleted,
+    requests,
+    failNext(route, status, body, o = {}) {
+      failures.set(route, {
+        status,
+        body: body ?? errorBody(status, `fake failure ${status}`),
+        headers: o.headers ?? {},
+        times: o.times ?? 1,
+      });
+    },
+    setCreateState(state, afterPolls = 1) {
+      createState = state;
+      createAfterPolls = afterPolls;
+    },
+    seed(labels, state = 'started') {
+      const sb = newSandbox(labels, {}, state);
+      return sb.id;
+    },
+    async close() {
+      for (const sb of sandboxes.values()) {
+        for (const child of sb.running) killGroup(child);
+        rmSync(sb.dir, { recursive: true, force: true });
+      }
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
