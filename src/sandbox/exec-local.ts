@@ -1,0 +1,213 @@
+/**
+ * Runs one host process as the leader of its own process group, so a timeout, an abort or dispose can kill
+ * the whole tree at once. Output is kept up to a cap per stream (head and tail, a marker where cut).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { abortReason, InterruptedError, SandboxError } from '../errors.js';
+import type { ExecResult } from '../types.js';
+
+export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
+
+export function truncationMarker(omitted: number): string {
+  return `\n…[output truncated by ptc: ${omitted} bytes omitted]\n`;
+}
+
+/** Keeps the first and last halves of a stream once it outgrows the cap: errors tend to sit at the end. */
+export class CappedOutput {
+  private readonly headCap: number;
+  private readonly tailCap: number;
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private tail: Buffer[] = [];
+  private tailLen = 0;
+  private omitted = 0;
+
+  constructor(capBytes: number) {
+    const cap = Math.max(0, Math.floor(capBytes));
+    this.headCap = Math.floor(cap / 2);
+    this.tailCap = cap - this.headCap;
+  }
+
+  push(chunk: Buffer): void {
+    let rest = chunk;
+    if (this.headLen < this.headCap) {
+      const take = Math.min(this.headCap - this.headLen, rest.length);
+      this.head.push(rest.subarray(0, take));
+      this.headLen += take;
+      rest = rest.subarray(take);
+    }
+    if (rest.length === 0) return;
+    this.tail.push(rest);
+    this.tailLen += rest.length;
+    while (this.tailLen > this.tailCap && this.tail.length > 0) {
+      const first = this.tail[0]!;
+      const excess = this.tailLen - this.tailCap;
+      if (first.length <= excess) {
+        this.tail.shift();
+        this.tailLen -= first.length;
+        this.omitted += first.length;
+      } else {
+        this.tail[0] = first.subarray(excess);
+        this.tailLen -= excess;
+        this.omitted += excess;
+      }
+    }
+  }
+
+  get truncated(): boolean {
+    return this.omitted > 0;
+  }
+
+  toString(): string {
+    const head = Buffer.concat(this.head).toString('utf8');
+    const tail = Buffer.concat(this.tail).toString('utf8');
+    return this.omitted > 0 ? head + truncationMarker(this.omitted) + tail : head + tail;
+  }
+}
+
+export interface ProcessSpec {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface RunProcessOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  outputCapBytes?: number;
+  /** Told of each live child so that dispose can kill what is still running. */
+  track?: LiveProcesses;
+}
+
+/** The process groups a sandbox has running; killed all at once on dispose. */
+export class LiveProcesses {
+  private readonly children = new Set<ChildProcess>();
+  add(child: ChildProcess): void {
+    this.children.add(child);
+  }
+  delete(child: ChildProcess): void {
+    this.children.delete(child);
+  }
+  killAll(): void {
+    for (const child of this.children) killGroup(child);
+    this.children.clear();
+  }
+}
+
+export function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** How long to wait for pipes to close after the leader exits (a stray grandchild may hold them open). */
+const PIPE_GRACE_MS = 200;
+
+export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<ExecResult> {
+  const aborted = abortReason(opts.signal);
+  if (aborted) return Promise.reject(aborted);
+  const cap = opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
+  const stdout = new CappedOutput(cap);
+  const stderr = new CappedOutput(cap);
+  const started = performance.now();
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.file, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true, // own process group: kill(-pid) reaches every descendant that did not setsid
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      reject(spawnFailed(spec.file, err));
+      return;
+    }
+    opts.track?.add(child);
+    let timedOut = false;
+    let abortError: Error | null = null;
+    let settled = false;
+
+    const onAbort = (): void => {
+      abortError = abortReason(opts.signal) ?? new InterruptedError();
+      killGroup(child);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, Math.max(1, opts.timeoutMs));
+
+    child.stdout!.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
+
+    const finish = (exitCode: number | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      opts.track?.delete(child);
+      // The leader is gone; make sure nothing it left behind keeps running.
+      killGroupById(child.pid);
+      if (abortError) {
+        reject(abortError);
+        return;
+      }
+      resolve({
+        exitCode: timedOut ? null : exitCode,
+        stdout: stdout.toString(),
+        stderr: stderr.toString(),
+        timedOut,
+        truncated: stdout.truncated || stderr.truncated,
+        durationMs: Math.round(performance.now() - started),
+      });
+    };
+
+    child.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      opts.track?.delete(child);
+      reject(spawnFailed(spec.file, err));
+    });
+    child.on('close', (code) => finish(code));
+    child.on('exit', (code) => {
+      // Background processes the command left behind die with it (they would also hold the pipes open).
+      killGroupById(child.pid);
+      // 'close' waits for the pipes; a descendant that escaped the group could hold them forever.
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish(code);
+      }, PIPE_GRACE_MS).unref();
+    });
+  });
+}
+
+function killGroupById(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is already empty
+  }
+}
+
+function spawnFailed(file: string, err: unknown): SandboxError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new SandboxError(`could not start ${file}: ${detail}`, {
+    code: 'sandbox_spawn_failed',
+    hint: 'check that the program is installed and executable (`ptc doctor` checks the sandboxes)',
+    retryable: false,
+  });
+}

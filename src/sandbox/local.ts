@@ -1,0 +1,204 @@
+/**
+ * The local sandbox: a fresh temporary copy of the files, and commands run on it inside bubblewrap (or, only
+ * when the user says so, as a plain process group). Never the user's directory, never the user's environment.
+ */
+import { mkdir, mkdtemp, readFile, realpath, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, posix, sep } from 'node:path';
+import { SandboxError } from '../errors.js';
+import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
+import { silentLogger } from '../types.js';
+import { buildSandboxEnv, hostInterpreters, type HostInterpreters } from './env.js';
+import { DEFAULT_OUTPUT_CAP_BYTES, LiveProcesses, runProcess, type ProcessSpec } from './exec-local.js';
+import { bwrapArgs, JAIL_ROOT, usableBwrap } from './isolation.js';
+
+export interface LocalSandboxOptions {
+  isolation: 'auto' | 'bwrap' | 'none';
+  /** With `auto`: fall back to an unisolated process when bubblewrap is missing (`--no-isolation`). */
+  allowNoIsolation?: boolean;
+  /** Leave the copy on disk after dispose (`--keep`); its path is logged. */
+  keep?: boolean;
+  /** Per stream, per command. Default 1 MiB. */
+  outputCapBytes?: number;
+  logger?: Logger;
+  /** Parent of the temporary copy. Default os.tmpdir(). */
+  tmpRoot?: string;
+}
+
+/** Scratch dirs inside the copy: HOME, TMPDIR (unisolated mode) and the runner's reports. */
+const HOME_DIR = '.ptc/home';
+const TMP_DIR = '.ptc/tmp';
+
+const INSTALL_BWRAP_HINT =
+  'install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`), or pass --no-isolation to run ' +
+  'generated code directly on this machine at your own risk';
+
+async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | null> {
+  if (opts.isolation === 'none') return null;
+  const bwrap = await usableBwrap();
+  if (bwrap) return bwrap;
+  if (opts.isolation === 'auto' && opts.allowNoIsolation) return null;
+  throw new SandboxError(
+    opts.isolation === 'bwrap'
+      ? 'bubblewrap is not usable here, so the local sandbox cannot isolate the generated code'
+      : 'refusing to run generated code without isolation: bubblewrap (bwrap) is not installed or not usable',
+    { code: 'sandbox_no_isolation', hint: INSTALL_BWRAP_HINT, retryable: false },
+  );
+}
+
+export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<Sandbox> {
+  const logger = opts.logger ?? silentLogger;
+  // Start asking python where it lives while bwrap is checked: both are needed before the first command.
+  const interpreters = hostInterpreters();
+  const bwrap = await resolveIsolation(opts);
+  let dir: string;
+  try {
+    dir = await realpath(await mkdtemp(join(opts.tmpRoot ?? tmpdir(), 'ptc-run-')));
+    await mkdir(join(dir, HOME_DIR), { recursive: true });
+    await mkdir(join(dir, TMP_DIR), { recursive: true });
+  } catch (err) {
+    throw new SandboxError(`could not create the sandbox's temporary directory: ${(err as Error).message}`, {
+      code: 'sandbox_create_failed',
+      hint: 'check that the temporary directory (TMPDIR) exists and is writable',
+      retryable: false,
+    });
+  }
+  if (!bwrap) {
+    logger.warn(
+      `running generated code WITHOUT isolation (no bubblewrap): it can read your files and use the network; copy at ${dir}`,
+    );
+  }
+  return new LocalSandbox(dir, bwrap, await interpreters, opts, logger);
+}
+
+class LocalSandbox implements Sandbox {
+  readonly kind = 'local' as const;
+  private readonly live = new LiveProcesses();
+  private disposed = false;
+
+  constructor(
+    readonly root: string,
+    private readonly bwrap: string | null,
+    private readonly interpreters: HostInterpreters,
+    private readonly opts: LocalSandboxOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
+    this.assertOpen();
+    for (const path of remove) {
+      const target = await this.resolveInside(path);
+      await rm(target, { force: true, recursive: true });
+    }
+    for (const file of files) {
+      const target = await this.resolveInside(file.path, { createParent: true });
+      // A symlink left by earlier generated code must not make ptc write outside the copy.
+      await unlink(target).catch(() => undefined);
+      await writeFile(target, file.content, { flag: 'wx' });
+    }
+  }
+
+  async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    this.assertOpen();
+    const cwdRel = normalizeRelative(opts.cwd ?? '.');
+    const spec = this.bwrap ? await this.jailedSpec(command, cwdRel, opts) : this.hostSpec(command, cwdRel, opts);
+    return runProcess(spec, {
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      outputCapBytes: this.opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
+      track: this.live,
+    });
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    let target: string;
+    try {
+      target = await this.resolveInside(path);
+      // The final component may be a symlink planted by the code: follow it only if it stays inside.
+      const real = await realpath(target);
+      if (!isInside(this.root, real)) return null;
+      return await readFile(real);
+    } catch {
+      return null;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.live.killAll();
+    if (this.opts.keep) {
+      this.logger.info(`kept the sandbox copy at ${this.root}`);
+      return;
+    }
+    await rm(this.root, { recursive: true, force: true, maxRetries: 3 }).catch((err: Error) => {
+      this.logger.warn(`could not remove the sandbox copy at ${this.root}: ${err.message}`);
+    });
+  }
+
+  private async jailedSpec(command: string, cwdRel: string, opts: ExecOptions): Promise<ProcessSpec> {
+    const extra = [...(this.interpreters.python?.prefixes ?? []), this.interpreters.nodePrefix];
+    const args = await bwrapArgs({
+      hostRoot: this.root,
+      extraReadOnly: extra,
+      cwd: posix.join(JAIL_ROOT, cwdRel),
+    });
+    const env = buildSandboxEnv({
+      pathDirs: this.interpreters.pathDirs,
+      home: posix.join(JAIL_ROOT, HOME_DIR),
+      tmpDir: '/tmp',
+      extra: opts.env,
+    });
+    return { file: this.bwrap!, args: [...args, '--', '/bin/sh', '-c', command], env, cwd: this.root };
+  }
+
+  private hostSpec(command: string, cwdRel: string, opts: ExecOptions): ProcessSpec {
+    const env = buildSandboxEnv({
+      pathDirs: this.interpreters.pathDirs,
+      home: join(this.root, HOME_DIR),
+      tmpDir: join(this.root, TMP_DIR),
+      extra: opts.env,
+    });
+    return { file: '/bin/sh', args: ['-c', command], env, cwd: join(this.root, cwdRel) };
+  }
+
+  /** A host path inside the copy for a relative sandbox path; refuses anything that would leave it. */
+  private async resolveInside(path: string, o: { createParent?: boolean } = {}): Promise<string> {
+    const rel = normalizeRelative(path);
+    const target = join(this.root, rel);
+    const parent = dirname(target);
+    if (o.createParent) await mkdir(parent, { recursive: true });
+    const realParent = await realpath(parent);
+    if (!isInside(this.root, realParent)) throw badPath(path);
+    return join(realParent, target.slice(parent.length + 1));
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) {
+      throw new SandboxError('the local sandbox was already disposed', {
+        code: 'sandbox_disposed',
+        hint: null,
+        retryable: false,
+      });
+    }
+  }
+}
+
+function normalizeRelative(path: string): string {
+  if (isAbsolute(path) || path.includes('\0')) throw badPath(path);
+  const norm = posix.normalize(path.replaceAll('\\', '/'));
+  if (norm === '..' || norm.startsWith('../')) throw badPath(path);
+  return norm === '' ? '.' : norm;
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep);
+}
+
+function badPath(path: string): SandboxError {
+  return new SandboxError(`refusing a path outside the sandbox copy: ${JSON.stringify(path)}`, {
+    code: 'sandbox_bad_path',
+    hint: 'paths must be relative and stay inside the output directory',
+    retryable: false,
+  });
+}
