@@ -54,7 +54,7 @@ export interface OpenAIFakeReply {
   usageShape?: OpenAIUsageShape;
   /** Model named in the reply (default: the one requested). */
   model?: string;
-  /** An HTTP error answer: status, JSON body and headers (e.g. `retry-after-ms`). */
+  /** An HTTP error answer: status, JSON body and headers (e.g. `retry-after-ms`). A body without a status is sent with 200. */
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -203,8 +203,9 @@ function usageOf(reply: OpenAIFakeReply, text: string) {
 async function answerChat(req: RecordedRequest, res: http.ServerResponse, reply: OpenAIFakeReply): Promise<void> {
   if (reply.hang) return; // leave it open
   if (reply.delayMs) await sleep(reply.delayMs);
-  if (reply.status && reply.status >= 400) {
-    sendJSON(res, reply.status, reply.body ?? { error: { message: 'error', type: 'api_error' } }, reply.headers);
+  if ((reply.status && reply.status >= 400) || reply.body !== undefined) {
+    // An error status, or a scripted body sent as it is (OpenRouter's 200 with an `error` object).
+    sendJSON(res, reply.status ?? 200, reply.body ?? { error: { message: 'error', type: 'api_error' } }, reply.headers);
     return;
   }
   const text = reply.text ?? 'ok';
