@@ -1,0 +1,142 @@
+/**
+ * Every Daytona failure ptc names becomes a SandboxError (exit 4) with the right code, a hint, and no key;
+ * and no failure leaves a sandbox behind.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDaytonaSandbox, disposeAllDaytona } from '../../src/sandbox/daytona.js';
+import { PtcError } from '../../src/errors.js';
+import { startDaytonaFake, type DaytonaFake } from '../fakes/daytona-server.js';
+
+let fake: DaytonaFake;
+beforeEach(async () => {
+  fake = await startDaytonaFake();
+});
+afterEach(async () => {
+  await disposeAllDaytona();
+  await fake.close();
+});
+
+function base(extra: Partial<Parameters<typeof createDaytonaSandbox>[0]> = {}) {
+  return { apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python' as const, runId: 'run-err', ...extra };
+}
+
+async function failure(p: Promise<unknown>): Promise<PtcError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(PtcError);
+    return err as PtcError;
+  }
+  throw new Error('expected a failure');
+}
+
+function expectSandboxError(err: PtcError, code: string, retryable: boolean) {
+  expect(err.code).toBe(code);
+  expect(err.exitCode).toBe(4);
+  expect(err.retryable).toBe(retryable);
+  expect(err.hint).toBeTruthy();
+  expect(err.message.split('\n')).toHaveLength(1);
+}
+
+describe('daytona failures', () => {
+  it('a wrong key is sandbox_auth, and the key is never in the message', async () => {
+    const wrongKey = 'dtn-test-canary-WRONG-9999';
+    const err = await failure(createDaytonaSandbox(base({ apiKey: wrongKey })));
+    expectSandboxError(err, 'sandbox_auth', false);
+    expect(err.hint).toContain('DAYTONA_API_KEY');
+    expect(`${err.message} ${err.hint}`).not.toContain(wrongKey);
+    expect(fake.created).toHaveLength(0);
+  });
+
+  it('a missing key is a configuration error (exit 2) naming the variable', async () => {
+    const err = await failure(createDaytonaSandbox(base({ apiKey: '' })));
+    expect(err.exitCode).toBe(2);
+    expect(err.hint).toContain('DAYTONA_API_KEY');
+  });
+
+  it('403 / limit of concurrent sandboxes is sandbox_quota, pointing at prune', async () => {
+    fake.failNext('POST /sandbox', 403, {
+      statusCode: 403,
+      message: 'Total CPU limit exceeded. Maximum allowed: 10',
+      error: 'Forbidden',
+    });
+    const err = await failure(createDaytonaSandbox(base()));
+    expectSandboxError(err, 'sandbox_quota', false);
+    expect(err.hint).toContain('ptc sandbox prune');
+  });
+
+  it('a 400 that says the quota is exhausted is sandbox_quota too', async () => {
+    fake.failNext('POST /sandbox', 400, { statusCode: 400, message: 'Sandbox quota exceeded', error: 'Bad Request' });
+    expectSandboxError(await failure(createDaytonaSandbox(base())), 'sandbox_quota', false);
+  });
+
+  it('429 is sandbox_rate_limit, retryable, with the wait Daytona asked for', async () => {
+    fake.failNext('POST /sandbox', 429, { statusCode: 429, message: 'Too many requests' }, { headers: { 'retry-after': '12' } });
+    const err = await failure(createDaytonaSandbox(base()));
+    expectSandboxError(err, 'sandbox_rate_limit', true);
+    expect(err.hint).toContain('12s');
+  });
+
+  it('a sandbox that never starts is sandbox_create_timeout, and is deleted anyway', async () => {
+    fake.setCreateState('creating', null);
+    const err = await failure(createDaytonaSandbox(base({ createTimeoutSec: 1 })));
+    expectSandboxError(err, 'sandbox_create_timeout', true);
+    expect(fake.created).toHaveLength(1);
+    expect(fake.deleted).toEqual(fake.created);
+  });
+
+  it('a sandbox that ends in state error is sandbox_create_failed and is deleted', async () => {
+    fake.setCreateState('error', null);
+    const err = await failure(createDaytonaSandbox(base()));
+    expectSandboxError(err, 'sandbox_create_failed', true);
+    expect(fake.deleted).toEqual(fake.created);
+  });
+
+  it('an upload refused by the toolbox is sandbox_upload', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('POST /files/bulk-upload', 500, { statusCode: 500, message: 'disk full' });
+    const err = await failure(sb.prepare([{ path: 'a.py', content: 'x = 1\n' }]));
+    expectSandboxError(err, 'sandbox_upload', true);
+    expect(err.message).toContain('disk full');
+    await sb.dispose();
+    expect(fake.deleted).toEqual(fake.created);
+  });
+
+  it('a path that leaves the sandbox directory is refused before anything is sent', async () => {
+    const sb = await createDaytonaSandbox(base());
+    const err = await failure(sb.prepare([{ path: '../../etc/evil', content: 'x' }]));
+    expect(err.code).toBe('sandbox_upload');
+    expect(fake.requests.some((r) => r.route === 'POST /files/bulk-upload')).toBe(false);
+    await sb.dispose();
+  });
+
+  it('a toolbox that answers 504 to a command is sandbox_exec_timeout', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('POST /process/execute', 504, { statusCode: 504, message: 'Gateway Timeout' });
+    expectSandboxError(await failure(sb.exec('true', { timeoutMs: 5_000 })), 'sandbox_exec_timeout', false);
+    await sb.dispose();
+  });
+
+  it('an unreachable API URL is sandbox_network and names the URL', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const apiUrl = `http://127.0.0.1:${port}/api`;
+    const err = await failure(createDaytonaSandbox(base({ apiUrl })));
+    expectSandboxError(err, 'sandbox_network', true);
+    expect(err.message).toContain(apiUrl);
+  });
+
+  it('a failed delete warns with the id and prune, and does not throw from the finally', async () => {
+    const warnings: string[] = [];
+    const logger = { info() {}, debug() {}, progress() {}, warn: (m: string) => warnings.push(m) };
+    const sb = await createDaytonaSandbox(base({ logger }));
+    fake.failNext('DELETE /sandbox/:id', 500, { statusCode: 500, message: 'boom' }, { times: 2 });
+    await sb.dispose();
+    expect(warnings.join('\n')).toContain(fake.created[0]!);
+    expect(warnings.join('\n')).toContain('ptc sandbox prune');
+  });
+});
