@@ -132,6 +132,9 @@ function toCase(tc: XmlNode, suitePath: string[], ctx: Ctx): TestCase {
   };
 }
 
+/** Properties node prints after an error's stack; the message line already says what they say. */
+const NODE_ERROR_PROPS = /^(generatedMessage|code|actual|expected|operator|failureType|exitCode|signal): /;
+
 /** Node failure types that mean the test's own code failed; the others (hooks, cancellation) are errors. */
 const NODE_TEST_FAILURES = new Set(['testCodeFailure', 'testTimeoutFailure']);
 
@@ -177,7 +180,14 @@ function nodeMessage(detail: XmlNode | string, status: TestStatus, maxLines: num
   const lines = body
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && l !== '}' && !/^at .*\((node:|internal\/)/.test(l) && !/^at async /.test(l));
+    .filter(
+      (l) =>
+        l !== '' &&
+        l !== '}' &&
+        !/^at .*\((node:|internal\/)/.test(l) &&
+        !/^at async /.test(l) &&
+        !NODE_ERROR_PROPS.test(l),
+    );
   if (lines.length === 0 || /^\[?Error \[ERR_TEST_FAILURE\]/.test(lines[0]!) && causeAt < 0) {
     return firstLines(message ?? text, maxLines);
   }
@@ -194,14 +204,23 @@ function firstLines(text: string, maxLines: number): string | null {
 }
 
 function textOf(detail: XmlNode | string): string {
-  if (typeof detail === 'string') return detail;
+  if (typeof detail === 'string') return decodeCharRefs(detail);
   const text = detail['#text'];
-  return typeof text === 'string' ? text : '';
+  return typeof text === 'string' ? decodeCharRefs(text) : '';
 }
 
 function attr(node: XmlNode, name: string): string | undefined {
   const value = node[`@_${name}`];
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' ? decodeCharRefs(value) : undefined;
+}
+
+/** The parser decodes named entities only; pytest writes newlines in attributes as `&#10;`. */
+function decodeCharRefs(s: string): string {
+  if (!s.includes('&#')) return s;
+  return s.replace(/&#(?:x([0-9a-f]+)|(\d+));/gi, (whole, hex: string | undefined, dec: string | undefined) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
 
 function asArray(value: unknown): XmlNode[] {

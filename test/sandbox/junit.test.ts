@@ -116,3 +116,12 @@ describe('parseJUnit: shapes and bad input', () => {
     expect(() => parseJUnit('<html></html>')).toThrow(JUnitParseError);
   });
 });
+
+describe('parseJUnit: entities', () => {
+  it('decodes numeric character references in messages', () => {
+    const cases = parseJUnit(fixture('pytest-py-mixed.xml'));
+    const msg = cases.find((c) => c.name === 'test_add_fails')!.message!;
+    expect(msg).not.toContain('&#10;');
+    expect(msg.split('\n').filter((l) => l.includes('assert 4 == 5'))).toHaveLength(1);
+  });
+});
