@@ -292,7 +292,6 @@ async function callModel(
     temperature: opts.temperature ?? undefined,
     signal: deps.signal,
     onDelta: deps.onDelta,
-    onRetry: (r) => deps.logger.warn(`${provider.id}: ${r.reason}; retrying in ${(r.waitMs / 1000).toFixed(1)}s (attempt ${r.attempt})`),
   });
   const cost = deps.computeCost(reply.usage, price, reply.costUsd);
   draft.usage = draft.usage ? addUsage(draft.usage, reply.usage) : reply.usage;

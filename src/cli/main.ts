@@ -1,0 +1,264 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, toPtcError } from '../errors.js';
+import { IO, type Writable } from '../ui/io.js';
+import { version } from '../version.js';
+import { Lifecycle } from './lifecycle.js';
+import { renderError } from './render-error.js';
+
+export interface CliContext {
+  io: IO;
+  lifecycle: Lifecycle;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** True when stdin is a terminal (a prompt is never read from it then). */
+  stdinIsTTY: boolean;
+  stdin: NodeJS.ReadableStream;
+}
+
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdout?: Writable;
+  stderr?: Writable;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  installSignalHandlers?: boolean;
+}
+
+type Handler = (ctx: CliContext, ...args: unknown[]) => Promise<number>;
+
+const int = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0, got "${raw}"`);
+  return n;
+};
+const positive = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${raw}"`);
+  return n;
+};
+const nonNegative = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0, got "${raw}"`);
+  return n;
+};
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print exactly one JSON document on stdout (also on failure)')
+    .option('-q, --quiet', 'print less on stderr (warnings and errors only)')
+    .option('-v, --verbose', 'print more on stderr: the prompt sent, debug details, stacks of internal errors');
+}
+
+function pipelineOptions(cmd: Command, opts: { model: boolean }): Command {
+  if (opts.model) {
+    cmd
+      .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
+      .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
+      .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
+      .option('--max-tokens <n>', 'limit on the reply\'s length in tokens', positive('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature, where the model supports it', nonNegative('--temperature'))
+      .option('--fix <n>', 'repair rounds: feed failing tests back to the model up to n times (needs --run)', int('--fix'))
+      .option('--max-cost <usd>', 'stop before a call that could take the spend past this many dollars', nonNegative('--max-cost'))
+      .option('--protect-tests', 'in repair rounds, never let the model change the test files')
+      .option('--prompt-file <path>', 'read the prompt from a file');
+  }
+  if (cmd.name() !== 'run') {
+    cmd
+      .option('-l, --lang <lang>', 'python (default) | typescript | javascript')
+      .option('-o, --out <dir>', 'where files go (default: a new folder named from the prompt)')
+      .option('--force', 'allow overwriting files that already exist')
+      .option('--dry-run', 'parse and show what would be written; write nothing, run nothing')
+      .option('--run', 'run the tests after writing')
+      .option('--no-run', 'do not run the tests (overrides "run": true in an rc file)');
+  } else {
+    cmd.option('-l, --lang <lang>', 'python | typescript | javascript (default: detected from the files)');
+  }
+  return cmd
+    .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
+    .option('--no-isolation', 'local sandbox without bubblewrap: run generated code directly on this machine (unsafe)')
+    .option('--keep', 'keep the local sandbox\'s temporary copy and print where it is')
+    .option('--timeout <seconds>', 'bound on the whole command', positive('--timeout'));
+}
+
+export function buildProgram(ctx: CliContext, setCode: (code: number) => void): Command {
+  const program = new Command('ptc');
+  const run = (load: () => Promise<Handler>) => async (...args: unknown[]) => {
+    const handler = await load();
+    setCode(await handler(ctx, ...args));
+  };
+
+  program
+    .description('Prompt → Test → Code: turn a prompt into working, tested code with the LLM of your choice.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ptc generate "a function that checks if a number is prime" --run
+  $ ptc generate -p anthropic -l typescript "slugify a string" --run --fix 2
+  $ ptc apply examples/replies/prime-python.md --run          # no API key needed
+  $ ptc run ./my-project --sandbox daytona
+  $ ptc config show                                            # what ptc will use, and why
+
+Exit codes: 0 ok · 1 tests failed · 2 usage/config · 3 provider · 4 sandbox · 5 unusable reply · 70 bug · 130 interrupted`,
+    );
+
+  outputOptions(
+    pipelineOptions(
+      program
+        .command('generate')
+        .alias('gen')
+        .description('prompt → model → code and tests on disk → (optionally) run them and repair')
+        .argument('[prompt...]', 'what to build; "-" or no words with piped stdin reads the prompt from stdin'),
+      { model: true },
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ptc generate "a function that checks if a number is prime" --run
+  $ echo "parse ISO-8601 durations" | ptc generate --lang typescript --out ./duration
+  $ ptc generate --prompt-file task.md --run --fix 3 --max-cost 0.10 --json`,
+    )
+    .action(run(async () => (await import('../commands/generate.js')).generateCommand as Handler));
+
+  outputOptions(
+    pipelineOptions(
+      program
+        .command('apply')
+        .description('the same pipeline from a saved model reply (a chat answer pasted into a file); no API call')
+        .argument('<reply-file>', 'the reply, or "-" for stdin'),
+      { model: false },
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ptc apply examples/replies/prime-python.md --out ./prime --run
+  $ pbpaste | ptc apply - --dry-run`,
+    )
+    .action(run(async () => (await import('../commands/apply.js')).applyCommand as Handler));
+
+  outputOptions(
+    pipelineOptions(
+      program
+        .command('run')
+        .description('run the tests already in a directory in a sandbox and report')
+        .argument('[dir]', 'the project directory', '.'),
+      { model: false },
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ptc run ./prime
+  $ ptc run . --sandbox daytona --json`,
+    )
+    .action(run(async () => (await import('../commands/run.js')).runCommand as Handler));
+
+  outputOptions(
+    program
+      .command('models')
+      .description('the model catalog: ids, prices per 1M tokens, the date the prices were read')
+      .option('-p, --provider <id>', 'only this provider\'s models'),
+  ).action(run(async () => (await import('../commands/models.js')).modelsCommand as Handler));
+
+  const config = program.command('config').description('show, explain and start configuration');
+  outputOptions(
+    config.command('show').description('the resolved configuration, each value with its source; keys redacted'),
+  ).action(run(async () => (await import('../commands/config.js')).configShowCommand as Handler));
+  outputOptions(config.command('path').description('the rc files ptc reads, in precedence order')).action(
+    run(async () => (await import('../commands/config.js')).configPathCommand as Handler),
+  );
+  config
+    .command('init')
+    .description('write a starter .ptcrc.json here (no secrets; names the variables keys come from)')
+    .option('-p, --provider <id>', 'the provider to start with', 'kimi')
+    .option('--force', 'overwrite an existing .ptcrc.json')
+    .action(run(async () => (await import('../commands/config.js')).configInitCommand as Handler));
+
+  outputOptions(
+    program.command('doctor').description('check config, keys, endpoints and sandboxes; one line per check'),
+  )
+    .option('--offline', 'skip the network checks')
+    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Handler));
+
+  return program;
+}
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const env = opts.env ?? process.env;
+  const json = argv.includes('--json');
+  const io = new IO({
+    json,
+    quiet: argv.includes('-q') || argv.includes('--quiet'),
+    verbose: argv.includes('-v') || argv.includes('--verbose'),
+    stdout: opts.stdout,
+    stderr: opts.stderr,
+    env,
+  });
+  const lifecycle = new Lifecycle();
+  const stdin = opts.stdin ?? process.stdin;
+  const ctx: CliContext = {
+    io,
+    lifecycle,
+    cwd: opts.cwd ?? process.cwd(),
+    env,
+    stdinIsTTY: Boolean((stdin as { isTTY?: boolean }).isTTY),
+    stdin,
+  };
+  if (opts.installSignalHandlers !== false) {
+    lifecycle.installSignalHandlers((code) => {
+      io.close();
+      process.exit(code);
+    });
+  }
+
+  let code: number = ExitCode.ok;
+  const program = buildProgram(ctx, (c) => (code = c));
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => io.print(s.replace(/\n$/, '')),
+    writeErr: (s) => io.note(s.replace(/\n$/, '')),
+    outputError: (s, write) => write(s.replace(/^error: /, 'ptc: ')),
+  });
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    for (const subsub of sub.commands) subsub.exitOverride();
+  }
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.ok;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        code = ExitCode.ok;
+      } else {
+        if (!err.message.startsWith('ptc:') && err.code !== 'commander.executeSubCommandAsync') {
+          // commander already printed it through outputError
+        }
+        code = ExitCode.usage;
+      }
+    } else {
+      const error = toPtcError(err);
+      renderError(io, error, json);
+      code = error.exitCode;
+    }
+  } finally {
+    await lifecycle.runCleanups();
+    io.close();
+    lifecycle.dispose();
+  }
+  if (lifecycle.receivedSignal) code = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  return code;
+}

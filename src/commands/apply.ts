@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { UsageError } from '../errors.js';
+import { type PipelineCommandOptions, readStdin, runFromCli } from './pipeline-command.js';
+
+export async function applyCommand(ctx: CliContext, replyFile: string, opts: PipelineCommandOptions): Promise<number> {
+  let replyText: string;
+  if (replyFile === '-') {
+    if (ctx.stdinIsTTY) throw new UsageError('`ptc apply -` reads the reply from stdin, but stdin is a terminal', { hint: 'pipe the reply in: pbpaste | ptc apply -' });
+    replyText = await readStdin(ctx.stdin);
+  } else {
+    try {
+      replyText = await readFile(resolve(ctx.cwd, replyFile), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`cannot read ${replyFile}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, {
+        hint: 'give the path of a saved model reply, or - to read it from stdin',
+      });
+    }
+  }
+  const nameHint = replyFile === '-' ? 'ptc-reply' : basename(replyFile, extname(replyFile));
+  return runFromCli(ctx, { command: 'apply', prompt: null, replyText, runDir: null, nameHint, options: opts });
+}

@@ -1,0 +1,126 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { userConfigDir } from '../config/files.js';
+import {
+  KEY_ENV_VARS,
+  redact,
+  resolveApiKey,
+  resolveConfig,
+  resolveDaytona,
+  type ResolvedConfig,
+} from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { PROVIDER_IDS, type ProviderId } from '../types.js';
+
+interface Row {
+  key: string;
+  value: string;
+  source: string;
+}
+
+/** Every setting with its value and where it came from; keys shown by their last 4 characters at most. */
+export function configRows(cfg: ResolvedConfig): Row[] {
+  const rows: Row[] = [];
+  for (const [key, s] of Object.entries(cfg.settings)) {
+    rows.push({ key, value: s.value === null ? '(unset)' : String(s.value), source: s.source });
+  }
+  for (const id of PROVIDER_IDS) {
+    const key = resolveApiKey(cfg, id);
+    rows.push({
+      key: `providers.${id}.apiKey`,
+      value: redact(key.value),
+      source: key.source ?? `set ${KEY_ENV_VARS[id][0]}${id === 'openai-compatible' ? ' (optional)' : ''}`,
+    });
+    const pc = cfg.file.providers?.[id];
+    for (const field of ['baseURL', 'model', 'region'] as const) {
+      if (pc?.[field] !== undefined) {
+        rows.push({ key: `providers.${id}.${field}`, value: String(pc[field]), source: cfg.fileSources.get(`providers.${id}.${field}`) ?? 'file' });
+      }
+    }
+  }
+  const d = resolveDaytona(cfg);
+  rows.push({ key: 'daytona.apiKey', value: redact(d.apiKey.value), source: d.apiKey.source ?? 'set DAYTONA_API_KEY (optional)' });
+  rows.push({ key: 'daytona.apiUrl', value: d.apiUrl.value, source: d.apiUrl.source });
+  if (d.target.value) rows.push({ key: 'daytona.target', value: d.target.value, source: d.target.source });
+  for (const section of ['local', 'limits', 'prompt', 'history'] as const) {
+    const obj = cfg.file[section] as Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(obj ?? {})) {
+      const text = typeof v === 'string' && v.length > 60 ? `${v.slice(0, 57)}…` : String(v);
+      rows.push({ key: `${section}.${k}`, value: text, source: cfg.fileSources.get(`${section}.${k}`) ?? 'file' });
+    }
+  }
+  for (const model of Object.keys(cfg.file.pricing ?? {})) {
+    rows.push({ key: `pricing.${model}`, value: JSON.stringify(cfg.file.pricing![model]), source: 'file' });
+  }
+  return rows;
+}
+
+export async function configShowCommand(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  for (const w of cfg.warnings) ctx.io.logger.warn(w);
+  for (const id of PROVIDER_IDS) ctx.io.addSecret(resolveApiKey(cfg, id).value);
+  ctx.io.addSecret(resolveDaytona(cfg).apiKey.value);
+  const rows = configRows(cfg);
+  if (opts.json) {
+    ctx.io.print(
+      JSON.stringify(
+        {
+          files: cfg.files.map((f) => ({ path: f.path, kind: f.kind })),
+          dotenv: cfg.dotenvPath,
+          settings: Object.fromEntries(rows.map((r) => [r.key, { value: r.value, source: r.source }])),
+          warnings: cfg.warnings,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  const c = ctx.io.out;
+  const width = Math.max(...rows.map((r) => r.key.length));
+  const valueWidth = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
+  for (const r of rows) ctx.io.print(`${r.key.padEnd(width)}  ${r.value.padEnd(valueWidth)}  ${c.dim(r.source)}`);
+  ctx.io.print(c.dim(cfg.files.length ? `\nfiles read: ${cfg.files.map((f) => f.path).join(', ')}` : '\nno rc file found (ptc config init writes one)'));
+  return 0;
+}
+
+export async function configPathCommand(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  for (const w of cfg.warnings) ctx.io.logger.warn(w);
+  const userDir = userConfigDir(cfg.env);
+  if (opts.json) {
+    ctx.io.print(JSON.stringify({ files: cfg.files.map((f) => ({ path: f.path, kind: f.kind })), dotenv: cfg.dotenvPath, userConfigDir: userDir, explicit: cfg.env.PTC_CONFIG ?? null }, null, 2));
+    return 0;
+  }
+  if (cfg.files.length === 0) ctx.io.print(`no rc file found (searched from ${ctx.cwd} up, and ${userDir})`);
+  for (const f of cfg.files) ctx.io.print(`${f.path}  ${ctx.io.out.dim(`(${f.kind})`)}`);
+  if (cfg.dotenvPath) ctx.io.print(`${cfg.dotenvPath}  ${ctx.io.out.dim('(.env: variables not already set)')}`);
+  return 0;
+}
+
+export function starterConfig(provider: ProviderId): Record<string, unknown> {
+  return {
+    provider,
+    lang: 'python',
+    run: true,
+    sandbox: 'local',
+    fix: 1,
+    providers: Object.fromEntries(PROVIDER_IDS.filter((id) => id !== 'openai-compatible').map((id) => [id, { apiKeyEnv: KEY_ENV_VARS[id][0] }])),
+  };
+}
+
+export async function configInitCommand(ctx: CliContext, opts: { provider?: string; force?: boolean }): Promise<number> {
+  const provider = (opts.provider ?? 'kimi') as ProviderId;
+  if (!PROVIDER_IDS.includes(provider)) {
+    throw new UsageError(`unknown provider "${opts.provider}"`, { hint: `use one of: ${PROVIDER_IDS.join(', ')}` });
+  }
+  const path = join(ctx.cwd, '.ptcrc.json');
+  if (existsSync(path) && !opts.force) {
+    throw new UsageError(`${path} already exists; not overwriting it`, { code: 'overwrite_refused', hint: 'edit it, or pass --force to replace it' });
+  }
+  writeFileSync(path, JSON.stringify(starterConfig(provider), null, 2) + '\n', { flag: opts.force ? 'w' : 'wx' });
+  ctx.io.print(`wrote ${path}`);
+  ctx.io.logger.info(`next: export ${KEY_ENV_VARS[provider][0]}=... (or put it in .env), then ptc doctor`);
+  return 0;
+}

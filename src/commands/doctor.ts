@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import type { CliContext } from '../cli/main.js';
+import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
+import { toPtcError } from '../errors.js';
+import { PROVIDER_IDS } from '../types.js';
+
+export interface Check {
+  name: string;
+  /** 'warn' is shown but does not fail the doctor (an optional provider without a key, say). */
+  status: 'ok' | 'fail' | 'warn' | 'skip';
+  detail: string;
+  hint?: string;
+}
+
+export async function doctorCommand(ctx: CliContext, opts: { json?: boolean; offline?: boolean }): Promise<number> {
+  const checks = await runChecks(ctx, Boolean(opts.offline));
+  const failed = checks.some((c) => c.status === 'fail');
+  if (opts.json) {
+    ctx.io.print(JSON.stringify({ ok: !failed, checks }, null, 2));
+  } else {
+    const c = ctx.io.out;
+    const mark = { ok: c.green('✔'), fail: c.red('✗'), warn: c.yellow('!'), skip: c.dim('-') };
+    const width = Math.max(...checks.map((x) => x.name.length));
+    for (const x of checks) {
+      ctx.io.print(`${mark[x.status]} ${x.name.padEnd(width)}  ${x.detail}${x.hint ? c.dim(`  → ${x.hint}`) : ''}`);
+    }
+  }
+  return failed ? 2 : 0;
+}
+
+export async function runChecks(ctx: CliContext, offline: boolean): Promise<Check[]> {
+  const checks: Check[] = [];
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const nodeOk = major > 20 || (major === 20 && minor >= 19);
+  checks.push({ name: 'node', status: nodeOk ? 'ok' : 'fail', detail: `v${process.versions.node}`, hint: nodeOk ? undefined : 'ptc needs Node.js 20.19 or newer' });
+
+  let cfg: ResolvedConfig;
+  try {
+    cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  } catch (err) {
+    const e = toPtcError(err);
+    checks.push({ name: 'config', status: 'fail', detail: e.message, hint: e.hint ?? undefined });
+    return checks;
+  }
+  checks.push({
+    name: 'config',
+    status: cfg.warnings.length ? 'warn' : 'ok',
+    detail: cfg.files.length ? cfg.files.map((f) => f.path).join(', ') : 'no rc file (defaults and environment)',
+    hint: cfg.warnings[0],
+  });
+
+  const selected = cfg.settings.provider.value;
+  for (const id of PROVIDER_IDS) {
+    const key = resolveApiKey(cfg, id);
+    ctx.io.addSecret(key.value);
+    const isSelected = id === selected;
+    if (key.value) checks.push({ name: `key ${id}`, status: 'ok', detail: `from ${key.source}` });
+    else if (id === 'openai-compatible') checks.push({ name: `key ${id}`, status: 'skip', detail: 'optional' });
+    else
+      checks.push({
+        name: `key ${id}`,
+        status: isSelected ? 'fail' : 'skip',
+        detail: isSelected ? `not set, and ${id} is the selected provider` : 'not set',
+        hint: `set ${KEY_ENV_VARS[id][0]}`,
+      });
+  }
+
+  const { defaultBaseURL } = await import('../providers/profiles.js');
+  const pc = providerConfigOf(cfg, selected);
+  const base = pc.baseURL ?? defaultBaseURL(selected, { region: pc.region });
+  if (offline) checks.push({ name: `endpoint ${selected}`, status: 'skip', detail: '--offline' });
+  else if (!base) checks.push({ name: `endpoint ${selected}`, status: 'fail', detail: 'no base URL', hint: `set providers.${selected}.baseURL` });
+  else checks.push(await reachable(`endpoint ${selected}`, base));
+
+  const bwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--dev', '/dev', '--proc', '/proc', 'true'], { stdio: 'ignore', timeout: 10_000 });
+  checks.push(
+    bwrap.status === 0
+      ? { name: 'sandbox local', status: 'ok', detail: 'bubblewrap works (no network, read-only system)' }
+      : {
+          name: 'sandbox local',
+          status: cfg.settings.sandbox.value === 'local' ? 'fail' : 'warn',
+          detail: bwrap.error ? 'bubblewrap not found' : 'bubblewrap is installed but cannot create namespaces here',
+          hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
+        },
+  );
+  const pytest = spawnSync('python3', ['-m', 'pytest', '--version'], { encoding: 'utf8', timeout: 20_000 });
+  checks.push(
+    pytest.status === 0
+      ? { name: 'python tests', status: 'ok', detail: (pytest.stdout || pytest.stderr).trim().split('\n')[0] ?? 'pytest' }
+      : { name: 'python tests', status: 'warn', detail: 'python3 -m pytest not available', hint: 'pip install pytest (needed for --lang python with the local sandbox)' },
+  );
+  checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
+
+  const daytona = resolveDaytona(cfg);
+  ctx.io.addSecret(daytona.apiKey.value);
+  const wantsDaytona = cfg.settings.sandbox.value === 'daytona';
+  if (!daytona.apiKey.value) {
+    checks.push({ name: 'sandbox daytona', status: wantsDaytona ? 'fail' : 'skip', detail: 'no DAYTONA_API_KEY', hint: wantsDaytona ? 'set DAYTONA_API_KEY or use --sandbox local' : undefined });
+  } else if (offline) {
+    checks.push({ name: 'sandbox daytona', status: 'skip', detail: `key from ${daytona.apiKey.source}; --offline` });
+  } else {
+    checks.push(await reachable('sandbox daytona', daytona.apiUrl.value));
+  }
+  return checks;
+}
+
+/** Any HTTP answer means the host is there; only a network failure or a timeout fails the check. */
+async function reachable(name: string, url: string): Promise<Check> {
+  try {
+    const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+    return { name, status: 'ok', detail: `${url} answered (HTTP ${res.status})` };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    return { name, status: 'fail', detail: `cannot reach ${url} (${cause})`, hint: 'check the network, a proxy, or the base URL' };
+  }
+}

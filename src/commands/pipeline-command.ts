@@ -1,0 +1,337 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { type ConfigFlags, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
+import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
+import { ConfigError, ExitCode, PtcError, toPtcError, UsageError } from '../errors.js';
+import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
+import type { Result } from '../report/result-schema.js';
+import { renderResult } from '../report/text.js';
+import type { Lang, Logger, Provider } from '../types.js';
+import { LiveLine } from '../ui/live-line.js';
+
+/** Options as commander parsed them for generate / apply / run. */
+export interface PipelineCommandOptions extends ConfigFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  keep?: boolean;
+  promptFile?: string;
+}
+
+export interface PipelineRequest {
+  command: Result['command'];
+  prompt: string | null;
+  replyText: string | null;
+  runDir: string | null;
+  /** Names the default output folder when there is no prompt (apply: the reply file's name). */
+  nameHint?: string;
+  options: PipelineCommandOptions;
+}
+
+/** What a front end (CLI, MCP, HTTP) hands over to run the pipeline and get the contract's result. */
+export interface ExecuteContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  signal: AbortSignal;
+  registerCleanup: (fn: () => Promise<void>) => () => void;
+  addSecret: (value: string | null) => void;
+  /** Live progress hooks; the CLI draws a line on a TTY, others may report progress their own way. */
+  onPhase?: (text: string) => void;
+  onDelta?: (text: string, outputTokens: number) => void;
+  onRound?: PipelineDeps['onRound'];
+  /** Directory that output must stay inside (the HTTP service confines clients to its root). */
+  confineTo?: string;
+}
+
+export interface Executed {
+  result: Result;
+  planText: string | null;
+}
+
+/** Runs one request to the end and always returns a result: errors become `result.error`, never throws. */
+export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext): Promise<Executed> {
+  const draft = newDraft(req.command);
+  let planText: string | null = null;
+  try {
+    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options) });
+    for (const w of cfg.warnings) {
+      draft.warnings.push(w);
+      ctx.logger.warn(w);
+    }
+    const parts = await loadParts();
+    const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
+    const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
+    const extras = await runPipeline(opts, deps, draft);
+    planText = extras.planText;
+    return { result: finishResult(draft, null), planText };
+  } catch (err) {
+    const reason = ctx.signal.aborted && ctx.signal.reason instanceof PtcError ? ctx.signal.reason : null;
+    return { result: finishResult(draft, reason ?? toPtcError(err)), planText };
+  }
+}
+
+function toFlags(o: PipelineCommandOptions): ConfigFlags {
+  return {
+    provider: o.provider,
+    model: o.model,
+    baseUrl: o.baseUrl,
+    lang: o.lang,
+    out: o.out,
+    run: o.run,
+    sandbox: o.sandbox,
+    fix: o.fix,
+    maxTokens: o.maxTokens,
+    temperature: o.temperature,
+    timeout: o.timeout,
+    maxCost: o.maxCost,
+    protectTests: o.protectTests,
+    isolation: o.isolation,
+  };
+}
+
+function pipelineOptions(
+  req: PipelineRequest,
+  cfg: ResolvedConfig,
+  ctx: ExecuteContext,
+  defaultOutDir: (prompt: string, cwd: string) => string,
+): PipelineOptions {
+  const s = cfg.settings;
+  const o = req.options;
+  let outDir: string;
+  if (req.command === 'run') {
+    outDir = resolve(ctx.cwd, req.runDir ?? '.');
+  } else if (s.out.value) {
+    outDir = resolve(ctx.cwd, s.out.value);
+  } else {
+    outDir = defaultOutDir(req.prompt ?? req.nameHint ?? 'ptc-output', ctx.cwd);
+  }
+  if (ctx.confineTo) {
+    const root = resolve(ctx.confineTo);
+    if (outDir !== root && !outDir.startsWith(root + '/')) {
+      throw new UsageError(`${outDir} is outside the directory this service may write to (${root})`, {
+        code: 'out_outside_root',
+        hint: 'use a relative "out"',
+      });
+    }
+  }
+  if (s.fix.value > 0 && !s.run.value && req.command === 'generate') {
+    throw new UsageError('--fix needs --run: repair rounds feed failing tests back to the model', { hint: 'add --run' });
+  }
+  return {
+    command: req.command,
+    cwd: ctx.cwd,
+    prompt: req.prompt,
+    replyText: req.replyText,
+    runDir: req.command === 'run' ? outDir : null,
+    lang: s.lang.value,
+    langExplicit: s.lang.source !== 'default',
+    outDir,
+    force: Boolean(o.force),
+    dryRun: Boolean(o.dryRun),
+    run: req.command === 'run' ? true : Boolean(s.run.value) && !o.dryRun,
+    fix: s.fix.value,
+    maxTokens: s.maxTokens.value,
+    temperature: s.temperature.value,
+    maxCost: s.maxCost.value,
+    protectTests: s.protectTests.value,
+    system: cfg.file.prompt?.system,
+    systemAppend: cfg.file.prompt?.systemAppend,
+    limits: cfg.file.limits ?? {},
+    testTimeoutMs: (cfg.file.local?.testTimeout ?? 120) * 1000,
+  };
+}
+
+/** The pipeline's parts, loaded when a pipeline command runs (not for --help or config show). */
+async function loadParts() {
+  const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, runner] = await Promise.all([
+    import('../prompt/system.js'),
+    import('../reply/parse.js'),
+    import('../reply/classify.js'),
+    import('../workspace/write.js'),
+    import('../workspace/manifest.js'),
+    import('../workspace/plan-view.js'),
+    import('../workspace/out-dir.js'),
+    import('../cost/cost.js'),
+    import('../cost/catalog.js'),
+    import('../sandbox/runner.js'),
+  ]);
+  return { prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, runner };
+}
+
+async function pipelineDeps(
+  req: PipelineRequest,
+  cfg: ResolvedConfig,
+  ctx: ExecuteContext,
+  draft: ResultDraft,
+  parts: Awaited<ReturnType<typeof loadParts>>,
+): Promise<PipelineDeps> {
+  const { prompt, parse, classify, write, manifest, planView, cost, catalog, runner } = parts;
+  const cat = catalog.loadCatalog(cfg.file.pricing as never);
+  const s = cfg.settings;
+
+  let providerFactory: PipelineDeps['provider'] = null;
+  if (req.command === 'generate') {
+    const id = s.provider.value;
+    const key = requireApiKey(cfg, id);
+    ctx.addSecret(key.value);
+    const pc = providerConfigOf(cfg, id);
+    const { createProvider, defaultBaseURL } = await import('../providers/index.js');
+    const baseURL = cfg.flags.baseUrl ?? pc.baseURL ?? defaultBaseURL(id, { region: pc.region });
+    if (!baseURL) {
+      throw new ConfigError(`provider ${id} needs an endpoint`, {
+        code: 'config_base_url',
+        hint: `pass --base-url (e.g. http://localhost:11434/v1 for Ollama) or set providers.${id}.baseURL`,
+      });
+    }
+    const model = s.model.value ?? catalog.defaultModel(id);
+    const entry = catalog.findModel(cat, id, model);
+    if (entry?.retired) {
+      const w = cost.retiredWarning ? cost.retiredWarning(entry) : `${model} is retired`;
+      draft.warnings.push(w);
+      ctx.logger.warn(w);
+    }
+    const deadline = s.timeout.value ? Date.now() + s.timeout.value * 1000 : undefined;
+    providerFactory = () =>
+      createProvider({
+        id,
+        model,
+        apiKey: key.value,
+        apiKeySource: key.source,
+        baseURL,
+        headers: pc.headers,
+        deadline,
+        logger: ctx.logger,
+      });
+  }
+
+  const sandboxKind = s.sandbox.value;
+  const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
+  const daytona = resolveDaytona(cfg);
+  ctx.addSecret(daytona.apiKey.value);
+  const runId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+  return {
+    logger: ctx.logger,
+    signal: ctx.signal,
+    provider: providerFactory,
+    price: (p: Provider) => catalog.findModel(cat, p.id, p.model) ?? null,
+    computeCost: cost.computeCost as PipelineDeps['computeCost'],
+    sandbox: {
+      kind: sandboxKind,
+      create: async (lang: Lang) => {
+        if (sandboxKind === 'daytona') {
+          if (!daytona.apiKey.value) {
+            throw new ConfigError('the daytona sandbox needs a key: set DAYTONA_API_KEY', {
+              code: 'missing_key',
+              hint: 'export DAYTONA_API_KEY=... (or use --sandbox local)',
+            });
+          }
+          const { createDaytonaSandbox } = await import('../sandbox/daytona.js');
+          return createDaytonaSandbox({
+            apiKey: daytona.apiKey.value,
+            apiUrl: daytona.apiUrl.value,
+            target: daytona.target.value ?? undefined,
+            lang,
+            runId,
+            autoStopMinutes: daytona.autoStopMinutes,
+            logger: ctx.logger,
+            signal: ctx.signal,
+            onPhase: (p: string) => ctx.onPhase?.(p),
+          });
+        }
+        const { createLocalSandbox } = await import('../sandbox/local.js');
+        return createLocalSandbox({
+          isolation: isolation as 'auto' | 'bwrap' | 'none',
+          allowNoIsolation: isolation === 'none',
+          keep: Boolean(req.options.keep ?? cfg.file.local?.keep),
+          logger: ctx.logger,
+        });
+      },
+    },
+    runTests: runner.runTestsIn as PipelineDeps['runTests'],
+    reply: {
+      buildMessages: prompt.buildMessages,
+      parseReply: parse.parseReply,
+      classifyFile: classify.classifyFile,
+    },
+    workspace: {
+      planWrite: write.planWrite as PipelineDeps['workspace']['planWrite'],
+      commitWrite: write.commitWrite as PipelineDeps['workspace']['commitWrite'],
+      writeManifest: manifest.writeManifest as PipelineDeps['workspace']['writeManifest'],
+      renderPlan: planView.renderPlan as PipelineDeps['workspace']['renderPlan'],
+    },
+    onPhase: ctx.onPhase,
+    onDelta: ctx.onDelta,
+    onRound: ctx.onRound,
+    registerCleanup: ctx.registerCleanup,
+  };
+}
+
+/** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
+export async function readPrompt(words: string[], opts: PipelineCommandOptions, ctx: CliContext): Promise<string> {
+  let text: string;
+  if (opts.promptFile) {
+    if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');
+    try {
+      text = await readFile(resolve(ctx.cwd, opts.promptFile), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else if ((words.length === 1 && words[0] === '-') || (words.length === 0 && !ctx.stdinIsTTY)) {
+    text = await readStdin(ctx.stdin);
+  } else {
+    text = words.join(' ');
+  }
+  text = text.trim();
+  if (!text) {
+    throw new UsageError('no prompt: say what to build', {
+      code: 'usage',
+      hint: 'ptc generate "a function that checks if a number is prime"  (or pipe it in, or --prompt-file)',
+    });
+  }
+  return text;
+}
+
+export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The CLI side: run, draw progress on a TTY, print the result as text or JSON, return the exit code. */
+export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise<number> {
+  const { io, lifecycle } = ctx;
+  lifecycle.setTimeout(req.options.timeout);
+  const live = new LiveLine(io);
+  const { result, planText } = await executeRequest(req, {
+    cwd: ctx.cwd,
+    env: ctx.env,
+    logger: io.logger,
+    signal: lifecycle.signal,
+    registerCleanup: (fn) => lifecycle.onCleanup(fn),
+    addSecret: (v) => io.addSecret(v),
+    onPhase: (t) => live.phase(t),
+    onDelta: (t, n) => live.delta(t, n),
+    onRound: (round, draft) => live.round(round, draft),
+  });
+  live.stop();
+  if (lifecycle.receivedSignal) {
+    result.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    result.ok = false;
+  }
+  if (io.json) {
+    io.print(JSON.stringify(result, null, 2));
+  } else {
+    const text = renderResult(result, { color: io.out, planText, verbose: io.verbose });
+    if (text) io.print(text);
+    if (result.error) {
+      io.note(`${io.err.red('ptc:')} ${result.error.message.split('\n')[0]}`);
+      if (result.error.hint) io.note(`${io.err.dim('hint:')} ${result.error.hint}`);
+    }
+  }
+  return result.exitCode;
+}

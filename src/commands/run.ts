@@ -1,0 +1,12 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { UsageError } from '../errors.js';
+import { type PipelineCommandOptions, runFromCli } from './pipeline-command.js';
+
+export async function runCommand(ctx: CliContext, dir: string, opts: PipelineCommandOptions): Promise<number> {
+  const abs = resolve(ctx.cwd, dir);
+  const info = await stat(abs).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`${dir} is not a directory`, { hint: 'ptc run <dir> runs the tests already in dir' });
+  return runFromCli(ctx, { command: 'run', prompt: null, replyText: null, runDir: abs, options: opts });
+}

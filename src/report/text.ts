@@ -1,0 +1,77 @@
+import { relative } from 'node:path';
+import type { ChalkInstance } from 'chalk';
+import type { Result } from './result-schema.js';
+
+export interface RenderOptions {
+  color: ChalkInstance;
+  planText: string | null;
+  verbose: boolean;
+  cwd?: string;
+}
+
+const MAX_FAILURES_SHOWN = 10;
+
+/** The human report: files, tests with a short table of failures, tokens and cost. Renders the same Result as --json. */
+export function renderResult(r: Result, o: RenderOptions): string {
+  const c = o.color;
+  const lines: string[] = [];
+  const where = r.outDir ? displayPath(r.outDir, o.cwd ?? process.cwd()) : null;
+
+  if (r.dryRun) {
+    lines.push(c.bold(`dry run: nothing written${where ? ` (would write to ${where})` : ''}`));
+    if (o.planText) lines.push(o.planText);
+  } else if (r.command !== 'run' && r.files.length > 0 && !(r.error && r.error.code === 'overwrite_refused')) {
+    lines.push(`${c.green('✔')} wrote ${r.files.length} file${r.files.length === 1 ? '' : 's'} to ${where}`);
+    const width = Math.max(...r.files.map((f) => f.path.length));
+    for (const f of r.files) lines.push(`  ${c.dim(f.kind.padEnd(5))} ${f.path.padEnd(width)}  ${c.dim(size(f.bytes))}`);
+  }
+
+  const t = r.tests;
+  if (t?.ran) {
+    const total = t.passed + t.failed + t.errors + t.skipped;
+    const counts = [
+      c.green(`${t.passed} passed`),
+      t.failed ? c.red(`${t.failed} failed`) : `${t.failed} failed`,
+      t.errors ? c.red(`${t.errors} errors`) : null,
+      t.skipped ? c.yellow(`${t.skipped} skipped`) : null,
+    ].filter(Boolean);
+    lines.push(`tests (${t.sandbox}): ${counts.join(', ')} of ${total} in ${(t.durationMs / 1000).toFixed(1)}s`);
+    if (t.install && t.install.packages.length > 0) {
+      lines.push(`  dependencies ${t.install.ok ? 'installed' : c.red('failed to install')}: ${t.install.packages.join(' ')}`);
+    }
+    if (t.problem) lines.push(`  ${c.red('✗')} ${t.problem}`);
+    const failing = t.cases.filter((x) => x.status === 'failed' || x.status === 'error');
+    for (const f of failing.slice(0, MAX_FAILURES_SHOWN)) {
+      const first = (f.message ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+      lines.push(`  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}`);
+      if (first) lines.push(`      ${c.dim(first.trim().slice(0, 160))}`);
+    }
+    if (failing.length > MAX_FAILURES_SHOWN) lines.push(c.dim(`  …and ${failing.length - MAX_FAILURES_SHOWN} more`));
+  }
+
+  if (r.rounds.length > 1 || r.stopReason) {
+    if (r.stopReason) lines.push(c.dim(`repair: ${r.stopReason}`));
+  }
+
+  if (r.usage) {
+    const u = r.usage;
+    const cache = u.cacheReadTokens || u.cacheWriteTokens ? ` · cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written` : '';
+    const cost =
+      r.cost?.usd != null
+        ? `$${r.cost.usd < 0.01 ? r.cost.usd.toFixed(4) : r.cost.usd.toFixed(2)}${r.cost.source === 'catalog' ? c.dim(' (catalog estimate)') : c.dim(' (billed by provider)')}`
+        : 'cost unknown';
+    const calls = r.rounds.filter((x) => x.usage).length;
+    lines.push(`${r.provider}/${r.model}: ${u.inputTokens} in · ${u.outputTokens} out${cache} · ${cost}${calls > 1 ? c.dim(` over ${calls} calls`) : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function size(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function displayPath(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  if (rel === '') return '.';
+  return rel.startsWith('..') ? abs : `./${rel}`;
+}

@@ -1,0 +1,52 @@
+import type { ResultDraft } from '../report/build.js';
+import type { IO } from './io.js';
+
+/**
+ * The live status on stderr while ptc works: the phase, elapsed time, tokens so far and running cost.
+ * Drawn only on a TTY (the IO decides); repair rounds leave one permanent line each.
+ */
+export class LiveLine {
+  private phaseText = '';
+  private tokens = 0;
+  private readonly started = Date.now();
+  private lastDraw = 0;
+  private spent: number | null = null;
+
+  constructor(private readonly io: IO) {}
+
+  phase(text: string): void {
+    this.phaseText = text;
+    this.tokens = 0;
+    this.draw(true);
+  }
+
+  delta(_text: string, outputTokens: number): void {
+    this.tokens = outputTokens;
+    this.draw(false);
+  }
+
+  round(round: ResultDraft['rounds'][number], draft: ResultDraft): void {
+    this.spent = draft.cost?.usd ?? null;
+    if (!this.io.interactive) return;
+    const t = round.tests;
+    const tests = t ? `${t.passed}/${t.passed + t.failed + t.errors} passed` : 'no tests yet';
+    const tokens = round.usage ? `${round.usage.inputTokens + round.usage.cacheReadTokens + round.usage.cacheWriteTokens} in / ${round.usage.outputTokens} out` : '';
+    const cost = round.cost?.usd != null ? `$${round.cost.usd.toFixed(4)}` : '';
+    this.io.note(this.io.err.dim(`round ${round.round}: ${[tests, tokens, cost].filter(Boolean).join(' · ')}`));
+  }
+
+  private draw(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const elapsed = ((now - this.started) / 1000).toFixed(1);
+    const parts = [this.phaseText, `${elapsed}s`];
+    if (this.tokens > 0) parts.push(`${this.tokens} tokens`);
+    if (this.spent !== null) parts.push(`$${this.spent.toFixed(4)} so far`);
+    this.io.progress(parts.join(' · '));
+  }
+
+  stop(): void {
+    this.io.stopProgress();
+  }
+}
