@@ -1,0 +1,43 @@
+import type { FileKind } from '../types.js';
+import { extensionOf } from './languages.js';
+import { onlyTests } from './content-signals.js';
+
+/** Extensions of files that are programs (as opposed to data, docs and configuration). */
+const SOURCE_EXT = new Set([
+  'py', 'pyi', 'ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cc',
+  'cpp', 'hpp', 'cs', 'rb', 'php', 'swift', 'sh', 'bash', 'ps1', 'sql', 'lua', 'pl', 'r', 'scala', 'dart',
+  'zig', 'ex', 'exs', 'erl', 'hs', 'ml', 'vue', 'svelte', 'html', 'htm', 'css', 'scss',
+]);
+
+const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs']);
+
+/** Is this path a test file by the naming rules pytest and node's test runner (and people) follow? */
+export function isTestPath(path: string): boolean {
+  const segments = path.replace(/\\/g, '/').split('/');
+  const base = (segments.pop() ?? '').toLowerCase();
+  const ext = extensionOf(base);
+  if (!SOURCE_EXT.has(ext)) return false;
+  if (ext === 'py' || ext === 'pyi') {
+    if (base.startsWith('test_') || base.endsWith('_test.py') || base === 'conftest.py') return true;
+    if (base === 'tests.py' || base === 'test.py') return true;
+  }
+  const stem = base.slice(0, base.length - ext.length - 1);
+  if (stem.endsWith('.test') || stem.endsWith('.spec') || stem.endsWith('_test') || stem.endsWith('-test')) {
+    return true;
+  }
+  if (stem === 'test' || stem === 'tests') return true;
+  return segments.some((s) => TEST_DIRS.has(s.toLowerCase()));
+}
+
+/**
+ * `test` for test files, `code` for source files, `other` for requirements, configs, docs and data.
+ * The name decides; for a source file with a neutral name the content can still show it is a test suite.
+ */
+export function classifyFile(path: string, content: string): FileKind {
+  const ext = extensionOf(path);
+  if (!SOURCE_EXT.has(ext)) return 'other';
+  if (isTestPath(path)) return 'test';
+  const lang = ext === 'py' ? 'python' : ext === 'js' || ext === 'ts' || ext === 'mjs' || ext === 'mts' ? 'typescript' : null;
+  if (lang && onlyTests(content, lang)) return 'test';
+  return 'code';
+}

@@ -1,0 +1,209 @@
+/**
+ * Reply text → files. Forgiving on purpose: models name files in many ways and mix prose, commands and
+ * output with the code. Never throws; linear in the reply's size (see bench/parse-bench.mjs).
+ */
+import type { GeneratedFile, Lang, ParsedReply } from '../types.js';
+import { ReplyError } from '../errors.js';
+import { classifyFile, isTestPath } from './classify.js';
+import { definesSomething, isReplTranscript, looksLikeCode, looksLikeCommands, looksLikeTests } from './content-signals.js';
+import {
+  DependencyList,
+  looksLikeRequirements,
+  packagesFromCommand,
+  packagesFromPackageJson,
+  packagesFromRequirements,
+} from './dependencies.js';
+import { parseCommentPath } from './hints.js';
+import { blockKindOf, isLang, langOfPath, sameFamily, type BlockKind } from './languages.js';
+import { nameUnnamedBlocks, type UnnamedBlock } from './naming.js';
+import { tidyPath } from './path-like.js';
+import { scanReply, type RawBlock } from './scan.js';
+
+export interface ParseOptions {
+  lang: Lang;
+}
+
+/** A block that will become a file, in reply order; `path` is null until naming. */
+interface Entry {
+  path: string | null;
+  content: string;
+  role: 'code' | 'test';
+  lang: Lang;
+  line: number;
+}
+
+function bodyText(lines: string[]): string {
+  let start = 0;
+  let end = lines.length;
+  while (start < end && lines[start]!.trim() === '') start++;
+  while (end > start && lines[end - 1]!.trim() === '') end--;
+  return start === end ? '' : lines.slice(start, end).join('\n') + '\n';
+}
+
+function isRequirementsPath(path: string): boolean {
+  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  return base.startsWith('requirements') && (base.endsWith('.txt') || base.endsWith('.in'));
+}
+
+/** Pick the block's path from the hints, strongest first; a weak hint must agree with the block. */
+function pathFor(block: RawBlock, kind: BlockKind, commentPath: string | null, lang: Lang): { path: string | null; fromComment: boolean } {
+  if (block.info.path) return { path: block.info.path, fromComment: false };
+  if (block.pathLine && block.pathLineAdjacent) return { path: block.pathLine.path, fromComment: false };
+  if (commentPath) return { path: commentPath, fromComment: true };
+  const weak = block.mention ?? block.pathLine?.path ?? null;
+  if (!weak) return { path: null, fromComment: false };
+  // "Tests for `prime.py`:" before a test block must not name the test file prime.py.
+  const weakLang = langOfPath(weak);
+  const content = block.lines.join('\n');
+  if (kind === 'shell' || kind === 'output') return { path: null, fromComment: false };
+  if (weakLang) {
+    const blockLang = isLang(kind) ? kind : lang;
+    if (!sameFamily(weakLang, blockLang)) return { path: null, fromComment: false };
+    if (isTestPath(weak) !== looksLikeTests(content, weakLang)) return { path: null, fromComment: false };
+  }
+  return { path: weak, fromComment: false };
+}
+
+export function parseReply(text: string, opts: ParseOptions): ParsedReply {
+  try {
+    return parseReplyUnsafe(typeof text === 'string' ? text : String(text ?? ''), opts);
+  } catch (err) {
+    // A bug here must not lose the user's reply: report it as a warning with no files.
+    const message = err instanceof Error ? err.message : String(err);
+    return { files: [], dependencies: [], deleted: [], warnings: [`could not parse the reply: ${message}`] };
+  }
+}
+
+function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
+  const lang = opts.lang;
+  const scan = scanReply(text);
+  const warnings: string[] = [];
+  const deps = new DependencyList();
+  deps.add(scan.packages);
+  const deleted: string[] = scan.deleted.map(tidyPath);
+  const entries: Entry[] = [];
+  const others: { path: string; content: string; line: number }[] = [];
+
+  for (const block of scan.blocks) {
+    if (block.unclosed) {
+      warnings.push(`the code block at line ${block.line} is not closed; took it to the end of the reply (was the reply cut off?)`);
+    }
+    const kind = blockKindOf(block.info.tag);
+    if (block.info.deleted) {
+      if (block.info.path) deleted.push(tidyPath(block.info.path));
+      continue;
+    }
+    const firstLine = block.lines.find((l) => l.trim() !== '') ?? '';
+    const commentPath = kind === 'shell' || kind === 'output' ? null : parseCommentPath(firstLine);
+    const picked = pathFor(block, kind, commentPath, lang);
+    let lines = block.lines;
+    if (picked.path && commentPath && tidyPath(commentPath) === tidyPath(picked.path)) {
+      // The first line only repeats the file name: drop it from the file.
+      const at = lines.indexOf(firstLine);
+      lines = lines.slice(0, at).concat(lines.slice(at + 1));
+    }
+    const content = bodyText(lines);
+
+    if (picked.path) {
+      const path = tidyPath(picked.path);
+      // A bash block is a script file only when named so on purpose; otherwise it is commands to run.
+      const isFile = kind !== 'shell' || block.info.path !== null || /\.(sh|bash|zsh|ps1)$/i.test(path);
+      if (!isFile) {
+        deps.add(commandPackages(content));
+        continue;
+      }
+      if (isRequirementsPath(path)) deps.add(packagesFromRequirements(content));
+      if (path === 'package.json' || path.endsWith('/package.json')) deps.add(packagesFromPackageJson(content));
+      const fileLang = langOfPath(path);
+      if (fileLang) {
+        entries.push({ path, content, role: isTestPath(path) || looksLikeTests(content, fileLang) ? 'test' : 'code', lang: fileLang, line: block.line });
+      } else {
+        others.push({ path, content, line: block.line });
+      }
+      continue;
+    }
+
+    // No name anywhere: decide from the language tag and the content what the block is.
+    if (kind === 'shell' || (kind === 'none' && looksLikeCommands(content))) {
+      deps.add(commandPackages(content));
+      continue;
+    }
+    if (kind === 'requirements' || ((kind === 'output' || kind === 'none') && /requirements/i.test(block.prevLine) && looksLikeRequirements(content))) {
+      deps.add(packagesFromRequirements(content));
+      others.push({ path: 'requirements.txt', content, line: block.line });
+      continue;
+    }
+    if (content === '' || kind === 'output') continue;
+    const blockLang: Lang | null = isLang(kind) ? kind : kind === 'none' && looksLikeCode(content, lang) ? lang : null;
+    if (blockLang === null) {
+      if (kind !== 'none') warnings.push(`skipped a ${block.info.tag} block without a file name (line ${block.line})`);
+      continue;
+    }
+    if (!sameFamily(blockLang, lang)) {
+      warnings.push(`skipped a ${blockLang} block without a file name (line ${block.line}): the reply was asked for ${lang}`);
+      continue;
+    }
+    if (isReplTranscript(content)) continue;
+    const role = looksLikeTests(content, lang) ? 'test' : 'code';
+    if (role === 'code' && !definesSomething(content, lang)) {
+      warnings.push(`skipped an example snippet without a file name (line ${block.line})`);
+      continue;
+    }
+    entries.push({ path: null, content, role, lang, line: block.line });
+  }
+
+  const unnamed: UnnamedBlock[] = entries.filter((e) => e.path === null);
+  nameUnnamedBlocks(entries, unnamed, lang);
+
+  // Later versions of the same path replace earlier ones.
+  const byPath = new Map<string, GeneratedFile>();
+  const seen = new Map<string, number>();
+  const add = (path: string, content: string): void => {
+    seen.set(path, (seen.get(path) ?? 0) + 1);
+    byPath.set(path, { path, content, kind: classifyFile(path, content) });
+  };
+  const ordered = [
+    ...entries.map((e) => ({ path: e.path!, content: e.content, line: e.line })),
+    ...others,
+  ].sort((a, b) => a.line - b.line);
+  for (const f of ordered) add(f.path, f.content);
+  for (const [path, count] of seen) {
+    if (count > 1) warnings.push(`${path} was given ${count} times; the last version is used`);
+  }
+  // A path both given and marked deleted is kept: losing a file the model wrote is worse than keeping one.
+  const finalDeleted: string[] = [];
+  for (const path of new Set(deleted)) {
+    if (byPath.has(path)) {
+      warnings.push(`${path} is both given and marked deleted; keeping the file`);
+      continue;
+    }
+    finalDeleted.push(path);
+  }
+  return { files: [...byPath.values()], dependencies: deps.list(), deleted: finalDeleted, warnings };
+}
+
+function commandPackages(content: string): string[] {
+  const found: string[] = [];
+  for (const line of content.split('\n')) found.push(...packagesFromCommand(line));
+  return found;
+}
+
+/** The start of a reply, for an error message (one line, bounded). */
+export function replyExcerpt(text: string, max = 160): string {
+  const flat = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Exit 5 when a reply holds no file at all: the message quotes the start of the reply. */
+export function assertHasFiles(parsed: ParsedReply, text: string): void {
+  if (parsed.files.length > 0) return;
+  const start = replyExcerpt(text);
+  throw new ReplyError(
+    start ? `no code found in the reply; it starts: "${start}"` : 'no code found in the reply: it is empty',
+    {
+      code: 'reply_no_code',
+      hint: 'ask again, or save the reply and check that code is in fenced blocks (```python path=x.py), then use `ptc apply`',
+      retryable: true,
+    },
+  );
+}
