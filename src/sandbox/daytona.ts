@@ -44,8 +44,8 @@ export interface DaytonaSandboxOptions {
   onPhase?: (phase: DaytonaPhaseName) => void;
 }
 
-/** Output kept from one command; the middle is cut (the end of a test run matters most). */
-export const DAYTONA_OUTPUT_CAP = 512 * 1024;
+/** Characters kept from one command (as the local sandbox keeps per stream); the middle is cut. */
+export const DAYTONA_OUTPUT_CAP = 1024 * 1024;
 /** How long the HTTP call may outlive the command's own time limit before ptc gives up on the toolbox. */
 const EXEC_GRACE_MS = 30_000;
 /** How long cleanup of an abandoned create waits for the SDK to hand back the sandbox. */
@@ -62,9 +62,13 @@ export function liveDaytonaSandboxes(): ReadonlySet<Sandbox> {
   return live;
 }
 
-/** Delete every live sandbox and finish the cleanup of abandoned creates. Never throws. */
-export async function disposeAllDaytona(): Promise<void> {
-  await Promise.allSettled([...[...live].map((s) => s.dispose()), ...pendingCleanups]);
+/**
+ * Delete every live sandbox and finish the cleanup of abandoned creates, waiting at most `timeoutMs` (an
+ * interrupted ptc must still exit; what is left stops by itself and `ptc sandbox prune` finds it). Never throws.
+ */
+export async function disposeAllDaytona(opts: { timeoutMs?: number } = {}): Promise<void> {
+  const all = Promise.allSettled([...[...live].map((s) => s.dispose()), ...pendingCleanups]);
+  await Promise.race([all, delay(opts.timeoutMs ?? 15_000)]);
 }
 
 function track(p: Promise<void>): Promise<void> {
@@ -120,10 +124,10 @@ export function wrapForToolbox(command: string, dir: string, env: Record<string,
 
 export function capOutput(text: string, cap = DAYTONA_OUTPUT_CAP): { text: string; truncated: boolean } {
   if (text.length <= cap) return { text, truncated: false };
-  const head = Math.floor(cap / 4);
+  const head = Math.floor(cap / 2);
   const tail = cap - head;
   const cut = text.length - head - tail;
-  return { text: `${text.slice(0, head)}\n[… ptc cut ${cut} characters of output …]\n${text.slice(-tail)}`, truncated: true };
+  return { text: `${text.slice(0, head)}\n…[output truncated by ptc: ${cut} characters omitted]\n${text.slice(-tail)}`, truncated: true };
 }
 
 function safeRelative(p: string): string {
@@ -339,8 +343,9 @@ async function cleanupAbandonedCreate(
   } catch (err) {
     logger.debug(`cleanup of an abandoned Daytona sandbox failed: ${(err as Error).message}`);
   }
-  // Whatever the SDK still does in the background finishes before the client is closed.
-  void track(late.then(() => closeClient(client)));
+  await closeClient(client);
+  // If the SDK hands a sandbox back only now, `late` deletes it; disposeAllDaytona waits for that, bounded.
+  void track(late.then(() => {}));
 }
 
 export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise<Sandbox> {

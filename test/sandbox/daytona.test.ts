@@ -106,10 +106,10 @@ describe('daytona sandbox over the real SDK', () => {
 
   it('caps long output and marks where it was cut', async () => {
     const sb = await createDaytonaSandbox(base());
-    const r = await sb.exec(`python3 -c "print('x' * 2000000)"`, { timeoutMs: 20_000 });
+    const r = await sb.exec(`python3 -c "print('x' * 3000000)"`, { timeoutMs: 20_000 });
     expect(r.truncated).toBe(true);
-    expect(r.stdout).toContain('ptc cut');
-    expect(r.stdout.length).toBeLessThan(600_000);
+    expect(r.stdout).toContain('output truncated by ptc');
+    expect(r.stdout.length).toBeLessThan(1_100_000);
     await sb.dispose();
   });
 
