@@ -107,8 +107,14 @@ function parseMessage(err: unknown): string {
   const e = err as { name?: string; message?: string; mark?: { line: number; column: number }; reason?: string };
   if (e?.mark) return `${e.reason ?? 'invalid YAML'} at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
   const text = String(e?.message ?? err);
-  const firstLine = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  return firstLine.replace(/^JSONError:\s*/, '').trim();
+  // parse-json frames the error: "> 3 |   oops" marks the line; the reason is the first line without a frame.
+  const marked = /^>\s*(\d+)\s*\|/m.exec(text);
+  const reason = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !/^(>?\s*\d+\s*\||\||\^)/.test(l) && !l.startsWith('JSON Error in'));
+  const cleaned = (reason ?? text.split('\n')[0] ?? text).replace(/ while parsing .*$/, '').trim();
+  return marked ? `${cleaned} (line ${marked[1]})` : cleaned;
 }
 
 export function validate(
