@@ -136,6 +136,25 @@ describe('daytona sandbox over the real SDK', () => {
     expect(fake.deleted).toEqual(fake.created);
   });
 
+  it("uses ptc's apiUrl even when DAYTONA_API_URL in the environment says otherwise", async () => {
+    process.env.DAYTONA_API_URL = 'http://127.0.0.1:9/api';
+    try {
+      const sb = await createDaytonaSandbox(base());
+      await sb.dispose();
+    } finally {
+      delete process.env.DAYTONA_API_URL;
+    }
+    expect(fake.created).toHaveLength(1);
+    expect(fake.deleted).toEqual(fake.created);
+  });
+
+  it('creates nothing when the signal has already fired', async () => {
+    const ac = new AbortController();
+    ac.abort(new InterruptedError('SIGINT'));
+    await expect(createDaytonaSandbox(base({ signal: ac.signal }))).rejects.toMatchObject({ code: 'interrupted' });
+    expect(fake.requests.filter((r) => r.route === 'POST /sandbox')).toHaveLength(0);
+  });
+
   it('disposeAllDaytona deletes every live sandbox (the SIGINT path)', async () => {
     await createDaytonaSandbox(base({ runId: 'a' }));
     await createDaytonaSandbox(base({ runId: 'b' }));
