@@ -1,0 +1,110 @@
+/**
+ * `.ptc/manifest.json`: what ptc wrote into an output folder, from which prompt, with which model, at
+ * what cost. Never a key: the input holds none, and any value of a `*_API_KEY`/`*_TOKEN` variable that
+ * still shows up is blanked before writing.
+ */
+import { mkdir, readFile, rename, writeFile, lstat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+export const MANIFEST_DIR = '.ptc';
+export const MANIFEST_FILE = 'manifest.json';
+
+const usageSchema = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+});
+
+export const manifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  createdAt: z.string(),
+  command: z.string().optional(),
+  prompt: z.string().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  usage: usageSchema.nullable(),
+  cost: z.object({ usd: z.number().nullable(), source: z.enum(['provider', 'catalog', 'unknown']) }).nullable(),
+  files: z.array(
+    z.object({ path: z.string(), kind: z.enum(['code', 'test', 'other']), bytes: z.number(), sha256: z.string() }),
+  ),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** What callers give: schemaVersion and createdAt are filled in when missing; unknown fields are dropped. */
+export type ManifestInput = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'prompt' | 'provider' | 'model' | 'usage' | 'cost'> &
+  Partial<Manifest>;
+
+export function manifestPath(outDir: string): string {
+  return join(resolve(outDir), MANIFEST_DIR, MANIFEST_FILE);
+}
+
+/** Values of secret-looking environment variables (long enough that blanking them cannot garble text). */
+function secretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /(_API_KEY|_TOKEN|_SECRET)$/i.test(name) && typeof value === 'string' && value.length >= 8)
+    .map(([, value]) => value!);
+}
+
+export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let out = text;
+  for (const secret of secretValues(env)) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+export async function writeManifest(outDir: string, m: ManifestInput): Promise<Manifest> {
+  const manifest = manifestSchema.parse({
+    schemaVersion: 1,
+    createdAt: m.createdAt ?? new Date().toISOString(),
+    command: m.command,
+    prompt: m.prompt ?? null,
+    provider: m.provider ?? null,
+    model: m.model ?? null,
+    usage: m.usage ?? null,
+    cost: m.cost ?? null,
+    files: m.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 })),
+  });
+  const dir = join(resolve(outDir), MANIFEST_DIR);
+  const existing = await lstat(dir).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    throw new UsageError(`${dir} exists and is not a folder (a symlink or a file)`, {
+      code: 'write_failed',
+      hint: `remove ${dir}; ptc keeps its manifest there`,
+    });
+  }
+  await mkdir(dir, { recursive: true });
+  const text = redactSecrets(`${JSON.stringify(manifest, null, 2)}\n`);
+  const dest = join(dir, MANIFEST_FILE);
+  const tmp = `${dest}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o644 });
+    await rename(tmp, dest);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw new UsageError(`could not write ${dest}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      code: 'write_failed',
+      hint: `check that ${dir} is writable`,
+      cause: err,
+    });
+  }
+  return manifest;
+}
+
+/** The manifest of an output folder, or null when there is none or it is not one ptc can read. */
+export async function readManifest(outDir: string): Promise<Manifest | null> {
+  let text: string;
+  try {
+    text = await readFile(manifestPath(outDir), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Safe writes: plan first (what would be written, what is refused, what would be overwritten), then commit
+ * all-or-nothing. Nothing outside the output directory is ever touched, through `..` or through symlinks.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { ReplyError, UsageError } from '../errors.js';
+import type { FileKind, GeneratedFile } from '../types.js';
+import { checkPath } from './paths.js';
+
+export interface PlannedFile {
+  /** Normalised relative POSIX path. */
+  path: string;
+  kind: FileKind;
+  bytes: number;
+  sha256: string;
+  content: string;
+  exists: boolean;
+  /** `unchanged`: the file on disk already has this content, so it is not rewritten. */
+  action: 'create' | 'overwrite' | 'unchanged';
+}
+
+export interface WritePlan {
+  /** Absolute. */
+  outDir: string;
+  files: PlannedFile[];
+  refused: { path: string; reason: string }[];
+  /** Existing files that would be overwritten with different content. */
+  conflicts: string[];
+  force: boolean;
+}
+
+export interface PlanOptions {
+  force: boolean;
+  maxFiles?: number;
+  maxBytes?: number;
+  maxFileBytes?: number;
+  /** Paths ptc itself wrote earlier in this run (repair rounds): rewriting them is not a conflict. */
+  owned?: Set<string>;
+}
+
+export const DEFAULT_LIMITS = { maxFiles: 200, maxBytes: 5 * 1024 * 1024, maxFileBytes: 1024 * 1024 } as const;
+
+export function sha256Of(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+async function lstatOrNull(path: string) {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** realpath of a path that may not exist yet: the deepest existing ancestor resolved, the rest appended. */
+async function realpathLoose(path: string): Promise<string> {
+  const missing: string[] = [];
+  let cur = path;
+  for (;;) {
+    try {
+      return join(await realpath(cur), ...missing.reverse());
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      const parent = dirname(cur);
+      if (parent === cur) return path;
+      missing.push(basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+type DiskState =
+  | { kind: 'refused'; reason: string }
+  | { kind: 'absent' }
+  | { kind: 'file'; sha256: string | null };
+
+/** What is on disk at `rel` under `root`, following each existing component to make sure it stays inside. */
+async function inspect(root: string, realRoot: string, rel: string, maxFileBytes: number): Promise<DiskState> {
+  const segments = rel.split('/');
+  let cur = root;
+  for (let i = 0; i < segments.length; i++) {
+    cur = join(cur, segments[i]!);
+    const st = await lstatOrNull(cur);
+    if (!st) return { kind: 'absent' };
+    const last = i === segments.length - 1;
+    let target = st;
+    if (st.isSymbolicLink()) {
+      let resolved: string;
+      try {
+        resolved = await realpath(cur);
+      } catch {
+        return { kind: 'refused', reason: `${segments.slice(0, i + 1).join('/')} is a broken symlink` };
+      }
+      if (!isInside(realRoot, resolved)) {
+        return { kind: 'refused', reason: `${segments.slice(0, i + 1).join('/')} is a symlink leading outside the output directory` };
+      }
+      target = await stat(cur);
+    }
+    if (!last && !target.isDirectory()) {
+      return { kind: 'refused', reason: `${segments.slice(0, i + 1).join('/')} is a file, not a folder` };
+    }
+    if (last) {
+      if (target.isDirectory()) return { kind: 'refused', reason: 'a folder exists at this path' };
+      if (!target.isFile()) return { kind: 'refused', reason: 'something other than a file exists at this path' };
+      if (st.isSymbolicLink()) return { kind: 'refused', reason: 'a symlink exists at this path' };
+      const sha = target.size <= maxFileBytes ? sha256Of(await readFile(cur)) : null;
+      return { kind: 'file', sha256: sha };
+    }
+  }
+  return { kind: 'absent' };
+}
+
+function tooLarge(message: string, key: string): ReplyError {
+  return new ReplyError(message, {
+    code: 'reply_too_large',
+    hint: `raise ${key} in your rc file (limits.maxFiles / limits.maxBytes / limits.maxFileBytes) if this is expected`,
+  });
+}
+
+/** Decide what writing `files` under `outDir` would do. Touches nothing. */
+export async function planWrite(outDir: string, files: GeneratedFile[], opts: PlanOptions): Promise<WritePlan> {
+  const root = resolve(outDir);
+  const maxFiles = opts.maxFiles ?? DEFAULT_LIMITS.maxFiles;
+  const maxBytes = opts.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
+  const rootStat = await lstatOrNull(root);
+  if (rootStat && !(await stat(root)).isDirectory()) {
+    throw new UsageError(`the output path ${root} exists and is not a folder`, {
+      code: 'out_not_dir',
+      hint: 'choose another --out',
+    });
+  }
+  const realRoot = await realpathLoose(root);
+
+  const refused: WritePlan['refused'] = [];
+  const accepted = new Map<string, GeneratedFile>();
+  for (const file of files) {
+    const check = checkPath(file.path);
+    if (!check.ok) refused.push({ path: file.path, reason: check.reason });
+    else {
+      accepted.delete(check.path); // last wins, and moves to its latest place
+      accepted.set(check.path, file);
+    }
+  }
+  // `a.py` as a file and `a.py/b.py` would need `a.py` to be both: keep the deeper one.
+  for (const path of [...accepted.keys()]) {
+    const prefix = `${path}/`;
+    if ([...accepted.keys()].some((other) => other.startsWith(prefix))) {
+      accepted.delete(path);
+      refused.push({ path, reason: 'also used as a folder by another file of the reply' });
+    }
+  }
+
+  const planned: PlannedFile[] = [];
+  const conflicts: string[] = [];
+  for (const [path, file] of accepted) {
+    const disk = await inspect(root, realRoot, path, maxFileBytes);
+    if (disk.kind === 'refused') {
+      refused.push({ path: file.path, reason: disk.reason });
+      continue;
+    }
+    const bytes = Buffer.byteLength(file.content);
+    const sha256 = sha256Of(file.content);
+    const exists = disk.kind === 'file';
+    const action = !exists ? 'create' : disk.sha256 === sha256 ? 'unchanged' : 'overwrite';
+    if (action === 'overwrite' && !opts.owned?.has(path)) conflicts.push(path);
+    planned.push({ path, kind: file.kind, bytes, sha256, content: file.content, exists, action });
+  }
+
+  if (files.length > 0 && planned.length === 0) {
+    const first = refused[0]!;
+    throw new ReplyError(
+      `every file in the reply was refused (${refused.length}); e.g. ${JSON.stringify(first.path)}: ${first.reason}`,
+      { code: 'reply_all_unsafe', hint: 'file paths must be relative and stay inside the output directory', retryable: true },
+    );
+  }
+  if (planned.length > maxFiles) {
+    throw tooLarge(`the reply has ${planned.length} files, more than the limit of ${maxFiles}`, 'limits.maxFiles');
+  }
+  const big = planned.find((f) => f.bytes > maxFileBytes);
+  if (big) {
+    throw tooLarge(`${big.path} is ${big.bytes} bytes, more than the per-file limit of ${maxFileBytes}`, 'limits.maxFileBytes');
+  }
+  const total = planned.reduce((sum, f) => sum + f.bytes, 0);
+  if (total > maxBytes) {
+    throw tooLarge(`the reply's files total ${total} bytes, more than the limit of ${maxBytes}`, 'limits.maxBytes');
+  }
+  return { outDir: root, files: planned, refused, conflicts, force: opts.force };
+}
+
+function sidePath(dest: string, suffix: string): string {
+  return join(dirname(dest), `.${basename(dest)}.${process.pid}-${randomBytes(4).toString('hex')}.${suffix}`);
+}
+
+interface JournalEntry {
+  dest: string;
+  /** Where the previous file was moved aside, to put back on failure. */
+  backup: string | null;
+  /** Whether `dest` now holds a file this run put there. */
+  placed: boolean;
+}
+
+/**
+ * Carry out a plan: every file is written to a temp file beside its destination and renamed into place.
+ * On any failure everything this call did is undone (created files removed, replaced ones restored, temp
+ * files deleted) and a UsageError `write_failed` is thrown. Returns the plan's files (all now on disk).
+ */
+export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } = {}): Promise<PlannedFile[]> {
+  if (plan.conflicts.length > 0 && !plan.force) {
+    throw new UsageError(`refusing to overwrite existing files: ${plan.conflicts.join(', ')}`, {
+      code: 'overwrite_refused',
+      hint: 'pass --force to overwrite them, or choose another --out',
+    });
+  }
+  const root = plan.outDir;
+  const realRoot = await realpathLoose(root);
+  const temps = new Map<string, string>(); // dest → temp
+  const createdDirs: string[] = [];
+  const journal: JournalEntry[] = [];
+  let current = '';
+  try {
+    const rootCreated = await mkdir(root, { recursive: true });
+    if (rootCreated) createdDirs.push(rootCreated);
+    const toWrite = plan.files.filter((f) => f.action !== 'unchanged');
+    for (const file of toWrite) {
+      current = file.path;
+      const dest = join(root, ...file.path.split('/'));
+      // Check again: the disk may have changed since the plan (a folder swapped for a symlink).
+      const disk = await inspect(root, realRoot, file.path, 0);
+      if (disk.kind === 'refused') throw new Error(disk.reason);
+      const made = await mkdir(dirname(dest), { recursive: true });
+      if (made) createdDirs.push(made);
+      const tmp = sidePath(dest, 'ptc-tmp');
+      temps.set(dest, tmp);
+      await writeFile(tmp, file.content, { mode: 0o644, flag: 'wx' });
+      await chmod(tmp, 0o644); // the umask may have taken bits away
+    }
+    for (const file of toWrite) {
+      current = file.path;
+      const dest = join(root, ...file.path.split('/'));
+      const entry: JournalEntry = { dest, backup: null, placed: false };
+      journal.push(entry);
+      const st = await lstatOrNull(dest);
+      if (st) {
+        if (!st.isFile()) throw new Error(`${file.path} is no longer a file on disk`);
+        if (file.action === 'create' && !plan.force) throw new Error(`${file.path} appeared while writing`);
+        entry.backup = sidePath(dest, 'ptc-bak');
+        await rename(dest, entry.backup);
+      }
+      await rename(temps.get(dest)!, dest);
+      temps.delete(dest);
+      entry.placed = true;
+    }
+    for (const rel of opts.remove ?? []) {
+      current = rel;
+      const check = checkPath(rel);
+      if (!check.ok) continue;
+      const disk = await inspect(root, realRoot, check.path, 0);
+      if (disk.kind !== 'file') continue;
+      const dest = join(root, ...check.path.split('/'));
+      const entry: JournalEntry = { dest, backup: sidePath(dest, 'ptc-bak'), placed: false };
+      journal.push(entry);
+      await rename(dest, entry.backup!);
+    }
+  } catch (err) {
+    await rollback(journal, temps, createdDirs);
+    const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
+    throw new UsageError(`could not write ${current || root}: ${reason}; nothing was written`, {
+      code: 'write_failed',
+      hint: `check that ${root} is writable and that nothing else is changing it, or choose another --out`,
+      cause: err,
+    });
+  }
+  for (const entry of journal) if (entry.backup) await unlink(entry.backup).catch(() => {});
+  return plan.files;
+}
+
+async function rollback(journal: JournalEntry[], temps: Map<string, string>, createdDirs: string[]): Promise<void> {
+  for (const entry of [...journal].reverse()) {
+    if (entry.placed) await unlink(entry.dest).catch(() => {});
+    if (entry.backup) await rename(entry.backup, entry.dest).catch(() => {});
+  }
+  for (const tmp of temps.values()) await unlink(tmp).catch(() => {});
+  // Folders this call created hold only what it wrote, all removed above.
+  for (const dir of [...createdDirs].reverse()) await rm(dir, { recursive: true, force: true }).catch(() => {});
+}
