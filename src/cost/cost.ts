@@ -1,0 +1,51 @@
+import type { Cost, Usage } from '../types.js';
+import type { CatalogModel, ModelPrice } from './catalog.js';
+
+export type { ModelPrice } from './catalog.js';
+export { modelsView } from './models-view.js';
+
+const PER = 1_000_000;
+
+/** Drops float noise (0.1 + 0.2) while keeping far more precision than any bill shows. */
+const tidy = (usd: number) => Math.round(usd * 1e10) / 1e10;
+
+/**
+ * What a call cost: the provider's own billed figure when it reports one, else catalog price × all four
+ * token kinds, else unknown. Never an invented number.
+ */
+export function computeCost(usage: Usage, price: ModelPrice | null, providerReportedUsd: number | null): Cost {
+  if (typeof providerReportedUsd === 'number' && Number.isFinite(providerReportedUsd)) {
+    return { usd: providerReportedUsd, source: 'provider' };
+  }
+  if (!price) return { usd: null, source: 'unknown' };
+  const usd =
+    (usage.inputTokens * price.input +
+      usage.outputTokens * price.output +
+      usage.cacheReadTokens * (price.cacheRead ?? price.input) +
+      usage.cacheWriteTokens * (price.cacheWrite ?? price.input)) /
+    PER;
+  return { usd: tidy(usd), source: 'catalog' };
+}
+
+/** The most the next call can cost (all input at full price, every allowed output token): for --max-cost. */
+export function worstCaseCostUsd(price: ModelPrice | null, inputTokensEstimate: number, maxTokens: number): number | null {
+  if (!price) return null;
+  return tidy((inputTokensEstimate * price.input + maxTokens * price.output) / PER);
+}
+
+/** "$1.23", "$0.0042", "<$0.0001", "unknown". */
+export function formatUsd(usd: number | null): string {
+  if (usd === null || !Number.isFinite(usd)) return 'unknown';
+  if (usd === 0) return '$0.00';
+  if (usd < 0.0001) return '<$0.0001';
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd < 1) return `$${usd.toFixed(3)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+/** The line the pipeline prints when a retired model is asked for. */
+export function retiredWarning(entry: Pick<CatalogModel, 'id' | 'successor'>): string {
+  return entry.successor
+    ? `${entry.id} is retired; use ${entry.successor}`
+    : `${entry.id} is retired; see \`ptc models\` for current models`;
+}
