@@ -1,0 +1,122 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+describe('ptc config', () => {
+  it('show prints each value with its source and the key redacted', async () => {
+    sb.write('.ptcrc.json', JSON.stringify({ provider: 'anthropic', fix: 2 }));
+    const env = { ...sb.env, ANTHROPIC_API_KEY: 'sk-test-canary-show-98765', PTC_MODEL: 'claude-haiku-4-5' };
+    const r = await runPtc(['config', 'show'], { cwd: sb.cwd, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^provider\s+anthropic\s+file .*\.ptcrc\.json$/m);
+    expect(r.stdout).toMatch(/^model\s+claude-haiku-4-5\s+env PTC_MODEL$/m);
+    expect(r.stdout).toMatch(/^providers\.anthropic\.apiKey\s+…8765\s+ANTHROPIC_API_KEY$/m);
+    expect(r.stdout).toMatch(/^providers\.kimi\.apiKey\s+\(not set\)\s+set MOONSHOT_API_KEY$/m);
+    expect(r.stdout + r.stderr).not.toContain('sk-test-canary-show-98765');
+  });
+
+  it('show --json is one JSON document with sources', async () => {
+    const r = await runPtc(['config', 'show', '--json'], { cwd: sb.cwd, env: { ...sb.env, PTC_PROVIDER: 'openai' } });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.settings.provider).toEqual({ value: 'openai', source: 'env PTC_PROVIDER' });
+    expect(doc.settings.lang).toEqual({ value: 'python', source: 'default' });
+  });
+
+  it('path lists the files read, user before project', async () => {
+    writeFileSync(join(sb.configHome, 'ptc-placeholder'), '');
+    const userDir = join(sb.configHome, 'ptc');
+    await import('node:fs').then((fs) => fs.mkdirSync(userDir, { recursive: true }));
+    writeFileSync(join(userDir, 'config.yaml'), 'lang: typescript\n');
+    sb.write('.ptcrc.yaml', 'provider: kimi\n');
+    const r = await runPtc(['config', 'path'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toContain(join(userDir, 'config.yaml'));
+    expect(lines[0]).toContain('(user)');
+    expect(lines[1]).toContain(join(sb.cwd, '.ptcrc.yaml'));
+  });
+
+  it('init writes a starter without secrets and refuses to overwrite', async () => {
+    const r = await runPtc(['config', 'init', '--provider', 'anthropic'], { cwd: sb.cwd, env: { ...sb.env, ANTHROPIC_API_KEY: 'sk-test-canary-init-55555' } });
+    expect(r.code).toBe(0);
+    const written = readFileSync(join(sb.cwd, '.ptcrc.json'), 'utf8');
+    const doc = JSON.parse(written);
+    expect(doc.provider).toBe('anthropic');
+    expect(doc.providers.anthropic).toEqual({ apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    expect(written).not.toContain('sk-test');
+    const again = await runPtc(['config', 'init'], { cwd: sb.cwd, env: sb.env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists');
+    expect(JSON.parse(readFileSync(join(sb.cwd, '.ptcrc.json'), 'utf8')).provider).toBe('anthropic');
+  });
+
+  it('an invalid rc file is one clear error, exit 2, no stack', async () => {
+    sb.write('.ptcrc.json', JSON.stringify({ sandbox: 'docker' }));
+    const r = await runPtc(['config', 'show'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid rc file');
+    expect(r.stderr).toContain('"sandbox" should be one of "local", "daytona", found "docker"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('warns, every run, about a literal key in an rc file git does not ignore', async () => {
+    const { spawnSync } = await import('node:child_process');
+    spawnSync('git', ['init', '-q'], { cwd: sb.cwd });
+    sb.write('.ptcrc.json', JSON.stringify({ providers: { openai: { apiKey: 'sk-test-canary-literal-4242' } } }));
+    const r = await runPtc(['config', 'show'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('holds a literal API key (openai)');
+    expect(r.stdout + r.stderr).not.toContain('sk-test-canary-literal-4242');
+    sb.write('.gitignore', '.ptcrc.json\n');
+    const ignored = await runPtc(['config', 'show'], { cwd: sb.cwd, env: sb.env });
+    expect(ignored.stderr).not.toContain('literal API key');
+  });
+});
+
+describe('usage errors', () => {
+  it('an unknown option exits 2 with a suggestion', async () => {
+    const r = await runPtc(['generate', '--provder', 'kimi', 'x'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--provder'");
+    expect(r.stderr).toContain('--provider');
+  });
+
+  it('an unknown command exits 2', async () => {
+    const r = await runPtc(['genrate'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('generate');
+  });
+
+  it('a bad number exits 2 and names the option', async () => {
+    const r = await runPtc(['generate', 'x', '--fix', 'many'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--fix must be a whole number');
+  });
+
+  it('--help teaches with examples; --version prints the version', async () => {
+    const help = await runPtc(['generate', '--help'], { cwd: sb.cwd, env: sb.env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('--max-cost');
+    const version = await runPtc(['--version'], { cwd: sb.cwd, env: sb.env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(existsSync(join(sb.cwd, '.ptcrc.json'))).toBe(false);
+  });
+
+  it('generate without a key says which variable to set (exit 2), also as JSON', async () => {
+    const r = await runPtc(['generate', 'a prime checker', '--provider', 'kimi', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.error.code).toBe('missing_key');
+    expect(doc.error.message).toContain('MOONSHOT_API_KEY');
+  });
+});

@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+const HEAVY = ['node_modules/openai/', 'node_modules/@anthropic-ai/', 'node_modules/@daytonaio/', 'node_modules/@modelcontextprotocol/'];
+
+/** Records every module URL the process resolves, through a loader hook registered before ptc starts. */
+function hookFiles(): { args: string[]; log: string } {
+  const log = join(sb.dir, 'loaded.txt');
+  const hooks = join(sb.dir, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+  return r;
+}`,
+  );
+  const register = join(sb.dir, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify('file://' + hooks)});`);
+  writeFileSync(log, '');
+  return { args: ['--import', register], log };
+}
+
+for (const args of [['--help'], ['config', 'show'], ['generate', '--help']]) {
+  it(`ptc ${args.join(' ')} loads no provider or sandbox SDK`, async () => {
+    const { args: nodeArgs, log } = hookFiles();
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./harness.js');
+    const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { cwd: sb.cwd, env: sb.env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toContain('commander');
+    for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
+  });
+}
+
+it('the ptc binary runs from any directory', async () => {
+  const r = await runPtc(['--help'], { cwd: sb.home, env: sb.env });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Prompt → Test → Code');
+});
