@@ -2,9 +2,9 @@ import type { ProviderId } from '../types.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { modelsOf } from './catalog.js';
 
-/** A price per 1M tokens as a table cell: "3.00", "0.025". */
+/** A price per 1M tokens as a table cell: "3.00", "0.125", "0.025" (two decimals, three when needed). */
 function perMillion(n: number): string {
-  return n === 0 ? '0' : n < 0.1 ? n.toFixed(3).replace(/0$/, '') : n.toFixed(2);
+  return n.toFixed(3).replace(/(\.\d\d)0$/, '$1');
 }
 
 function status(m: CatalogModel): string {

@@ -119,3 +119,11 @@ describe('modelsView', () => {
     expect([...providers].sort()).toEqual(['anthropic', 'kimi', 'openai', 'openrouter']);
   });
 });
+
+describe('modelsView prices', () => {
+  it('keeps a third decimal where the price has one', () => {
+    const { text } = modelsView(loadCatalog(), { provider: 'openai' });
+    const row = text.split('\n').find((l) => /\bgpt-5\s/.test(l))!;
+    expect(row).toMatch(/gpt-5\s+1\.25\s+10\.00\s+0\.125\s+1\.25/);
+  });
+});
