@@ -110,30 +110,40 @@ export function jailPath(relative: string): string {
   return posix.join(JAIL_ROOT, relative);
 }
 
-let bwrapProbe: Promise<string | null> | null = null;
+const bwrapProbes = new Map<string, Promise<string | null>>();
 
 /**
  * The bwrap binary when it can actually build a jail here (it may be installed yet blocked, e.g. where
- * unprivileged user namespaces are disabled). Checked once per process.
+ * unprivileged user namespaces are disabled). Checked once per process and binary.
  */
-export function usableBwrap(): Promise<string | null> {
-  bwrapProbe ??= (async () => {
-    const bin = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((p) => existsSync(p)) ?? whichOnHost('bwrap');
-    if (!bin) return null;
-    const args = [
-      '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
-      ...systemDirArgs(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--', '/bin/sh', '-c', 'exit 0',
-    ];
-    const ok = await new Promise<boolean>((resolve) => {
-      const child = spawn(bin, args, { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.on('error', () => resolve(false));
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code === 0);
-      });
+export function usableBwrap(explicitPath?: string): Promise<string | null> {
+  const bin =
+    explicitPath ?? ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((p) => existsSync(p)) ?? whichOnHost('bwrap');
+  if (!bin) return Promise.resolve(null);
+  let probe = bwrapProbes.get(bin);
+  if (!probe) {
+    probe = probeBwrap(bin);
+    bwrapProbes.set(bin, probe);
+  }
+  return probe;
+}
+
+async function probeBwrap(bin: string): Promise<string | null> {
+  const args = [
+    '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
+    ...systemDirArgs(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--', '/bin/sh', '-c', 'exit 0',
+  ];
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn(bin, args, { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
     });
-    return ok ? bin : null;
-  })();
-  return bwrapProbe;
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+  return ok ? bin : null;
 }

@@ -23,6 +23,8 @@ export interface LocalSandboxOptions {
   logger?: Logger;
   /** Parent of the temporary copy. Default os.tmpdir(). */
   tmpRoot?: string;
+  /** The bubblewrap binary to use instead of the one found on the system (unusual installs, tests). */
+  bwrapPath?: string;
 }
 
 /** Scratch dirs inside the copy: HOME, TMPDIR (unisolated mode) and the runner's reports. */
@@ -35,7 +37,7 @@ const INSTALL_BWRAP_HINT =
 
 async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | null> {
   if (opts.isolation === 'none') return null;
-  const bwrap = await usableBwrap();
+  const bwrap = await usableBwrap(opts.bwrapPath);
   if (bwrap) return bwrap;
   if (opts.isolation === 'auto' && opts.allowNoIsolation) return null;
   throw new SandboxError(

@@ -1,0 +1,510 @@
+/**
+ * Runs the generated tests in any Sandbox (local or Daytona) and turns the runner's JUnit XML into a
+ * TestReport. Sandbox-agnostic: it only uses prepare/exec/readFile. Results come only from the XML; the
+ * runner's text output is kept (bounded) for people and repair prompts, never parsed for results.
+ */
+import { PtcError, SandboxError } from '../errors.js';
+import type {
+  ExecResult,
+  FileKind,
+  InstallReport,
+  Lang,
+  Logger,
+  Sandbox,
+  SandboxFile,
+  TestCase,
+  TestReport,
+} from '../types.js';
+import { silentLogger } from '../types.js';
+import { detectJsDeps, detectPythonDeps, pythonModuleForPackage, requirementName, type SourceFile } from './deps.js';
+import { JUnitParseError, parseJUnit } from './junit.js';
+
+export interface RunTestsInput {
+  lang: Lang;
+  files: { path: string; kind: FileKind }[];
+  /** Packages the reply declared (a requirements list); empty → detected from the imports. */
+  dependencies: string[];
+  /** For the whole run: install and tests. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+  onPhase?: (phase: 'installing' | 'running') => void;
+  /** Whether the sandbox can reach package registries (false for the local sandbox). */
+  network: boolean;
+}
+
+/** Scratch space inside the sandbox for reports and installed packages. */
+const PTC_DIR = '.ptc';
+const PY_JUNIT = `${PTC_DIR}/junit.xml`;
+const PY_SITE = `${PTC_DIR}/site`;
+const OUTPUT_TAIL_BYTES = 8 * 1024;
+
+const JS_SOURCE = /\.(c|m)?(j|t)s$/;
+const TS_SOURCE = /\.(c|m)?ts$/;
+
+export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promise<TestReport> {
+  const started = performance.now();
+  const deadline = started + input.timeoutMs;
+  const logger = input.logger ?? silentLogger;
+  const python = input.lang === 'python';
+  const ctx: RunCtx = { sandbox, input, deadline, logger };
+
+  const testFiles = input.files
+    .filter((f) => f.kind === 'test' && (python ? f.path.endsWith('.py') : JS_SOURCE.test(f.path)))
+    .filter((f) => !f.path.endsWith('.d.ts'))
+    .map((f) => f.path);
+  const base = emptyReport(sandbox, python ? 'pytest' : 'node --test');
+  if (testFiles.length === 0) {
+    const pattern = python ? 'test_*.py' : '*.test.js / *.test.ts';
+    return { ...base, problem: `no tests were collected: there is no test file (${pattern}) to run` };
+  }
+
+  const sources = await readSources(sandbox, input.files, python);
+  let runPaths = new Map(testFiles.map((p) => [p, p]));
+  let depSources = sources;
+  let nodeFlags: string[] = [];
+  if (!python && sources.some((s) => TS_SOURCE.test(s.path))) {
+    const ts = await prepareTypeScript(ctx, sources, testFiles);
+    runPaths = ts.runPaths;
+    depSources = ts.jsSources;
+    nodeFlags = ts.nodeFlags;
+  }
+
+  const deps = python ? await detectPythonDeps(depSources, input.dependencies) : detectJsDeps(depSources, input.dependencies);
+  const setup = deps.length > 0 ? await installDeps(ctx, deps) : { install: null, missing: [], env: {} };
+
+  input.onPhase?.('running');
+  const run = python
+    ? await runPytest(ctx, testFiles, setup.env)
+    : await runNodeTests(ctx, testFiles, runPaths, nodeFlags, setup.env);
+
+  const report = buildReport(base, run, python);
+  report.install = setup.install;
+  report.durationMs = Math.round(performance.now() - started);
+  if (setup.missing.length > 0) {
+    const note = missingNote(setup.missing, input.network);
+    const allPassed = report.failed + report.errors === 0 && !report.problem;
+    // An unused or optional import must not fail a run whose tests all pass; otherwise it is the likely cause.
+    if (allPassed) logger.warn(note);
+    else report.problem = report.problem ? `${note}; ${report.problem}` : note;
+  }
+  return report;
+}
+
+interface RunCtx {
+  sandbox: Sandbox;
+  input: RunTestsInput;
+  deadline: number;
+  logger: Logger;
+}
+
+interface RunOutcome {
+  cases: TestCase[];
+  /** Set when the run cannot be trusted as it is (no report, zero tests, timeout). */
+  problem: string | null;
+  output: string;
+}
+
+function remainingMs(ctx: RunCtx): number {
+  return Math.max(1, Math.round(ctx.deadline - performance.now()));
+}
+
+function emptyReport(sandbox: Sandbox, runner: string): TestReport {
+  return {
+    ran: false,
+    sandbox: sandbox.kind,
+    passed: 0,
+    failed: 0,
+    errors: 0,
+    skipped: 0,
+    durationMs: 0,
+    cases: [],
+    runner,
+    install: null,
+    output: '',
+    problem: null,
+  };
+}
+
+function buildReport(base: TestReport, run: RunOutcome, python: boolean): TestReport {
+  const count = (s: TestCase['status']) => run.cases.filter((c) => c.status === s).length;
+  let problem = run.problem;
+  if (!problem && run.cases.length === 0) {
+    problem = python
+      ? 'no tests were collected: pytest found no test functions (names must start with `test`)'
+      : 'no tests were collected: the test files register no tests (`test(...)` from node:test)';
+  }
+  return {
+    ...base,
+    ran: true,
+    passed: count('passed'),
+    failed: count('failed'),
+    errors: count('error'),
+    skipped: count('skipped'),
+    cases: run.cases,
+    output: run.output,
+    problem,
+  };
+}
+
+async function readSources(sandbox: Sandbox, files: RunTestsInput['files'], python: boolean): Promise<SourceFile[]> {
+  const wanted = files.filter((f) => f.kind !== 'other' && (python ? f.path.endsWith('.py') : JS_SOURCE.test(f.path)));
+  const read = await Promise.all(
+    wanted.map(async (f) => ({ path: f.path, content: (await sandbox.readFile(f.path))?.toString('utf8') ?? '' })),
+  );
+  return read;
+}
+
+// ---------- dependencies ----------
+
+interface DepSetup {
+  install: InstallReport | null;
+  /** Packages the code needs that the sandbox does not have. */
+  missing: string[];
+  /** Environment for the test run (PYTHONPATH to installed packages). */
+  env: Record<string, string>;
+}
+
+const PY_MISSING_CHECK = `
+import sys, json, importlib.metadata as md, importlib.util as iu
+missing = []
+for pkg, mod in json.loads(sys.argv[1]):
+    ok = False
+    try:
+        md.distribution(pkg); ok = True
+    except Exception:
+        pass
+    if not ok:
+        try:
+            ok = iu.find_spec(mod) is not None
+        except Exception:
+            ok = False
+    if not ok:
+        missing.append(pkg)
+print(json.dumps(missing))
+`;
+
+const JS_MISSING_CHECK = `
+const fs = require('fs'), path = require('path');
+const missing = JSON.parse(process.argv[1]).filter((name) => {
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'))) return false;
+    if (path.dirname(dir) === dir) return true;
+  }
+});
+console.log(JSON.stringify(missing));
+`;
+
+async function installDeps(ctx: RunCtx, deps: string[]): Promise<DepSetup> {
+  const python = ctx.input.lang === 'python';
+  ctx.input.onPhase?.('installing');
+  // What the sandbox already has (the host python's site-packages in the local sandbox) needs no install.
+  const check = python
+    ? `python3 -c ${shq(PY_MISSING_CHECK)} ${shq(JSON.stringify(deps.map((d) => [requirementName(d), pythonModuleForPackage(d)])))}`
+    : `node -e ${shq(JS_MISSING_CHECK)} ${shq(JSON.stringify(deps.map(npmName)))}`;
+  const checked = await exec(ctx, check, 'check which packages are already installed');
+  let missingNames: string[];
+  try {
+    missingNames = JSON.parse(checked.stdout.trim().split('\n').pop() ?? '[]') as string[];
+  } catch {
+    missingNames = deps.map((d) => (python ? requirementName(d) : npmName(d)));
+  }
+  const missing = deps.filter((d) => missingNames.includes(python ? requirementName(d) : npmName(d)));
+  if (missing.length === 0) return { install: { packages: deps, ok: true, output: null }, missing: [], env: {} };
+  if (!ctx.input.network) return { install: { packages: deps, ok: false, output: null }, missing, env: {} };
+
+  const cmd = python
+    ? `python3 -m pip install --quiet --no-input --disable-pip-version-check --target ${PY_SITE} ${missing.map(shq).join(' ')}`
+    : `npm install --no-save --no-audit --no-fund --no-package-lock --loglevel=error ${missing.map(shq).join(' ')}`;
+  const res = await exec(ctx, cmd, 'install the dependencies');
+  const env: Record<string, string> = python ? { PYTHONPATH: PY_SITE } : {};
+  if (res.exitCode === 0) return { install: { packages: deps, ok: true, output: null }, missing: [], env };
+  const output = tail(`${res.stdout}\n${res.stderr}`.trim(), 2000);
+  if (res.timedOut) {
+    throw new SandboxError(`installing ${missing.join(', ')} did not finish in time`, {
+      code: 'sandbox_install_timeout',
+      hint: 'raise --timeout, or declare fewer dependencies',
+      retryable: true,
+    });
+  }
+  // A package that does not exist is the reply's mistake (the tests report it); anything else is the sandbox's.
+  if (!/No matching distribution found|Could not find a version|E404|404 Not Found|is not in this registry/i.test(output)) {
+    throw new SandboxError(`could not install ${missing.join(', ')}: ${lastLine(output)}`, {
+      code: 'sandbox_install_failed',
+      hint: 'check the sandbox can reach the package registry, then retry',
+      retryable: true,
+    });
+  }
+  return { install: { packages: deps, ok: false, output }, missing, env };
+}
+
+function missingNote(missing: string[], network: boolean): string {
+  const names = missing.join(', ');
+  return network
+    ? `could not install ${names}: no such package`
+    : `missing package${missing.length > 1 ? 's' : ''} ${names}: the local sandbox has no network to install ` +
+        'them; run with --sandbox daytona, or install them for the python/node ptc uses';
+}
+
+/** `lodash@4` → `lodash`, `@scope/pkg@^1` → `@scope/pkg`. */
+function npmName(spec: string): string {
+  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0);
+  return at > 0 ? spec.slice(0, at) : spec;
+}
+
+// ---------- python ----------
+
+async function runPytest(ctx: RunCtx, testFiles: string[], env: Record<string, string>): Promise<RunOutcome> {
+  // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
+  const cmd =
+    `rm -f ${PY_JUNIT}; exec python3 -m pytest -q -p no:cacheprovider --rootdir=. ` +
+    `--junitxml=${PY_JUNIT} -o junit_family=xunit1 ${testFiles.map(argPath).join(' ')}`;
+  const res = await exec(ctx, cmd, 'run pytest', env);
+  const output = tail(joinOutput(res), OUTPUT_TAIL_BYTES);
+  if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
+  const xml = await ctx.sandbox.readFile(PY_JUNIT);
+  if (!xml) return { cases: [], problem: noReportProblem('pytest', res, output), output };
+  let cases: TestCase[];
+  try {
+    cases = parseJUnit(xml.toString('utf8'), { flavor: 'pytest' });
+  } catch (err) {
+    return { cases: [], problem: unreadableProblem(err, output), output };
+  }
+  let problem: string | null = null;
+  if (res.exitCode === 5 || cases.length === 0) {
+    problem = 'no tests were collected: pytest found no test functions (names must start with `test`)';
+  } else if (res.exitCode !== 0 && res.exitCode !== 1 && res.exitCode !== 2 && !cases.some(isBad)) {
+    problem = `pytest exited with code ${res.exitCode} although no test failed:\n${lastLines(output, 10)}`;
+  }
+  return { cases, problem, output };
+}
+
+// ---------- node ----------
+
+async function runNodeTests(
+  ctx: RunCtx,
+  testFiles: string[],
+  runPaths: Map<string, string>,
+  nodeFlags: string[],
+  env: Record<string, string>,
+): Promise<RunOutcome> {
+  const cases: TestCase[] = [];
+  const outputs: string[] = [];
+  const problems: string[] = [];
+  // One node per test file: node 20's JUnit report does not say which file a case came from.
+  for (const [i, file] of testFiles.entries()) {
+    const junit = `${PTC_DIR}/junit-${i}.xml`;
+    const cmd =
+      `rm -f ${junit}; exec node ${nodeFlags.join(' ')} --test --test-reporter=junit ` +
+      `--test-reporter-destination=${junit} --test-reporter=spec --test-reporter-destination=stdout ` +
+      argPath(runPaths.get(file) ?? file);
+    const res = await exec(ctx, cmd, 'run node --test', env);
+    const out = joinOutput(res);
+    outputs.push(out);
+    if (res.timedOut) {
+      problems.push(timeoutProblem(ctx));
+      break;
+    }
+    const xml = await ctx.sandbox.readFile(junit);
+    if (!xml) {
+      problems.push(noReportProblem(`node --test ${file}`, res, tail(out, OUTPUT_TAIL_BYTES)));
+      continue;
+    }
+    try {
+      const fileCases = parseJUnit(xml.toString('utf8'), { flavor: 'node', file });
+      for (const c of fileCases) {
+        // The XML only says a file failed to load; its output says why.
+        if (c.name === file && c.status === 'error') c.message = errorExcerpt(out) ?? c.message;
+      }
+      cases.push(...fileCases);
+    } catch (err) {
+      problems.push(unreadableProblem(err, tail(out, OUTPUT_TAIL_BYTES)));
+    }
+  }
+  return {
+    cases,
+    problem: problems.length > 0 ? problems.join('\n') : null,
+    output: tail(outputs.join('\n'), OUTPUT_TAIL_BYTES),
+  };
+}
+
+/** The first error a crashed test file printed, without node's internal frames. */
+function errorExcerpt(output: string): string | null {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /^(\w+)?(Error|Exception)\b|^\w+Error \[/.test(l.trim()));
+  if (start < 0) return null;
+  const picked: string[] = [];
+  for (const line of lines.slice(start)) {
+    if (line.trim() === '' || picked.length >= 10) break;
+    if (/^\s*at .*(node:|internal\/)/.test(line)) continue;
+    picked.push(line.trimEnd());
+  }
+  return picked.join('\n');
+}
+
+// ---------- TypeScript ----------
+
+interface PreparedTs {
+  runPaths: Map<string, string>;
+  jsSources: SourceFile[];
+  nodeFlags: string[];
+}
+
+/**
+ * Node 20 cannot run TypeScript. ptc transpiles each .ts file with the TypeScript compiler from its own
+ * node_modules (`transpileModule`: per file, no type check, so a type error never hides a test result) to a
+ * `.mjs` next to it, rewriting relative imports of .ts files to the emitted names. `.mjs` is ESM whatever a
+ * package.json says, and works the same in every sandbox because nothing needs installing there. Without the
+ * compiler, node's own type stripping (Node >= 22.6) is the fallback.
+ */
+async function prepareTypeScript(ctx: RunCtx, sources: SourceFile[], testFiles: string[]): Promise<PreparedTs> {
+  let ts: typeof import('typescript');
+  try {
+    ts = ((await import('typescript')) as { default: typeof import('typescript') }).default;
+  } catch {
+    ctx.logger.debug('typescript compiler not found; relying on node type stripping');
+    return {
+      runPaths: new Map(testFiles.map((p) => [p, p])),
+      jsSources: sources,
+      nodeFlags: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'],
+    };
+  }
+  const tsPaths = new Set(sources.filter((s) => TS_SOURCE.test(s.path) && !s.path.endsWith('.d.ts')).map((s) => s.path));
+  const emitted: SandboxFile[] = [];
+  const jsSources: SourceFile[] = [];
+  for (const src of sources) {
+    if (!tsPaths.has(src.path)) {
+      jsSources.push(src);
+      continue;
+    }
+    const out = ts.transpileModule(src.content, {
+      fileName: src.path,
+      compilerOptions: {
+        module: src.path.endsWith('.cts') ? ts.ModuleKind.CommonJS : ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+        inlineSourceMap: true, // stack traces point at the .ts lines (node --enable-source-maps)
+        inlineSources: false,
+      },
+    });
+    const code = rewriteTsImports(out.outputText, src.path, tsPaths);
+    emitted.push({ path: emittedPath(src.path), content: code });
+    jsSources.push({ path: emittedPath(src.path), content: code });
+  }
+  await ctx.sandbox.prepare(emitted);
+  return {
+    runPaths: new Map(testFiles.map((p) => [p, tsPaths.has(p) ? emittedPath(p) : p])),
+    jsSources,
+    nodeFlags: ['--enable-source-maps'],
+  };
+}
+
+function emittedPath(path: string): string {
+  return path.replace(/\.(c|m)?ts$/, (_m, kind: string | undefined) => (kind === 'c' ? '.cjs' : '.mjs'));
+}
+
+/** `./greet`, `./greet.js`, `./greet.ts` → `./greet.mjs` when `greet.ts` is one of the transpiled files. */
+export function rewriteTsImports(code: string, fromPath: string, tsPaths: Set<string>): string {
+  const dir = fromPath.includes('/') ? fromPath.slice(0, fromPath.lastIndexOf('/')) : '';
+  return code.replace(
+    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]*)\2/g,
+    (whole, lead: string, quote: string, spec: string) => {
+      const target = resolveTsSpecifier(dir, spec, tsPaths);
+      if (!target) return whole;
+      const rel = relativeSpec(dir, emittedPath(target));
+      return `${lead}${quote}${rel}${quote}`;
+    },
+  );
+}
+
+function resolveTsSpecifier(dir: string, spec: string, tsPaths: Set<string>): string | null {
+  const joined = normalizePosix(dir ? `${dir}/${spec}` : spec);
+  const stem = joined.replace(/\.(c|m)?(j|t)s$/, '');
+  const ext = /\.(c|m)?(j|t)s$/.exec(joined)?.[0] ?? '';
+  const tsExt = ext.startsWith('.m') ? '.mts' : ext.startsWith('.c') ? '.cts' : '.ts';
+  for (const candidate of [`${stem}${tsExt}`, `${stem}.ts`, `${stem}/index.ts`]) {
+    if (tsPaths.has(candidate)) return candidate;
+  }
+  return null;
+}
+
+function normalizePosix(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
+}
+
+function relativeSpec(fromDir: string, to: string): string {
+  const from = fromDir ? fromDir.split('/') : [];
+  const target = to.split('/');
+  let i = 0;
+  while (i < from.length && i < target.length - 1 && from[i] === target[i]) i++;
+  const up = from.length - i;
+  const rest = target.slice(i).join('/');
+  return up === 0 ? `./${rest}` : `${'../'.repeat(up)}${rest}`;
+}
+
+// ---------- helpers ----------
+
+async function exec(ctx: RunCtx, command: string, what: string, env?: Record<string, string>): Promise<ExecResult> {
+  try {
+    return await ctx.sandbox.exec(command, { timeoutMs: remainingMs(ctx), signal: ctx.input.signal, env });
+  } catch (err) {
+    if (err instanceof PtcError) throw err; // abort, timeout or a sandbox failure already said what happened
+    throw new SandboxError(`could not ${what} in the sandbox: ${(err as Error).message}`, {
+      code: 'sandbox_exec_failed',
+      hint: 'run `ptc doctor` to check the sandbox',
+      retryable: true,
+      cause: err,
+    });
+  }
+}
+
+function isBad(c: TestCase): boolean {
+  return c.status === 'failed' || c.status === 'error';
+}
+
+function timeoutProblem(ctx: RunCtx): string {
+  const seconds = Math.round(ctx.input.timeoutMs / 100) / 10;
+  return `the tests did not finish within ${seconds}s and were stopped (every process they started was killed)`;
+}
+
+function noReportProblem(runner: string, res: ExecResult, output: string): string {
+  return `${runner} exited with code ${res.exitCode} without writing a test report:\n${lastLines(output, 15)}`;
+}
+
+function unreadableProblem(err: unknown, output: string): string {
+  const why = err instanceof JUnitParseError ? err.message : String(err);
+  return `the test report could not be read (${why}):\n${lastLines(output, 15)}`;
+}
+
+function joinOutput(res: ExecResult): string {
+  return [res.stdout, res.stderr].filter((s) => s.length > 0).join('\n');
+}
+
+function tail(text: string, maxBytes: number): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return text;
+  return `…${buf.subarray(buf.length - maxBytes).toString('utf8')}`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+function lastLine(text: string): string {
+  return lastLines(text, 1).trim();
+}
+
+/** A path as one shell word; `./` first so a name starting with `-` is never taken for a flag. */
+function argPath(path: string): string {
+  return shq(path.startsWith('-') ? `./${path}` : path);
+}
+
+function shq(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
