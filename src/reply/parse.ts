@@ -78,9 +78,10 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
   const lang = opts.lang;
   const scan = scanReply(text);
   const warnings: string[] = [];
-  const deps = new DependencyList();
-  deps.add(scan.packages);
-  const deleted: string[] = scan.deleted.map(tidyPath);
+  // Packages and deletions are collected with their line, then taken in reply order.
+  const depEvents: { line: number; specs: string[] }[] = [...scan.packages];
+  const deps = { add: (specs: string[], line = 0) => depEvents.push({ line, specs }) };
+  const deleteEvents: { line: number; path: string }[] = scan.deleted.map((d) => ({ line: d.line, path: tidyPath(d.path) }));
   const entries: Entry[] = [];
   const others: { path: string; content: string; line: number }[] = [];
 
@@ -90,7 +91,7 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
     }
     const kind = blockKindOf(block.info.tag);
     if (block.info.deleted) {
-      if (block.info.path) deleted.push(tidyPath(block.info.path));
+      if (block.info.path) deleteEvents.push({ line: block.line, path: tidyPath(block.info.path) });
       continue;
     }
     const firstLine = block.lines.find((l) => l.trim() !== '') ?? '';
@@ -109,11 +110,11 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
       // A bash block is a script file only when named so on purpose; otherwise it is commands to run.
       const isFile = kind !== 'shell' || block.info.path !== null || /\.(sh|bash|zsh|ps1)$/i.test(path);
       if (!isFile) {
-        deps.add(commandPackages(content));
+        deps.add(commandPackages(content), block.line);
         continue;
       }
-      if (isRequirementsPath(path)) deps.add(packagesFromRequirements(content));
-      if (path === 'package.json' || path.endsWith('/package.json')) deps.add(packagesFromPackageJson(content));
+      if (isRequirementsPath(path)) deps.add(packagesFromRequirements(content), block.line);
+      if (path === 'package.json' || path.endsWith('/package.json')) deps.add(packagesFromPackageJson(content), block.line);
       const fileLang = langOfPath(path);
       if (fileLang) {
         entries.push({ path, content, role: isTestPath(path) || looksLikeTests(content, fileLang) ? 'test' : 'code', lang: fileLang, line: block.line });
@@ -125,11 +126,11 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
 
     // No name anywhere: decide from the language tag and the content what the block is.
     if (kind === 'shell' || (kind === 'none' && looksLikeCommands(content))) {
-      deps.add(commandPackages(content));
+      deps.add(commandPackages(content), block.line);
       continue;
     }
     if (kind === 'requirements' || ((kind === 'output' || kind === 'none') && /requirements/i.test(block.prevLine) && looksLikeRequirements(content))) {
-      deps.add(packagesFromRequirements(content));
+      deps.add(packagesFromRequirements(content), block.line);
       others.push({ path: 'requirements.txt', content, line: block.line });
       continue;
     }
@@ -172,6 +173,7 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
   }
   // A path both given and marked deleted is kept: losing a file the model wrote is worse than keeping one.
   const finalDeleted: string[] = [];
+  const deleted = deleteEvents.sort((a, b) => a.line - b.line).map((d) => d.path);
   for (const path of new Set(deleted)) {
     if (byPath.has(path)) {
       warnings.push(`${path} is both given and marked deleted; keeping the file`);
@@ -179,7 +181,9 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
     }
     finalDeleted.push(path);
   }
-  return { files: [...byPath.values()], dependencies: deps.list(), deleted: finalDeleted, warnings };
+  const dependencies = new DependencyList();
+  for (const event of depEvents.sort((a, b) => a.line - b.line)) dependencies.add(event.specs);
+  return { files: [...byPath.values()], dependencies: dependencies.list(), deleted: finalDeleted, warnings };
 }
 
 function commandPackages(content: string): string[] {

@@ -24,10 +24,10 @@ export interface RawBlock {
 
 export interface ScanResult {
   blocks: RawBlock[];
-  /** Paths named as deleted in prose (`old.py (deleted)`). */
-  deleted: string[];
-  /** Packages named in prose (`deps:` lines, inline `pip install x`). */
-  packages: string[];
+  /** Paths named as deleted in prose (`old.py (deleted)`), with their 1-based line. */
+  deleted: { path: string; line: number }[];
+  /** Packages named in prose (`deps:` lines, inline `pip install x`), with their 1-based line. */
+  packages: { specs: string[]; line: number }[];
 }
 
 interface FenceOpen {
@@ -106,8 +106,8 @@ const PATH_LINE_REACH = 8;
 export function scanReply(text: string): ScanResult {
   const lines = splitLines(text);
   const blocks: RawBlock[] = [];
-  const deleted: string[] = [];
-  const packages: string[] = [];
+  const deleted: ScanResult['deleted'] = [];
+  const packages: ScanResult['packages'] = [];
   let prev = ''; // last non-blank prose line
   let blankRun = 0;
   let lastPathLine: { at: number; value: PathLine } | null = null;
@@ -120,15 +120,14 @@ export function scanReply(text: string): ScanResult {
       if (line.trim() === '') {
         blankRun++;
       } else {
-        const deps = packagesFromDepsLine(line);
-        if (deps) packages.push(...deps);
-        packages.push(...inlineInstalls(line));
+        const specs = [...(packagesFromDepsLine(line) ?? []), ...inlineInstalls(line)];
+        if (specs.length > 0) packages.push({ specs, line: i + 1 });
         const pathLine = parsePathLine(line);
         if (pathLine?.deleted) {
-          deleted.push(pathLine.path);
+          deleted.push({ path: pathLine.path, line: i + 1 });
           lastPathLine = null;
         } else if (/^\(?(deleted|removed)\)?\.?$/i.test(line.trim()) && lastPathLine && lastPathLine.at >= i - 2) {
-          deleted.push(lastPathLine.value.path); // `old.py` then `(deleted)` on the next line
+          deleted.push({ path: lastPathLine.value.path, line: i + 1 }); // `old.py`, then `(deleted)` below it
           lastPathLine = null;
         } else if (pathLine) {
           lastPathLine = { at: i, value: pathLine };
