@@ -125,3 +125,10 @@ describe('parseJUnit: entities', () => {
     expect(msg.split('\n').filter((l) => l.includes('assert 4 == 5'))).toHaveLength(1);
   });
 });
+
+describe('parseJUnit: node file-level entries', () => {
+  it('drops the passing entry node 20 writes for a test file without tests', () => {
+    const xml = `<testsuites><testcase name="/sandbox/empty.test.js" time="0.05" classname="test"/></testsuites>`;
+    expect(parseJUnit(xml, { flavor: 'node', file: 'empty.test.js' })).toEqual([]);
+  });
+});
