@@ -30,7 +30,6 @@ export function checkPath(relPath: string): PathCheck {
   if (/^[A-Za-z]:/.test(relPath)) return refuse('drive-letter path');
   const slashed = relPath.replace(/\\/g, '/');
   if (slashed.startsWith('/')) return refuse('absolute path');
-  if (slashed === '~' || slashed.startsWith('~/')) return refuse('home-directory path');
   if (slashed.endsWith('/')) return refuse('names a directory, not a file');
 
   const out: string[] = [];
@@ -51,6 +50,7 @@ export function checkPath(relPath: string): PathCheck {
     out.push(segment);
   }
   if (out.length === 0) return refuse('empty path');
+  if (out[0] === '~') return refuse('home-directory path');
   if (out[0]!.toLowerCase() === '.ptc') return refuse('inside .ptc (ptc\'s own folder)');
   if (out.length > MAX_DEPTH) return refuse(`nested deeper than ${MAX_DEPTH} folders`);
   return { ok: true, path: out.join('/') };
