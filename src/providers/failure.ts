@@ -1,7 +1,7 @@
 import { ProviderError } from '../errors.js';
 import type { ProviderProfile } from './profiles.js';
 import { KIMI_BASE_URLS } from './profiles.js';
-import { oneLine, redactKey } from './redact.js';
+import { displayURL, oneLine, redactKey } from './redact.js';
 
 /**
  * A failed call described without SDK types, so one classifier serves both adapters.
@@ -101,6 +101,7 @@ const QUOTA_HINTS: Record<string, string> = {
 /** Decide, once, what a failure means: retry it, or which ProviderError to throw. */
 export function classify(f: Failure, ctx: CallContext): Verdict {
   const who = ctx.profile.label;
+  const endpoint = displayURL(ctx.baseURL);
   const said = oneLine(redactKey(f.message, ctx.apiKey));
   const detail = [f.type, said].filter(Boolean).join(': ');
   const status = f.status;
@@ -115,7 +116,7 @@ export function classify(f: Failure, ctx: CallContext): Verdict {
       reason: `could not connect${why}`,
       error: make(
         'provider_network',
-        `could not reach ${who} at ${ctx.baseURL}${why}`,
+        `could not reach ${who} at ${endpoint}${why}`,
         'check the network connection, proxy settings and --base-url',
         true,
       ),
@@ -125,7 +126,7 @@ export function classify(f: Failure, ctx: CallContext): Verdict {
     return {
       retry: true,
       reason: 'timed out waiting for a response',
-      error: make('provider_timeout', `${who} at ${ctx.baseURL} did not answer in time`, 'retry later, or raise --timeout', true),
+      error: make('provider_timeout', `${who} at ${endpoint} did not answer in time`, 'retry later, or raise --timeout', true),
     };
   }
   if (f.kind === 'stream') {
@@ -171,7 +172,7 @@ export function classify(f: Failure, ctx: CallContext): Verdict {
       error: make(
         'provider_model_not_found',
         `${who} does not know model "${ctx.model}" (${statusText})`,
-        `run \`ptc models --provider ${ctx.profile.id}\` for known model ids and pass one with --model; if the model is right, check the endpoint ${ctx.baseURL}`,
+        `run \`ptc models --provider ${ctx.profile.id}\` for known model ids and pass one with --model; if the model is right, check the endpoint ${endpoint}`,
         false,
       ),
     };

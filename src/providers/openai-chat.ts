@@ -108,6 +108,7 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
     let reason: string | null = null;
     let wire: WireUsage | null = null;
     let model = s.model;
+    let reasoningChars = 0;
     try {
       for await (const chunk of stream as unknown as AsyncIterable<ChunkShape>) {
         if (typeof chunk.model === 'string' && chunk.model) model = chunk.model;
@@ -115,9 +116,15 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
         if (usage) wire = usage;
         const choice = chunk.choices?.[0];
         const piece = choice?.delta?.content;
+        // Thinking models (kimi-k2-thinking, …) stream reasoning first: count it so progress does not stall.
+        const thought = choice?.delta?.reasoning_content ?? choice?.delta?.reasoning;
+        if (thought) {
+          reasoningChars += thought.length;
+          opts.onDelta?.('', estimateTokens(text) + Math.ceil(reasoningChars / 4));
+        }
         if (piece) {
           text += piece;
-          opts.onDelta?.(piece, estimateTokens(text));
+          opts.onDelta?.(piece, estimateTokens(text) + Math.ceil(reasoningChars / 4));
         }
         if (choice?.finish_reason) reason = choice.finish_reason;
       }
@@ -167,5 +174,9 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
 interface ChunkShape {
   model?: string;
   usage?: unknown;
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null; usage?: unknown }>;
+  choices?: Array<{
+    delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+    finish_reason?: string | null;
+    usage?: unknown;
+  }>;
 }

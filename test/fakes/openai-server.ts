@@ -46,6 +46,8 @@ export interface FakeUsage {
 export interface OpenAIFakeReply {
   /** Reply text (default "ok"). */
   text?: string;
+  /** Reasoning streamed as `delta.reasoning_content` before the text (Kimi thinking models). */
+  reasoning?: string;
   /** How the text is split into stream chunks (default: about three pieces). */
   chunks?: string[];
   /** `stop` (default), `length`, … ; null sends no finish_reason at all. */
@@ -239,6 +241,7 @@ async function answerChat(req: RecordedRequest, res: http.ServerResponse, reply:
     res.write(': OPENROUTER PROCESSING\n\n');
   }
   chunk({ role: 'assistant', content: '' }, null);
+  for (const thought of reply.reasoning ? splitText(reply.reasoning) : []) chunk({ reasoning_content: thought }, null);
   const pieces = reply.chunks ?? splitText(text);
   for (let i = 0; i < pieces.length; i++) {
     if (reply.streamError && i === reply.streamError.afterChunks) {

@@ -73,6 +73,18 @@ describe('classify', () => {
     expect(v.error.message).toContain('***');
     expect(v.error.message).not.toContain(KEY);
   });
+
+  it('names an endpoint without its credentials or query', () => {
+    const v = classify({ kind: 'connection', status: null, headers: null, type: null, code: null, message: 'Connection error.', causeCode: 'ENOTFOUND' }, {
+      profile: profileFor('openai-compatible'),
+      model: 'm',
+      baseURL: 'https://user:s3cret@gateway.example/v1?api-key=s3cret',
+      apiKey: null,
+      apiKeySource: null,
+    });
+    expect(v.error.code).toBe('provider_network');
+    expect(v.error.message).toBe('could not reach openai-compatible endpoint at https://gateway.example/v1 (ENOTFOUND)');
+  });
 });
 
 describe('serverWaitMs', () => {

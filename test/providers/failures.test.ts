@@ -139,6 +139,7 @@ describe('retries', () => {
       'kimi 429 rate limited, retrying in 0.0s (attempt 3/3)',
     ]);
     expect(retries).toEqual([2, 3]);
+    expect(logger.lines.join('\n')).not.toContain(KEY);
   });
 
   it('recovers when a retry succeeds', async () => {

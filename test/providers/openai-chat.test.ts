@@ -161,4 +161,17 @@ describe('openai-compatible chat adapter', () => {
     expect(reply.model).toBe('kimi-k2.5-0115');
     expect(reply.durationMs).toBeGreaterThanOrEqual(0);
   });
+
+  it('counts streamed reasoning in the progress estimate but keeps it out of the text', async () => {
+    fake.enqueue({ reasoning: 'r'.repeat(400), text: 'answer' });
+    const calls: Array<[string, number]> = [];
+    const reply = await (await createProvider(settings({ model: 'kimi-k2-thinking' }))).generate(prompt, {
+      onDelta: (t, n) => calls.push([t, n]),
+    });
+    expect(reply.text).toBe('answer');
+    const thinking = calls.filter(([t]) => t === '');
+    expect(thinking.length).toBeGreaterThan(0);
+    expect(thinking.at(-1)![1]).toBe(100);
+    expect(calls.at(-1)![1]).toBeGreaterThan(100);
+  });
 });
