@@ -1,3 +1,4 @@
+import { ProviderError } from '../errors.js';
 import type { ChatMessage, GenerateOptions, Provider, ProviderReply, Usage } from '../types.js';
 import {
   type AdapterSettings,
@@ -158,16 +159,28 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
     baseURL: s.baseURL,
     async generate(messages, opts = {}) {
       const started = Date.now();
-      const call = opts.stream === false ? whole : streamed;
-      const answer = await withRetries(
-        ctx,
-        retryPolicy(s, opts),
-        (signal, timeLeft) => call(messages, opts, signal, timeLeft),
-        describe,
-      );
-      return { ...answer, durationMs: Date.now() - started };
+      const attempt = (call: typeof whole) =>
+        withRetries(ctx, retryPolicy(s, opts), (signal, timeLeft) => call(messages, opts, signal, timeLeft), describe);
+      if (opts.stream === false) return { ...(await attempt(whole)), durationMs: Date.now() - started };
+      try {
+        return { ...(await attempt(streamed)), durationMs: Date.now() - started };
+      } catch (err) {
+        if (!refusesStreaming(err)) throw err;
+        // Some local servers and gateways reject streaming or stream_options: ask once more for a whole reply.
+        s.logger.debug(`${s.profile.label} refused a streamed request; retrying without streaming`);
+        return { ...(await attempt(whole)), durationMs: Date.now() - started };
+      }
     },
   };
+}
+
+function refusesStreaming(err: unknown): boolean {
+  return (
+    err instanceof ProviderError &&
+    err.code === 'provider_bad_request' &&
+    (err.status === 400 || err.status === 422) &&
+    /stream/i.test(err.message)
+  );
 }
 
 /** The parts of a chunk (or a whole response) this adapter reads; providers add their own fields. */

@@ -174,4 +174,19 @@ describe('openai-compatible chat adapter', () => {
     expect(thinking.at(-1)![1]).toBe(100);
     expect(calls.at(-1)![1]).toBeGreaterThan(100);
   });
+
+  it('falls back to a whole reply when an endpoint refuses streaming', async () => {
+    fake.enqueue({ status: 400, body: { error: { message: "Unrecognized request argument supplied: stream_options", type: 'invalid_request_error' } } }, { text: 'whole' });
+    const provider = await createProvider(settings({ id: 'openai-compatible', model: 'local', apiKey: null, apiKeySource: null }));
+    const reply = await provider.generate(prompt);
+    expect(reply.text).toBe('whole');
+    expect(fake.requests.map((r) => r.body.stream)).toEqual([true, undefined]);
+  });
+
+  it('does not fall back on other bad requests', async () => {
+    fake.enqueue({ status: 400, body: { error: { message: 'messages must not be empty', type: 'invalid_request_error' } } });
+    const provider = await createProvider(settings({ id: 'openai-compatible', model: 'local', apiKey: null, apiKeySource: null }));
+    await expect(provider.generate(prompt)).rejects.toMatchObject({ code: 'provider_bad_request' });
+    expect(fake.requests).toHaveLength(1);
+  });
 });
