@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, toPtcError } from '../errors.js';
+import { ExitCode, toPtcError, UsageError } from '../errors.js';
+import type { Result } from '../report/result-schema.js';
 import { IO, type Writable } from '../ui/io.js';
 import { version } from '../version.js';
 import { Lifecycle } from './lifecycle.js';
-import { renderError } from './render-error.js';
+import { errorDocument, renderError } from './render-error.js';
 
 export interface CliContext {
   io: IO;
@@ -244,14 +245,16 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         code = ExitCode.ok;
       } else {
-        if (!err.message.startsWith('ptc:') && err.code !== 'commander.executeSubCommandAsync') {
-          // commander already printed it through outputError
+        // commander has printed its message on stderr; --json still owes stdout one document.
+        if (json) {
+          const error = new UsageError(err.message.replace(/^error: /, ''), { code: 'usage' });
+          io.print(JSON.stringify(errorDocument(error, pipelineCommandOf(argv)), null, 2));
         }
         code = ExitCode.usage;
       }
     } else {
       const error = toPtcError(err);
-      renderError(io, error, json);
+      renderError(io, error, json, pipelineCommandOf(argv));
       code = error.exitCode;
     }
   } finally {
@@ -262,3 +265,12 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   if (lifecycle.receivedSignal) code = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
   return code;
 }
+
+/** generate / apply / run, when argv names one: their --json errors carry the whole result shape. */
+function pipelineCommandOf(argv: string[]): Result['command'] | null {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first === 'generate' || first === 'gen') return 'generate';
+  if (first === 'apply' || first === 'run') return first;
+  return null;
+}
+

@@ -89,6 +89,17 @@ describe('usage errors', () => {
     expect(r.stderr).toContain('--provider');
   });
 
+  it('--json still prints one result document on a usage error', async () => {
+    const r = await runPtc(['generate', 'x', '--fix', 'many', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, ok: false, exitCode: 2, command: 'generate', files: [], rounds: [] });
+    expect(doc.error.message).toContain('--fix must be a whole number');
+    const noPrompt = await runPtc(['generate', '--json'], { cwd: sb.cwd, env: sb.env, input: '' });
+    expect(noPrompt.code).toBe(2);
+    expect(JSON.parse(noPrompt.stdout).error.message).toContain('no prompt');
+  });
+
   it('an unknown command exits 2', async () => {
     const r = await runPtc(['genrate'], { cwd: sb.cwd, env: sb.env });
     expect(r.code).toBe(2);
