@@ -1,0 +1,77 @@
+/**
+ * The whole flow on Daytona: pytest files with one passing and one failing test, run by the sandbox-agnostic
+ * runner on the Daytona sandbox against the loopback Daytona, the report fetched back through the toolbox.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDaytonaSandbox, disposeAllDaytona } from '../../src/sandbox/daytona.js';
+import { runTestsIn } from '../../src/sandbox/runner.js';
+import { silentLogger } from '../../src/types.js';
+import { startDaytonaFake, type DaytonaFake } from '../fakes/daytona-server.js';
+
+let fake: DaytonaFake;
+beforeEach(async () => {
+  fake = await startDaytonaFake();
+});
+afterEach(async () => {
+  await disposeAllDaytona();
+  await fake.close();
+});
+
+describe('runTestsIn on the Daytona sandbox', () => {
+  it('reports one passed and one failed pytest case, then deletes the sandbox', async () => {
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-flow' });
+    const files = [
+      { path: 'calc.py', content: 'def add(a, b):\n    return a + b\n', kind: 'code' as const },
+      {
+        path: 'test_calc.py',
+        content:
+          'from calc import add\n\n' +
+          'def test_add_ok():\n    assert add(2, 3) == 5\n\n' +
+          'def test_add_wrong():\n    assert add(2, 2) == 5, "two and two"\n',
+        kind: 'test' as const,
+      },
+    ];
+    try {
+      await sandbox.prepare(files.map(({ path, content }) => ({ path, content })));
+      const report = await runTestsIn(sandbox, {
+        lang: 'python',
+        files: files.map(({ path, kind }) => ({ path, kind })),
+        dependencies: [],
+        timeoutMs: 60_000,
+        logger: silentLogger,
+        network: true,
+      });
+      expect(report.sandbox).toBe('daytona');
+      expect(report.ran).toBe(true);
+      expect(report.passed).toBe(1);
+      expect(report.failed).toBe(1);
+      const failed = report.cases.find((c) => c.status === 'failed');
+      expect(failed?.name).toContain('test_add_wrong');
+      expect(failed?.message ?? '').toMatch(/two and two|assert/);
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(fake.deleted).toEqual(fake.created);
+    expect(fake.requests.some((r) => r.route === 'POST /files/bulk-download')).toBe(true);
+  });
+
+  it('a suite that outlives the time limit is reported as timed out, not as passed', async () => {
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-slow' });
+    try {
+      await sandbox.prepare([{ path: 'test_slow.py', content: 'import time\n\ndef test_slow():\n    time.sleep(60)\n' }]);
+      const report = await runTestsIn(sandbox, {
+        lang: 'python',
+        files: [{ path: 'test_slow.py', kind: 'test' }],
+        dependencies: [],
+        timeoutMs: 2_000,
+        logger: silentLogger,
+        network: true,
+      });
+      expect(report.passed).toBe(0);
+      expect(report.problem ?? '').toMatch(/did not finish/);
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(fake.deleted).toEqual(fake.created);
+  });
+});
