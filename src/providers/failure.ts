@@ -199,7 +199,7 @@ export function classify(f: Failure, ctx: CallContext): Verdict {
       reason: statusReason(code),
       error: make(
         'provider_rate_limit',
-        `${who} rate limit still hit after retries (${statusText})`,
+        `${who} is rate limiting requests (${statusText})`,
         'wait a minute and run again, or ask the provider for a higher rate limit',
         true,
       ),
