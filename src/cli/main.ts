@@ -190,6 +190,34 @@ Examples:
     .option('--offline', 'skip the network checks')
     .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Handler));
 
+  program
+    .command('mcp')
+    .description('Model Context Protocol server on stdio (tools generate, apply, run_tests, list_models) for agents such as ROMA')
+    .option('--root <dir>', 'where outputs go and relative paths start; nothing is written outside it (default: the working directory)')
+    .option('-q, --quiet', 'log less on stderr')
+    .option('-v, --verbose', 'log more on stderr')
+    .addHelpText(
+      'after',
+      `
+stdout carries the protocol only; logs go to stderr. Config and keys resolve as for the CLI, from --root.
+Example client config: { "command": "ptc", "args": ["mcp"] }`,
+    )
+    .action(run(async () => (await import('../commands/mcp.js')).mcpCommand as Handler));
+
+  program
+    .command('serve')
+    .description('HTTP service: GET /health, POST /v1/generate, /v1/apply, /v1/run (the JSON contract)')
+    .option('--host <host>', 'address to bind; anything but loopback needs PTC_SERVE_TOKEN', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', int('--port'), 8001)
+    .option('--root <dir>', 'outputs are confined here and relative paths start here (default: the working directory)')
+    .option('--max-concurrency <n>', 'requests run at once; more get 429 with Retry-After', positive('--max-concurrency'), 2)
+    .option('--request-timeout <seconds>', 'bound on each request (504 with the result when hit)', positive('--request-timeout'), 600)
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests in flight may finish before they are cancelled', nonNegative('--shutdown-timeout'), 30)
+    .option('--allow-base-url', 'accept "baseUrl" in request bodies (it decides where this server\'s API keys are sent)')
+    .option('-q, --quiet', 'log less on stderr')
+    .option('-v, --verbose', 'log more on stderr')
+    .action(run(async () => (await import('../commands/serve.js')).serveCommand as Handler));
+
   return program;
 }
 

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { Logger } from '../types.js';
+import { quietProgress, routeConsoleToStderr } from '../mcp/stdio-hygiene.js';
+
+export interface McpCommandOptions {
+  root?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** `ptc mcp`: a Model Context Protocol server on stdio. stdout carries protocol only; logs go to stderr. */
+export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Promise<number> {
+  const restoreConsole = routeConsoleToStderr();
+  try {
+    const root = resolve(ctx.cwd, opts.root ?? '.');
+    const { stat } = await import('node:fs/promises');
+    if (!(await stat(root).catch(() => null))?.isDirectory()) {
+      throw new UsageError(`--root ${opts.root} is not a directory`, { hint: 'give the directory outputs may go to' });
+    }
+    const logger: Logger = quietProgress(ctx.io.logger);
+    const { startMcpServer } = await import('../mcp/server.js');
+    const server = await startMcpServer({
+      root,
+      env: ctx.env,
+      logger,
+      addSecret: (v) => ctx.io.addSecret(v),
+      scrub: (t) => ctx.io.scrub(t),
+      stdin: process.stdin,
+      stdout: process.stdout,
+    });
+    const onSignal = () => void server.close();
+    ctx.lifecycle.signal.addEventListener('abort', onSignal, { once: true });
+    await server.closed;
+    ctx.lifecycle.signal.removeEventListener('abort', onSignal);
+    return ExitCode.ok;
+  } finally {
+    restoreConsole();
+  }
+}
