@@ -170,6 +170,53 @@ Examples:
       .option('-p, --provider <id>', 'only this provider\'s models'),
   ).action(run(async () => (await import('../commands/models.js')).modelsCommand as Handler));
 
+  outputOptions(
+    program
+      .command('batch')
+      .description('many tasks through the generate pipeline: bounded concurrency, shared budget, resumable, one report')
+      .argument('<tasks>', 'a JSONL file, one task a line {"id", "prompt", ...generate options}, or "-" for stdin')
+      .option('-o, --out <root>', 'output root: each task writes into <root>/<id>; the resume state lives here too', 'ptc-batch')
+      .option('--concurrency <n>', 'tasks in flight (default 4)', positive('--concurrency'))
+      .option('--llm-concurrency <n>', 'model calls in flight across the batch (default: --concurrency)', positive('--llm-concurrency'))
+      .option('--sandbox-concurrency <n>', 'sandboxes at once across the batch (default: --concurrency)', positive('--sandbox-concurrency'))
+      .option('--max-cost <usd>', 'budget for the whole batch: no task starts once it is spent', nonNegative('--max-cost'))
+      .option('--jsonl', 'stream one JSON line per finished task on stdout, then a totals line')
+      .option('--no-history', 'do not record the calls in the spend history')
+      .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
+      .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
+      .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
+      .option('--max-tokens <n>', 'limit on each reply\'s length in tokens', positive('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature, where the model supports it', nonNegative('--temperature'))
+      .option('--fix <n>', 'repair rounds per task (needs --run)', int('--fix'))
+      .option('--protect-tests', 'in repair rounds, never let the model change the test files')
+      .option('-l, --lang <lang>', 'python (default) | typescript | javascript')
+      .option('--force', 'allow overwriting files that already exist')
+      .option('--run', 'run each task\'s tests after writing')
+      .option('--no-run', 'do not run the tests')
+      .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
+      .option('--no-isolation', 'local sandbox without bubblewrap (unsafe)')
+      .option('--timeout <seconds>', 'bound on each task', positive('--timeout')),
+  )
+    .addHelpText(
+      'after',
+      `
+Each task line may set any generate option in camelCase ("lang", "fix", "maxTokens", "out", …); it wins over the flags.
+Rerunning the same command skips the tasks already finished (state in <root>/.ptc-batch.jsonl).
+
+Examples:
+  $ ptc batch tasks.jsonl --run --fix 2 --concurrency 4 --max-cost 1.00
+  $ cat tasks.jsonl | ptc batch - --sandbox daytona --sandbox-concurrency 10 --jsonl`,
+    )
+    .action(run(async () => (await import('../commands/batch.js')).batchCommand as Handler));
+
+  outputOptions(
+    program
+      .command('usage')
+      .description('spend and tokens from the local history of LLM calls')
+      .option('--since <when>', 'a duration (7d, 24h, 30m) or a date (2026-11-01)')
+      .option('--by <group>', 'day | provider | model', 'day'),
+  ).action(run(async () => (await import('../commands/usage.js')).usageCommand as Handler));
+
   const config = program.command('config').description('show, explain and start configuration');
   outputOptions(
     config.command('show').description('the resolved configuration, each value with its source; keys redacted'),
@@ -183,6 +230,14 @@ Examples:
     .option('-p, --provider <id>', 'the provider to start with', 'kimi')
     .option('--force', 'overwrite an existing .ptcrc.json')
     .action(run(async () => (await import('../commands/config.js')).configInitCommand as Handler));
+
+  const sandbox = program.command('sandbox').description('manage Daytona sandboxes');
+  outputOptions(
+    sandbox
+      .command('prune')
+      .description('list and delete leftover ptc sandboxes in Daytona (label app=ptc); others are never touched')
+      .option('--dry-run', 'list them, delete nothing'),
+  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxPruneCommand as Handler));
 
   outputOptions(
     program.command('doctor').description('check config, keys, endpoints and sandboxes; one line per check'),
