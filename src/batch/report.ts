@@ -1,0 +1,117 @@
+import { formatUsd } from '../cost/cost.js';
+import { ExitCode } from '../errors.js';
+import type { Cost, Usage } from '../types.js';
+import { addUsage, ZERO_USAGE } from '../types.js';
+import type { BatchRun } from './run-batch.js';
+import type { TaskResult, TaskStatus } from './task-result.js';
+
+export interface BatchTotals {
+  tasks: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  interrupted: number;
+  /** Finished in an earlier run and taken from the state file. */
+  resumed: number;
+  tests: { passed: number; total: number };
+  usage: Usage;
+  /** Summed over every task, earlier runs included; source "unknown" when any spend had no price. */
+  cost: Cost;
+  /** Wall time of this run. */
+  durationMs: number;
+  /** Times a 429 made the whole batch back off. */
+  backoffs: number;
+}
+
+export interface BatchDocument {
+  schemaVersion: 1;
+  ok: boolean;
+  exitCode: number;
+  tasks: TaskResult[];
+  totals: BatchTotals;
+}
+
+const testTotal = (t: TaskResult) => (t.tests ? t.tests.passed + t.tests.failed + t.tests.errors + t.tests.skipped : 0);
+
+export function batchTotals(run: BatchRun): BatchTotals {
+  const count = (s: TaskStatus) => run.tasks.filter((t) => t.status === s).length;
+  let usage = ZERO_USAGE;
+  let usd = 0;
+  const sources = new Set<Cost['source']>();
+  for (const t of run.tasks) {
+    if (t.usage) usage = addUsage(usage, t.usage);
+    if (t.cost) {
+      sources.add(t.cost.source);
+      usd += t.cost.usd ?? 0;
+    }
+  }
+  const source: Cost['source'] = sources.has('unknown') ? 'unknown' : sources.size === 1 ? [...sources][0]! : sources.size === 0 ? 'unknown' : 'catalog';
+  return {
+    tasks: run.tasks.length,
+    passed: count('passed'),
+    failed: count('failed'),
+    errors: count('error'),
+    skipped: count('skipped'),
+    interrupted: count('interrupted'),
+    resumed: run.tasks.filter((t) => t.resumed).length,
+    tests: {
+      passed: run.tasks.reduce((n, t) => n + (t.tests?.passed ?? 0), 0),
+      total: run.tasks.reduce((n, t) => n + testTotal(t), 0),
+    },
+    usage,
+    cost: { usd: sources.size === 0 ? null : Math.round(usd * 1e10) / 1e10, source },
+    durationMs: run.durationMs,
+    backoffs: run.backoffs,
+  };
+}
+
+/** 0 when every task passed, 1 when any did not; an interrupted batch exits as the signal says (set by the CLI). */
+export function batchExitCode(totals: BatchTotals): number {
+  return totals.passed === totals.tasks ? ExitCode.ok : ExitCode.testsFailed;
+}
+
+export function batchDocument(run: BatchRun): BatchDocument {
+  const totals = batchTotals(run);
+  const exitCode = batchExitCode(totals);
+  return { schemaVersion: 1, ok: exitCode === ExitCode.ok, exitCode, tasks: run.tasks, totals };
+}
+
+const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`);
+
+function columns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i <= 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** The end-of-batch table: task, status, tests passed/total, rounds, cost, time; then the totals. */
+export function renderBatch(doc: BatchDocument): string {
+  const rows = doc.tasks.map((t) => [
+    t.id,
+    t.resumed ? `${t.status} (earlier)` : t.status,
+    t.tests?.ran ? `${t.tests.passed}/${testTotal(t)}` : '-',
+    String(t.rounds.filter((r) => r.usage !== null).length),
+    t.cost ? formatUsd(t.cost.usd) : '-',
+    seconds(t.durationMs),
+  ]);
+  const s = doc.totals;
+  const table = columns([['task', 'status', 'tests', 'rounds', 'cost', 'time'], ...rows]);
+  const parts = [`${s.passed}/${s.tasks} passed`];
+  if (s.failed) parts.push(`${s.failed} failed`);
+  if (s.errors) parts.push(`${s.errors} error${s.errors === 1 ? '' : 's'}`);
+  if (s.skipped) parts.push(`${s.skipped} skipped`);
+  if (s.interrupted) parts.push(`${s.interrupted} interrupted`);
+  if (s.resumed) parts.push(`${s.resumed} from an earlier run`);
+  const tokens = s.usage.inputTokens + s.usage.cacheReadTokens + s.usage.cacheWriteTokens;
+  const totals = [
+    parts.join(', '),
+    `tests ${s.tests.passed}/${s.tests.total}`,
+    `${tokens} in / ${s.usage.outputTokens} out tokens`,
+    `${formatUsd(s.cost.usd)}${s.cost.source === 'unknown' && s.cost.usd !== null ? ' (some prices unknown)' : ''}`,
+    seconds(s.durationMs),
+  ];
+  const failures = doc.tasks
+    .filter((t) => t.status !== 'passed' && t.error)
+    .map((t) => `  ${t.id}: ${t.error!.message.split('\n')[0]}`);
+  return [table, '', `total: ${totals.join(' · ')}`, ...(failures.length ? ['', ...failures] : [])].join('\n');
+}

@@ -1,0 +1,65 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resultSchema } from '../report/result-schema.js';
+import type { TaskResult } from './task-result.js';
+
+export const STATE_FILE = '.ptc-batch.jsonl';
+
+interface StateLine {
+  id: string;
+  fingerprint: string;
+  finishedAt: string;
+  result: TaskResult;
+}
+
+/**
+ * The batch's memory between runs: one line appended per finished task, in the output root. An append of
+ * one line is all-or-nothing in practice; a line cut by a kill is ignored on the next read, so a crash
+ * costs at most the tasks that were in flight.
+ */
+export class BatchState {
+  private constructor(
+    readonly path: string,
+    private readonly done: Map<string, StateLine>,
+  ) {}
+
+  static async load(root: string): Promise<BatchState> {
+    const path = join(root, STATE_FILE);
+    const done = new Map<string, StateLine>();
+    let text = '';
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const raw of text.split('\n')) {
+      if (!raw.trim()) continue;
+      try {
+        const line = JSON.parse(raw) as StateLine;
+        if (typeof line.id !== 'string' || typeof line.fingerprint !== 'string') continue;
+        if (!resultSchema.safeParse(line.result).success) continue;
+        done.set(line.id, line);
+      } catch {
+        // cut short by a kill: that task simply runs again
+      }
+    }
+    return new BatchState(path, done);
+  }
+
+  /** The earlier result of this exact task (same id, same line content), if it finished. */
+  finished(id: string, fingerprint: string): TaskResult | null {
+    const line = this.done.get(id);
+    return line && line.fingerprint === fingerprint ? line.result : null;
+  }
+
+  get size(): number {
+    return this.done.size;
+  }
+
+  async record(fingerprint: string, result: TaskResult): Promise<void> {
+    const line: StateLine = { id: result.id, fingerprint, finishedAt: new Date().toISOString(), result };
+    await mkdir(join(this.path, '..'), { recursive: true });
+    await appendFile(this.path, JSON.stringify(line) + '\n');
+    this.done.set(result.id, line);
+  }
+}

@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CliContext } from '../cli/main.js';
+import { renderError } from '../cli/render-error.js';
+import { resolveConfig } from '../config/resolve.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { createHistoryRecorder, historySettings } from '../history/recorder.js';
+import type { Logger } from '../types.js';
+import { BatchProgress } from '../batch/progress.js';
+import { batchDocument, renderBatch } from '../batch/report.js';
+import { runBatch } from '../batch/run-batch.js';
+import { BatchState } from '../batch/state.js';
+import { invalidTasksError, parseTasks } from '../batch/tasks.js';
+import { type PipelineCommandOptions, readStdin } from './pipeline-command.js';
+
+export interface BatchCommandOptions extends PipelineCommandOptions {
+  concurrency?: number;
+  llmConcurrency?: number;
+  sandboxConcurrency?: number;
+  jsonl?: boolean;
+  /** false with --no-history. */
+  history?: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_BATCH_ROOT = 'ptc-batch';
+
+/** `ptc batch <tasks.jsonl | ->`: every task through the generate pipeline, bounded, resumable, one report. */
+export async function batchCommand(ctx: CliContext, source: string, opts: BatchCommandOptions): Promise<number> {
+  const { io, lifecycle } = ctx;
+  if (opts.json && opts.jsonl) throw new UsageError('--json and --jsonl are alternatives: pick one');
+  const text = await readTasksText(ctx, source);
+  const { tasks, errors } = parseTasks(text);
+  const name = source === '-' ? 'stdin' : source;
+  if (errors.length > 0) {
+    const error = invalidTasksError(name, errors);
+    renderError(io, error, Boolean(opts.json));
+    for (const line of error.message.split('\n').slice(1)) io.note(line);
+    return error.exitCode;
+  }
+  if (tasks.length === 0) throw new UsageError(`${name} holds no tasks`, { hint: 'one task a line: {"id": "prime", "prompt": "a function that checks if a number is prime"}' });
+
+  const { concurrency = DEFAULT_CONCURRENCY, llmConcurrency, sandboxConcurrency, jsonl, history, out, ...rest } = opts;
+  for (const [flag, n] of [['--concurrency', concurrency], ['--llm-concurrency', llmConcurrency], ['--sandbox-concurrency', sandboxConcurrency]] as const) {
+    if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number ≥ 1, got ${n}`);
+  }
+  const defaults: PipelineCommandOptions = { ...rest };
+  delete defaults.json;
+  const maxCost = opts.maxCost ?? null;
+  delete defaults.maxCost; // the batch's budget, shared out by runBatch
+
+  // Read the configuration once up front, so a broken rc file stops the batch before any task starts.
+  const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: { ...defaults, maxCost: maxCost ?? undefined } });
+  for (const w of cfg.warnings) io.logger.warn(w);
+
+  const root = resolve(ctx.cwd, out ?? DEFAULT_BATCH_ROOT);
+  const state = await BatchState.load(root);
+  const recorder = createHistoryRecorder({
+    env: ctx.env,
+    command: 'batch',
+    settings: historySettings(cfg.file.history, { history }),
+    scrub: (t) => io.scrub(t),
+    logger: io.logger,
+  });
+  const progress = new BatchProgress(io, tasks.length);
+  const { executeRequest } = await import('./pipeline-command.js');
+  const run = await runBatch(
+    tasks,
+    {
+      root,
+      concurrency,
+      llmConcurrency: llmConcurrency ?? concurrency,
+      sandboxConcurrency: sandboxConcurrency ?? concurrency,
+      maxCost,
+      defaults,
+      runByDefault: cfg.settings.run.value,
+    },
+    {
+      execute: executeRequest,
+      context: {
+        cwd: ctx.cwd,
+        env: ctx.env,
+        logger: onceEach(io.logger, new Set(cfg.warnings)),
+        signal: lifecycle.signal,
+        registerCleanup: (fn) => lifecycle.onCleanup(fn),
+        addSecret: (v) => io.addSecret(v),
+      },
+      state,
+      recorder,
+      listener: {
+        started: (id) => progress.started(id),
+        spent: (usd, tokens) => progress.spent(usd, tokens),
+        finished: (task) => {
+          progress.finished(task);
+          if (jsonl) io.print(JSON.stringify(task));
+        },
+      },
+    },
+  );
+  progress.stop();
+  await recorder?.flush();
+
+  const doc = batchDocument(run);
+  if (lifecycle.receivedSignal) {
+    doc.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    doc.ok = false;
+  }
+  if (opts.json) io.print(JSON.stringify(doc, null, 2));
+  else if (jsonl) io.print(JSON.stringify({ schemaVersion: doc.schemaVersion, ok: doc.ok, exitCode: doc.exitCode, totals: doc.totals }));
+  else io.print(renderBatch(doc));
+  if (doc.totals.interrupted > 0 || doc.totals.skipped > 0) {
+    io.note(`${io.err.dim('hint:')} run the same command again to go on: finished tasks are recorded in ${state.path}`);
+  }
+  return doc.exitCode;
+}
+
+async function readTasksText(ctx: CliContext, source: string): Promise<string> {
+  if (source === '-') {
+    if (ctx.stdinIsTTY) throw new UsageError('"-" reads tasks from stdin, but stdin is a terminal', { hint: 'ptc batch tasks.jsonl  (or pipe the tasks in)' });
+    return readStdin(ctx.stdin);
+  }
+  try {
+    return await readFile(resolve(ctx.cwd, source), 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'give a JSONL file with one task a line, or "-" to read stdin',
+    });
+  }
+}
+
+/** Many tasks say the same thing (an unpriced model, a config warning): say each warning once. */
+function onceEach(logger: Logger, alreadySaid: Set<string>): Logger {
+  return {
+    ...logger,
+    warn: (m) => {
+      const bare = m.replace(/^\[[^\]]+\] /, '');
+      if (alreadySaid.has(bare)) return;
+      alreadySaid.add(bare);
+      logger.warn(m);
+    },
+  };
+}

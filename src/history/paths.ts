@@ -1,0 +1,12 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** `$XDG_DATA_HOME/ptc`, else `~/.local/share/ptc`: where ptc keeps data that is not configuration. */
+export function dataDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_DATA_HOME;
+  return join(xdg && xdg.trim() !== '' ? xdg : join(env.HOME ?? homedir(), '.local', 'share'), 'ptc');
+}
+
+export function historyPath(env: NodeJS.ProcessEnv): string {
+  return join(dataDir(env), 'history.sqlite');
+}
