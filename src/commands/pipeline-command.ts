@@ -147,7 +147,7 @@ function pipelineOptions(
 
 /** The pipeline's parts, loaded when a pipeline command runs (not for --help or config show). */
 async function loadParts() {
-  const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, runner] = await Promise.all([
+  const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog] = await Promise.all([
     import('../prompt/system.js'),
     import('../reply/parse.js'),
     import('../reply/classify.js'),
@@ -157,9 +157,8 @@ async function loadParts() {
     import('../workspace/out-dir.js'),
     import('../cost/cost.js'),
     import('../cost/catalog.js'),
-    import('../sandbox/runner.js'),
   ]);
-  return { prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, runner };
+  return { prompt, parse, classify, write, manifest, planView, outDir, cost, catalog };
 }
 
 async function pipelineDeps(
@@ -169,7 +168,7 @@ async function pipelineDeps(
   draft: ResultDraft,
   parts: Awaited<ReturnType<typeof loadParts>>,
 ): Promise<PipelineDeps> {
-  const { prompt, parse, classify, write, manifest, planView, cost, catalog, runner } = parts;
+  const { prompt, parse, classify, write, manifest, planView, cost, catalog } = parts;
   const cat = catalog.loadCatalog(cfg.file.pricing as never);
   const s = cfg.settings;
 
@@ -252,7 +251,8 @@ async function pipelineDeps(
         });
       },
     },
-    runTests: runner.runTestsIn as PipelineDeps['runTests'],
+    // The runner (and its XML parser) loads only when tests run: a plain generate stays quick.
+    runTests: async (sandbox, input) => (await import('../sandbox/runner.js')).runTestsIn(sandbox, input as never),
     reply: {
       buildMessages: prompt.buildMessages,
       parseReply: parse.parseReply,
