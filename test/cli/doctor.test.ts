@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startOpenAIFake } from '../fakes/openai-server.js';
+import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+it('passes with a key and a reachable endpoint, one line per check', async () => {
+  const fake = await startOpenAIFake();
+  try {
+    sb.write('.ptcrc.json', JSON.stringify({ provider: 'openai-compatible', providers: { 'openai-compatible': { baseURL: fake.url } } }));
+    const r = await runPtc(['doctor', '--json'], { cwd: sb.cwd, env: sb.env });
+    const doc = JSON.parse(r.stdout);
+    const byName = Object.fromEntries(doc.checks.map((c: { name: string }) => [c.name, c]));
+    expect(byName.node.status).toBe('ok');
+    expect(byName.config.status).toBe('ok');
+    expect(byName['endpoint openai-compatible'].status).toBe('ok');
+    expect(byName['sandbox local'].status).toBe('ok');
+    expect(r.code).toBe(0);
+    expect(doc.ok).toBe(true);
+    const text = await runPtc(['doctor'], { cwd: sb.cwd, env: sb.env });
+    expect(text.stdout.trim().split('\n').length).toBe(doc.checks.length);
+  } finally {
+    await fake.close();
+  }
+});
+
+it('fails (exit 2) when the selected provider has no key, and says which variable to set', async () => {
+  const r = await runPtc(['doctor', '--offline'], { cwd: sb.cwd, env: { ...sb.env, PTC_PROVIDER: 'anthropic' } });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toMatch(/✗ key anthropic\s+not set, and anthropic is the selected provider\s+→ set ANTHROPIC_API_KEY/);
+});
+
+it('fails when the endpoint cannot be reached, naming the URL', async () => {
+  sb.write('.ptcrc.json', JSON.stringify({ provider: 'openai-compatible', providers: { 'openai-compatible': { baseURL: 'http://127.0.0.1:9/v1' } } }));
+  const r = await runPtc(['doctor'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain('cannot reach http://127.0.0.1:9/v1');
+});
+
+it('reports an invalid rc file as a failed check', async () => {
+  sb.write('.ptcrc.json', '{"lang": "cobol"}');
+  const r = await runPtc(['doctor', '--offline'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toMatch(/✗ config\s+invalid rc file/);
+});
