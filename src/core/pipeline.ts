@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ReplyError, SandboxError, TestsFailedError, abortReason } from '../errors.js';
+import { worstCaseCostUsd } from '../cost/cost.js';
+import { PtcError, ReplyError, SandboxError, TestsFailedError, abortReason } from '../errors.js';
 import type { ResultDraft } from '../report/build.js';
 import { testsFailed } from '../report/build.js';
 import type {
@@ -17,7 +18,7 @@ import type {
 } from '../types.js';
 import { addUsage } from '../types.js';
 import { collectFiles, detectLang } from './collect.js';
-import { buildRepairMessage, countTestCases, type RepairContext } from './repair.js';
+import { buildRepairMessage, measureTests, testsRemoved } from './repair.js';
 
 /** Prices per 1M tokens, as the catalog gives them. */
 export interface PriceLike {
@@ -80,7 +81,7 @@ export interface PipelineDeps {
 
 export interface PlanLike {
   outDir: string;
-  files: { path: string; kind: GeneratedFile['kind']; bytes: number; sha256: string; exists?: boolean }[];
+  files: { path: string; kind: GeneratedFile['kind']; bytes: number; sha256: string; content: string; exists?: boolean }[];
   refused: { path: string; reason: string }[];
   conflicts: string[];
 }
@@ -118,9 +119,12 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
       system: opts.system,
       systemAppend: opts.systemAppend,
     });
+    // With repair rounds ahead, the original request is part of the prefix every later call repeats.
+    if (opts.run && opts.fix > 0 && !opts.dryRun) messages = markRepeatedPrefix(messages);
     logger.debug(`prompt sent to ${provider.id}/${provider.model}:\n${messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n')}`);
     const reply = await callModel(provider, messages, opts, deps, draft, 0);
     if (!reply) throw new TestsFailedError(draft.stopReason!, { code: 'budget_exceeded', hint: 'raise --max-cost or lower --max-tokens' });
+    if (reply.stopReason === 'length') throw truncated(reply, opts);
     replyText = reply.text;
   } else {
     replyText = opts.replyText!;
@@ -146,89 +150,35 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     draft.dryRun = true;
     extras.planText = deps.workspace.renderPlan(plan);
     if (parsed.dependencies.length > 0) extras.planText += `\ndependencies: ${parsed.dependencies.join(' ')}`;
+    emitRound(deps, draft);
     return extras;
   }
   await deps.workspace.commitWrite(plan);
+  // The working set: every file ptc wrote this run, as it is now; repair rounds change it.
   const working = new Map<string, GeneratedFile>();
-  for (const f of parsed.files) if (plan.files.some((p) => p.path === normalise(f.path))) working.set(normalise(f.path), { ...f, path: normalise(f.path) });
+  for (const f of plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });
   await writeManifest(opts, deps, draft);
 
-  if (!opts.run) return extras;
+  if (!opts.run) {
+    emitRound(deps, draft);
+    return extras;
+  }
 
-  let dependencies = parsed.dependencies;
   const sandbox = await createSandbox(opts.lang, deps);
   try {
     await uploadDir(sandbox, opts.outDir, deps);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
-    draft.tests = await runTests(sandbox, opts.lang, [...working.values()], dependencies, opts, deps);
+    draft.tests = await runTests(sandbox, opts.lang, [...working.values()], parsed.dependencies, opts, deps);
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
+    emitRound(deps, draft);
 
-    // The repair loop: show the model what failed until the tests pass, the rounds run out, or the budget does.
     if (testsFailed(draft.tests) && opts.fix > 0) {
       if (!provider) {
         warn(draft, logger, '--fix needs a model: it applies to `ptc generate`, not to a saved reply');
       } else {
-        let testCount = countTestCases([...working.values()]);
-        let previous = replyText;
-        for (let round = 1; round <= opts.fix && testsFailed(draft.tests); round++) {
-          const ctx: RepairContext = { lang: opts.lang, tests: draft.tests!, files: [...working.values()], protectTests: opts.protectTests };
-          messages = [
-            ...messages.map((m, i) => (i === 1 ? { ...m, cache: true } : m)),
-            { role: 'assistant', content: previous },
-            { role: 'user', content: buildRepairMessage(ctx) },
-          ];
-          const reply = await callModel(provider, messages, opts, deps, draft, round);
-          if (reply === null) break;
-          previous = reply.text;
-          const next = deps.reply.parseReply(reply.text, { lang: opts.lang });
-          for (const w of next.warnings) warn(draft, logger, w);
-          let changed = next.files
-            .map((f) => ({ ...f, path: normalise(f.path) }))
-            .filter((f) => working.get(f.path)?.content !== f.content);
-          let deleted = next.deleted.map(normalise).filter((p) => working.has(p));
-          if (opts.protectTests) {
-            const dropped = [...changed, ...deleted.map((p) => working.get(p)!)].filter((f) => f.kind === 'test' || working.get(f.path)?.kind === 'test');
-            if (dropped.length > 0) {
-              warn(draft, logger, `--protect-tests: ignored the model's changes to ${dropped.map((f) => f.path).join(', ')}`);
-              const droppedPaths = new Set(dropped.map((f) => f.path));
-              changed = changed.filter((f) => !droppedPaths.has(f.path));
-              deleted = deleted.filter((p) => !droppedPaths.has(p));
-            }
-          }
-          if (changed.length === 0 && deleted.length === 0) {
-            draft.stopReason = `round ${round}: the model's reply changed nothing, so repairing stopped`;
-            warn(draft, logger, draft.stopReason);
-            break;
-          }
-          const owned = new Set(working.keys());
-          const repairPlan = await deps.workspace.planWrite(opts.outDir, changed, { force: opts.force, owned, ...opts.limits });
-          for (const r of repairPlan.refused) warn(draft, logger, `refused ${JSON.stringify(r.path)}: ${r.reason}`);
-          await deps.workspace.commitWrite(repairPlan, { remove: deleted });
-          for (const p of deleted) working.delete(p);
-          for (const f of changed) if (repairPlan.files.some((p) => p.path === f.path)) working.set(f.path, f);
-          if (next.dependencies.length > 0) dependencies = [...new Set([...dependencies, ...next.dependencies])];
-
-          const newCount = countTestCases([...working.values()]);
-          if (newCount < testCount || deleted.some((p) => /test/i.test(p))) {
-            warn(draft, logger, `round ${round}: the model removed tests (${testCount} → ${newCount} test cases); a pass may not mean what it seems`);
-          }
-          testCount = newCount;
-          draft.files = await describeFiles(working);
-          await writeManifest(opts, deps, draft);
-
-          await sandbox.prepare(
-            changed.map((f) => ({ path: f.path, content: f.content })),
-            deleted,
-          );
-          draft.tests = await runTests(sandbox, opts.lang, [...working.values()], dependencies, opts, deps);
-          draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
-          deps.onRound?.(draft.rounds[draft.rounds.length - 1]!, draft);
-        }
-        if (!draft.stopReason) {
-          draft.stopReason = testsFailed(draft.tests)
-            ? `tests still fail after ${opts.fix} repair round${opts.fix === 1 ? '' : 's'}`
-            : `tests pass after ${draft.rounds.length - 1} repair round${draft.rounds.length === 2 ? '' : 's'}`;
-        }
+        const conversation = [...messages, { role: 'assistant' as const, content: replyText }];
+        const state: LoopState = { working, dependencies: parsed.dependencies, refused: plan.refused, ignoredTestChanges: [] };
+        await repairLoop(provider, conversation, state, sandbox, opts, deps, draft);
       }
     }
   } finally {
@@ -236,6 +186,196 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     await sandbox.dispose();
   }
   return extras;
+}
+
+interface LoopState {
+  working: Map<string, GeneratedFile>;
+  dependencies: string[];
+  /** Files of the last reply that were not written, to tell the model. */
+  refused: { path: string; reason: string }[];
+  /** Test files whose changes the last round dropped (--protect-tests), to tell the model. */
+  ignoredTestChanges: string[];
+}
+
+/**
+ * The repair loop: show the model what failed until the tests pass, the rounds run out, a reply changes
+ * nothing, or the budget would be passed. The conversation keeps every turn; the sandbox is the same one.
+ * `conversation` ends with the model's last reply.
+ */
+async function repairLoop(
+  provider: Provider,
+  conversation: ChatMessage[],
+  state: LoopState,
+  sandbox: Sandbox,
+  opts: PipelineOptions,
+  deps: PipelineDeps,
+  draft: ResultDraft,
+): Promise<void> {
+  const { logger } = deps;
+  let repairs = 0;
+  for (let round = 1; round <= opts.fix && testsFailed(draft.tests); round++) {
+    const interrupted = abortReason(deps.signal);
+    if (interrupted) throw interrupted;
+    const request = buildRepairMessage({
+      lang: opts.lang,
+      tests: draft.tests!,
+      files: [...state.working.values()],
+      protectTests: opts.protectTests,
+      ignoredTestChanges: state.ignoredTestChanges,
+      refused: state.refused,
+    });
+    conversation = [...conversation, { role: 'user', content: request }];
+    logger.debug(`repair request, round ${round}:\n${request}`);
+    const last = lastCall(draft);
+    // What the last call was sent and answered is all in this prompt too: a floor under the estimate.
+    const floor = last ? promptTokens(last) + last.outputTokens + estimateTokens(request) : 0;
+    const reply = await callModel(provider, conversation, opts, deps, draft, round, floor);
+    if (!reply) return; // the budget: callModel said why
+    repairs = round;
+    conversation = [...conversation, { role: 'assistant', content: reply.text }];
+    const entry = draft.rounds[draft.rounds.length - 1]!;
+    const stop = (reason: string) => {
+      draft.stopReason = reason;
+      warn(draft, logger, reason);
+      entry.tests = toRoundTests(draft.tests!);
+      emitRound(deps, draft);
+    };
+    if (reply.stopReason === 'length') {
+      return stop(`round ${round}: the reply was cut off at the token limit (${reply.usage.outputTokens} output tokens), so nothing from it was applied and repairing stopped; raise --max-tokens`);
+    }
+
+    const change = proposedChange(reply.text, state, opts, deps, draft, round);
+    state.ignoredTestChanges = change.ignoredTests;
+    if (change.ignoredTests.length > 0) entry.ignoredTestChanges = change.ignoredTests;
+    if (change.files.length === 0 && change.deleted.length === 0) {
+      if (change.ignoredTests.length > 0) {
+        // Only test changes, all dropped: the files are as they were, so the tests are too. Tell the model.
+        state.refused = [];
+        entry.tests = toRoundTests(draft.tests!);
+        emitRound(deps, draft);
+        continue;
+      }
+      return stop(`round ${round}: the model's reply changed nothing, so repairing stopped`);
+    }
+
+    const before = measureTests([...state.working.values()]);
+    const applied = await applyChange(change, state, opts, deps, draft, round);
+    if (applied.written.length === 0 && applied.deleted.length === 0) {
+      return stop(`round ${round}: nothing in the model's reply could be written, so repairing stopped`);
+    }
+    const removed = testsRemoved(before, measureTests([...state.working.values()]), applied.deletedTests);
+    if (removed) {
+      entry.testsRemoved = true;
+      warn(draft, logger, `round ${round}: the model removed tests (${removed}); a pass may not mean what it seems`);
+    }
+    draft.files = describeFiles(state.working);
+    await writeManifest(opts, deps, draft);
+
+    await sandbox.prepare(
+      applied.written.map((f) => ({ path: f.path, content: f.content })),
+      applied.deleted,
+    );
+    draft.tests = await runTests(sandbox, opts.lang, [...state.working.values()], state.dependencies, opts, deps);
+    entry.tests = toRoundTests(draft.tests);
+    emitRound(deps, draft);
+  }
+  if (!draft.stopReason) {
+    draft.stopReason = testsFailed(draft.tests)
+      ? `tests still fail after ${repairs} repair round${repairs === 1 ? '' : 's'}`
+      : `tests pass after ${repairs} repair round${repairs === 1 ? '' : 's'}`;
+  }
+}
+
+interface ProposedChange {
+  files: GeneratedFile[];
+  deleted: string[];
+  ignoredTests: string[];
+}
+
+/** The reply's files that differ from the working set, and its deletions of working-set files. */
+function proposedChange(
+  text: string,
+  state: LoopState,
+  opts: PipelineOptions,
+  deps: PipelineDeps,
+  draft: ResultDraft,
+  round: number,
+): ProposedChange {
+  const next = deps.reply.parseReply(text, { lang: opts.lang });
+  for (const w of next.warnings) warn(draft, deps.logger, `round ${round}: ${w}`);
+  let files = next.files
+    .map((f) => ({ ...f, path: normalise(f.path) }))
+    .filter((f) => state.working.get(f.path)?.content !== f.content);
+  let deleted = [...new Set(next.deleted.map(normalise))];
+  const foreign = deleted.filter((p) => !state.working.has(p));
+  if (foreign.length > 0) {
+    warn(draft, deps.logger, `round ${round}: ignored the deletion of ${foreign.join(', ')}: only files ptc wrote in this run are deleted`);
+    deleted = deleted.filter((p) => state.working.has(p));
+  }
+  for (const d of next.dependencies) if (!state.dependencies.includes(d)) state.dependencies = [...state.dependencies, d];
+
+  let ignoredTests: string[] = [];
+  if (opts.protectTests) {
+    const isTest = (path: string, kind?: GeneratedFile['kind']) => kind === 'test' || state.working.get(path)?.kind === 'test';
+    ignoredTests = [...files.filter((f) => isTest(f.path, f.kind)).map((f) => f.path), ...deleted.filter((p) => isTest(p))];
+    if (ignoredTests.length > 0) {
+      warn(draft, deps.logger, `round ${round}: --protect-tests: ignored the model's changes to ${ignoredTests.join(', ')}`);
+      const dropped = new Set(ignoredTests);
+      files = files.filter((f) => !dropped.has(f.path));
+      deleted = deleted.filter((p) => !dropped.has(p));
+    }
+  }
+  return { files, deleted, ignoredTests };
+}
+
+/**
+ * Writes a round's change safely. Files ptc wrote earlier in this run may be rewritten without --force;
+ * any other existing file stays protected (refused, and the model is told) unless --force was given.
+ */
+async function applyChange(
+  change: ProposedChange,
+  state: LoopState,
+  opts: PipelineOptions,
+  deps: PipelineDeps,
+  draft: ResultDraft,
+  round: number,
+): Promise<{ written: GeneratedFile[]; deleted: string[]; deletedTests: string[] }> {
+  const owned = new Set(state.working.keys());
+  const protectedFiles: LoopState['refused'] = [];
+  let files = change.files;
+  let plan: PlanLike | null = null;
+  let unsafe: LoopState['refused'] = [];
+  while (files.length > 0) {
+    try {
+      plan = await deps.workspace.planWrite(opts.outDir, files, { force: opts.force, owned, ...opts.limits });
+    } catch (err) {
+      // Every file refused (unsafe paths): the round writes nothing, the loop says so.
+      if (!(err instanceof PtcError) || err.code !== 'reply_all_unsafe') throw err;
+      unsafe = files.map((f) => ({ path: f.path, reason: 'unsafe path (paths are relative and stay inside the project)' }));
+      plan = null;
+      break;
+    }
+    if (opts.force || plan.conflicts.length === 0) break;
+    // Plan again without the files that would overwrite something ptc did not write.
+    const conflicts = new Set(plan.conflicts);
+    for (const path of conflicts) protectedFiles.push({ path, reason: 'an existing file ptc did not write in this run (--force allows overwriting it)' });
+    files = plan.files.filter((f) => !conflicts.has(f.path)).map((f) => ({ path: f.path, content: f.content, kind: f.kind }));
+    plan = null;
+  }
+  const refused = [...(plan?.refused ?? unsafe), ...protectedFiles];
+  for (const r of refused) warn(draft, deps.logger, `round ${round}: refused ${JSON.stringify(r.path)}: ${r.reason}`);
+  state.refused = refused;
+  if (!plan && change.deleted.length === 0) return { written: [], deleted: [], deletedTests: [] };
+  await deps.workspace.commitWrite(plan ?? emptyPlan(opts.outDir), { remove: change.deleted });
+  const deletedTests = change.deleted.filter((p) => state.working.get(p)?.kind === 'test');
+  for (const p of change.deleted) state.working.delete(p);
+  const written: GeneratedFile[] = [];
+  for (const f of plan?.files ?? []) {
+    const file = { path: f.path, content: f.content, kind: f.kind };
+    state.working.set(f.path, file);
+    written.push(file);
+  }
+  return { written, deleted: change.deleted, deletedTests };
 }
 
 async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft): Promise<void> {
@@ -264,6 +404,11 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   }
 }
 
+/**
+ * One LLM call, if the budget allows it: records the round (usage, cost) and adds to the totals.
+ * Returns null, with `draft.stopReason` set, when `--max-cost` could be passed by this call.
+ * `floorTokens` is a lower bound on the prompt's size known from earlier calls.
+ */
 async function callModel(
   provider: Provider,
   messages: ChatMessage[],
@@ -271,18 +416,20 @@ async function callModel(
   deps: PipelineDeps,
   draft: ResultDraft,
   round: number,
+  floorTokens = 0,
 ): Promise<ProviderReply | null> {
   const price = deps.price(provider);
   if (opts.maxCost !== null) {
     const spent = draft.cost?.usd ?? 0;
-    const inputTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 3);
-    const worst = price ? (inputTokens * price.input + (opts.maxTokens ?? 8192) * price.output) / 1e6 : null;
+    const inputTokens = Math.max(floorTokens, estimateTokens(messages.map((m) => m.content).join('\n')));
+    const outputTokens = opts.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    const worst = worstCaseCostUsd(price, inputTokens, outputTokens);
     if (worst === null || spent + worst > opts.maxCost) {
       draft.stopReason =
         worst === null
-          ? `--max-cost: the price of ${provider.model} is unknown, so the next call's cost cannot be bounded`
-          : `--max-cost $${opts.maxCost}: spent $${spent.toFixed(4)}, the next call could cost up to $${worst.toFixed(4)}`;
-      warn(draft, deps.logger, `stopped before round ${round}: ${draft.stopReason}`);
+          ? `--max-cost: the price of ${provider.model} is unknown, so the cost of the next call cannot be bounded`
+          : `--max-cost $${opts.maxCost}: spent $${spent.toFixed(4)} so far, and the next call could cost up to $${worst.toFixed(4)} (about ${inputTokens} input tokens + ${outputTokens} output tokens)`;
+      warn(draft, deps.logger, `stopped before ${round === 0 ? 'the first call' : `repair round ${round}`}: ${draft.stopReason}`);
       return null;
     }
   }
@@ -301,15 +448,54 @@ async function callModel(
   if (cost.source === 'unknown' && round === 0) {
     warn(draft, deps.logger, `no price known for ${provider.id}/${provider.model}: cost not reported (add it under "pricing" in your rc file)`);
   }
-  if (round === 0) deps.onRound?.(draft.rounds[0]!, draft);
-  if (reply.stopReason === 'length') {
-    throw new ReplyError(`the reply was cut off at the token limit (${reply.usage.outputTokens} output tokens); nothing was written from it`, {
-      code: 'reply_truncated',
-      hint: `raise --max-tokens${opts.maxTokens ? ` (now ${opts.maxTokens})` : ''}, or ask for less code`,
-      retryable: true,
-    });
-  }
   return reply;
+}
+
+/** Output tokens assumed for the budget when --max-tokens is not set (what the Anthropic adapter sends). */
+const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+
+/** Tokens in a text, on the high side (about 3 characters a token; English prose runs nearer 4). */
+function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
+
+function lastCall(draft: ResultDraft): Usage | null {
+  for (let i = draft.rounds.length - 1; i >= 0; i--) {
+    const usage = draft.rounds[i]!.usage;
+    if (usage) return usage;
+  }
+  return null;
+}
+
+function promptTokens(u: Usage): number {
+  return u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+}
+
+/**
+ * Marks the system prompt and the original request as the prefix every repair call repeats, so providers
+ * with prompt caching (Anthropic's cache_control) bill it at the cache price from the second call on.
+ */
+function markRepeatedPrefix(messages: ChatMessage[]): ChatMessage[] {
+  const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+  return messages.map((m, i) => (m.role === 'system' || i === lastUser ? { ...m, cache: true } : m));
+}
+
+function truncated(reply: ProviderReply, opts: PipelineOptions): ReplyError {
+  return new ReplyError(`the reply was cut off at the token limit (${reply.usage.outputTokens} output tokens); nothing was written from it`, {
+    code: 'reply_truncated',
+    hint: `raise --max-tokens${opts.maxTokens ? ` (now ${opts.maxTokens})` : ''}, or ask for less code`,
+    retryable: true,
+  });
+}
+
+/** The live line's "round N: passed/total · tokens · cost", once a round is complete. */
+function emitRound(deps: PipelineDeps, draft: ResultDraft): void {
+  const round = draft.rounds[draft.rounds.length - 1];
+  if (round) deps.onRound?.(round, draft);
+}
+
+function emptyPlan(outDir: string): PlanLike {
+  return { outDir, files: [], refused: [], conflicts: [] };
 }
 
 export function sumCost(a: Cost | null, b: Cost): Cost {
@@ -391,7 +577,7 @@ async function writeManifest(opts: PipelineOptions, deps: PipelineDeps, draft: R
   });
 }
 
-async function describeFiles(working: Map<string, GeneratedFile>) {
+function describeFiles(working: Map<string, GeneratedFile>) {
   return [...working.values()].map((f) => ({ path: f.path, kind: f.kind, bytes: Buffer.byteLength(f.content), sha256: sha256(f.content) }));
 }
 

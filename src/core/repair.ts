@@ -1,50 +1,129 @@
-import type { GeneratedFile, Lang, TestReport } from '../types.js';
+/**
+ * What a repair round tells the model, and the guard that notices a round passing by removing tests.
+ * Pure functions over the working set and the last test report; the pipeline does the calling and writing.
+ */
+import { tagForPath } from '../reply/languages.js';
+import type { GeneratedFile, Lang, TestCase, TestReport } from '../types.js';
 
 export interface RepairContext {
   lang: Lang;
   tests: TestReport;
+  /** The working set as it is now (after every earlier round). */
   files: GeneratedFile[];
   protectTests: boolean;
+  /** Test files whose changes the previous round dropped (--protect-tests): the model is told so. */
+  ignoredTestChanges?: string[];
+  /** Files of the previous reply that were not written, with why. */
+  refused?: { path: string; reason: string }[];
 }
 
 /** Bounds that keep a flood of failures from blowing the context or the bill. */
-const MAX_CASES = 10;
-const MAX_MESSAGE_CHARS = 1500;
-const MAX_OUTPUT_TAIL = 3000;
-const MAX_TOTAL = 12_000;
+export const REPAIR_LIMITS = {
+  /** Failing cases shown one by one. */
+  maxCases: 10,
+  /** Per case: characters, and lines of traceback kept (head and tail, middle cut). */
+  maxCaseChars: 1500,
+  maxCaseLines: 30,
+  /** Tail of the runner's output: short when the cases already say what failed, longer when they do not. */
+  outputTailWithCases: 1500,
+  outputTailAlone: 4000,
+  installTail: 1500,
+  /** The whole report part; the instructions after it are never cut. */
+  maxReport: 10_000,
+} as const;
 
 /**
- * The message that follows a failing run: what failed, in the model's own file format, and what to send back.
- * The files themselves are already in the conversation (the model's previous reply), so only failures go here.
+ * The message that follows a failing run: what failed, then how to answer. The files themselves are already
+ * in the conversation (the model's earlier replies), so only failures and the instructions go here.
  */
 export function buildRepairMessage(ctx: RepairContext): string {
-  const t = ctx.tests;
+  const report = clip(failureReport(ctx.tests), REPAIR_LIMITS.maxReport);
+  return [report, ...notices(ctx), instructions(ctx)].join('\n\n');
+}
+
+function failureReport(t: TestReport): string {
   const failing = t.cases.filter((c) => c.status === 'failed' || c.status === 'error');
   const parts: string[] = [];
-  parts.push(
-    `The tests ran: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped.` +
-      (t.problem ? `\nProblem: ${t.problem}` : ''),
-  );
+  parts.push(`The tests failed: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped.`);
+  if (t.problem) parts.push(`Problem: ${t.problem}`);
   if (t.install && !t.install.ok) {
-    parts.push(`Installing dependencies (${t.install.packages.join(', ')}) failed:\n${clip(t.install.output ?? '', MAX_MESSAGE_CHARS)}`);
+    const packages = t.install.packages.join(', ') || 'the dependencies';
+    parts.push(`Installing ${packages} failed:\n${fenced(clipTail(t.install.output ?? '(no output)', REPAIR_LIMITS.installTail))}`);
   }
-  for (const c of failing.slice(0, MAX_CASES)) {
-    parts.push(`### ${c.status.toUpperCase()}: ${c.name}${c.file ? ` (${c.file})` : ''}\n${clip(c.message ?? '(no message)', MAX_MESSAGE_CHARS)}`);
+  for (const c of failing.slice(0, REPAIR_LIMITS.maxCases)) parts.push(describeCase(c));
+  if (failing.length > REPAIR_LIMITS.maxCases) {
+    parts.push(`…and ${failing.length - REPAIR_LIMITS.maxCases} more failing tests not shown.`);
   }
-  if (failing.length > MAX_CASES) parts.push(`…and ${failing.length - MAX_CASES} more failing tests not shown.`);
-  if ((failing.length === 0 || t.problem) && t.output) {
-    parts.push(`Last lines of the test run's output:\n${clipTail(t.output, MAX_OUTPUT_TAIL)}`);
+  if (t.output && t.output.trim() !== '') {
+    const tail = failing.length > 0 ? REPAIR_LIMITS.outputTailWithCases : REPAIR_LIMITS.outputTailAlone;
+    parts.push(`Last lines of the test run's output:\n${fenced(clipTail(t.output.trimEnd(), tail))}`);
   }
+  return parts.join('\n\n');
+}
+
+function describeCase(c: TestCase): string {
+  const where = c.file ? ` (${c.file})` : '';
+  const message = c.message?.trim() ? trimTraceback(c.message.trim()) : '(no message)';
+  return `${c.status === 'error' ? 'ERROR' : 'FAILED'}: ${c.name}${where}\n${fenced(message)}`;
+}
+
+/** A traceback keeps its start (where it was raised from) and its end (the assertion): the middle goes first. */
+export function trimTraceback(text: string, maxLines: number = REPAIR_LIMITS.maxCaseLines, maxChars: number = REPAIR_LIMITS.maxCaseChars): string {
+  let lines = text.split('\n');
+  if (lines.length > maxLines) {
+    const head = Math.floor(maxLines / 3);
+    const tail = maxLines - head;
+    lines = [...lines.slice(0, head), `…[${lines.length - maxLines} lines cut]`, ...lines.slice(-tail)];
+  }
+  const joined = lines.join('\n');
+  if (joined.length <= maxChars) return joined;
+  const half = Math.floor(maxChars / 2);
+  return `${joined.slice(0, half)}\n…[${joined.length - 2 * half} characters cut]\n${joined.slice(-half)}`;
+}
+
+function notices(ctx: RepairContext): string[] {
+  const out: string[] = [];
+  if (ctx.ignoredTestChanges && ctx.ignoredTestChanges.length > 0) {
+    out.push(
+      `Your last reply changed the test files ${ctx.ignoredTestChanges.join(', ')}. Those changes were ignored: ` +
+        'the tests are fixed and must pass as they are.',
+    );
+  }
+  if (ctx.refused && ctx.refused.length > 0) {
+    out.push(`These files of your last reply were not written: ${ctx.refused.map((r) => `${r.path} (${r.reason})`).join('; ')}.`);
+  }
+  return out;
+}
+
+/** How to answer, in exactly the syntax the reply parser accepts for files and for deletions. */
+function instructions(ctx: RepairContext): string {
+  const paths = ctx.files.map((f) => f.path);
+  const code = ctx.files.find((f) => f.kind === 'code') ?? ctx.files[0];
+  const example = code ? code.path : ctx.lang === 'python' ? 'module.py' : ctx.lang === 'typescript' ? 'module.ts' : 'module.js';
+  const tag = tagForPath(example, ctx.lang);
   const testFiles = ctx.files.filter((f) => f.kind === 'test').map((f) => f.path);
-  parts.push(
-    'Fix the code so that the tests pass. Reply with the complete new content of every file you change, ' +
-      'in the same fenced-block format as before (```lang path=FILE). Files you do not change need not be repeated. ' +
-      'To delete a file, write a line `path=FILE deleted`.' +
-      (ctx.protectTests
-        ? ` The test files (${testFiles.join(', ')}) are fixed: changes to them will be ignored, so fix the implementation.`
-        : ' Change a test only if the test itself is wrong, and never weaken or remove a test to make it pass.'),
-  );
-  return clip(parts.join('\n\n'), MAX_TOTAL);
+  const lines = [
+    paths.length > 0 ? `The project's files now are: ${paths.join(', ')}.` : '',
+    'Fix the code so that the tests pass. Reply with the complete new content of every file you change, each in its ' +
+      'own fenced block with its path in the opening fence, as before:',
+    `\`\`\`${tag} path=${example}\n<the whole file>\n\`\`\``,
+    'Use the same relative paths (forward slashes, no absolute paths, no ".."). Files you do not send stay as they ' +
+      'are. To delete a file, send an empty block with the word deleted after its path:',
+    `\`\`\`${tag} path=<file to delete> deleted\n\`\`\``,
+    ctx.protectTests
+      ? `The test files${testFiles.length > 0 ? ` (${testFiles.join(', ')})` : ''} are fixed: any change to them, and any new ` +
+        'or deleted test file, will be ignored. Fix the implementation.'
+      : 'Change a test only if the test itself is wrong; never delete, skip or weaken a test to make it pass.',
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+/** A fence longer than any backtick run in the text, so output holding ``` cannot end it early. */
+function fenced(text: string): string {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text}\n${fence}`;
 }
 
 function clip(text: string, max: number): string {
@@ -55,12 +134,44 @@ function clipTail(text: string, max: number): string {
   return text.length <= max ? text : `…[${text.length - max} characters cut]\n${text.slice(-max)}`;
 }
 
-/** Test cases and assertions the files define, counted from source, to notice a round that deletes tests. */
-export function countTestCases(files: GeneratedFile[]): number {
-  let n = 0;
+// ---------- the cheating guard ----------
+
+export interface TestMeasure {
+  testFiles: number;
+  cases: number;
+  assertions: number;
+}
+
+const CASE_PATTERN = /^\s*(?:async\s+)?def\s+test\w*\s*\(|\b(?:it|test)(?:\.only)?\s*\(\s*['"`]/gm;
+/** Python `assert`, unittest's `self.assertX(`, `pytest.raises(`; node's `assert(`/`assert.x(`, `expect(`. */
+const ASSERT_PATTERN = /^\s*assert\b|\bself\.assert\w*\s*\(|\bpytest\.(?:raises|warns|approx)\s*\(|\bassert(?:\.\w+)?\s*\(|\bexpect\s*\(/gm;
+
+/** Test files, test cases and assertions the working set defines, counted from source. */
+export function measureTests(files: GeneratedFile[]): TestMeasure {
+  const m: TestMeasure = { testFiles: 0, cases: 0, assertions: 0 };
   for (const f of files) {
     if (f.kind !== 'test') continue;
-    n += (f.content.match(/^\s*(?:async\s+)?def\s+test_\w*|\b(?:it|test)\s*\(\s*['"`]/gm) ?? []).length;
+    m.testFiles++;
+    m.cases += (f.content.match(CASE_PATTERN) ?? []).length;
+    m.assertions += (f.content.match(ASSERT_PATTERN) ?? []).length;
   }
-  return n;
+  return m;
+}
+
+/** Test cases the files define (kept for callers that only need the count). */
+export function countTestCases(files: GeneratedFile[]): number {
+  return measureTests(files).cases;
+}
+
+/**
+ * What a round took away from the tests ("test cases 3 → 2, assertions 5 → 3"), or null when nothing was.
+ * A deleted test file counts even when the numbers hold (its cases may have moved somewhere weaker).
+ */
+export function testsRemoved(before: TestMeasure, after: TestMeasure, deletedTestFiles: string[] = []): string | null {
+  const parts: string[] = [];
+  if (deletedTestFiles.length > 0) parts.push(`deleted ${deletedTestFiles.join(', ')}`);
+  else if (after.testFiles < before.testFiles) parts.push(`test files ${before.testFiles} → ${after.testFiles}`);
+  if (after.cases < before.cases) parts.push(`test cases ${before.cases} → ${after.cases}`);
+  if (after.assertions < before.assertions) parts.push(`assertions ${before.assertions} → ${after.assertions}`);
+  return parts.length > 0 ? parts.join(', ') : null;
 }

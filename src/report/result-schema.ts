@@ -54,6 +54,8 @@ export const roundSchema = z.object({
   usage: usageSchema.nullable(),
   cost: costSchema.nullable(),
   tests: testsSchema.nullable(),
+  testsRemoved: z.boolean().optional().describe('this repair round deleted test files, test cases or assertions (a pass may not mean what it seems)'),
+  ignoredTestChanges: z.array(z.string()).optional().describe('test files whose changes in this round --protect-tests dropped'),
 });
 
 export const errorSchema = z.object({
