@@ -3,8 +3,11 @@
  * The environment is built from nothing: no variable of the user's (keys, tokens, proxies) reaches the code.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, parse } from 'node:path';
 
 export interface HostPython {
   /** The interpreter binary, as `sys.executable` names it. */
@@ -53,10 +56,8 @@ function realOrSelf(path: string): string {
   }
 }
 
-/** Asks the host's python3 once for where it lives and which modules are its standard library. */
-function probePython(): Promise<HostPython | null> {
-  const python = whichOnHost('python3');
-  if (!python) return Promise.resolve(null);
+/** Asks the host's python3 for where it lives and which modules are its standard library. */
+function askPython(python: string): Promise<HostPython | null> {
   return new Promise((resolve) => {
     // The user's env is passed here on purpose: pyenv shims need PYENV_* to pick the right interpreter.
     // This runs ptc's own fixed script, never generated code.
@@ -76,6 +77,88 @@ function probePython(): Promise<HostPython | null> {
       }
     });
   });
+}
+
+/** The nearest `name` file from the working directory up, as pyenv and asdf look for it. */
+function nearestFile(name: string): string | null {
+  let dir = process.cwd();
+  for (;;) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
+    if (dir === parse(dir).root) return null;
+    dir = dirname(dir);
+  }
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Everything that decides which interpreter `python3` starts: the binary (or shim) itself, and what version
+ * managers read (pyenv: PYENV_VERSION, .python-version up the tree, the global version file; asdf:
+ * .tool-versions; venv/conda variables). Starting python through a pyenv shim costs 0.1-0.3 s; with this key
+ * the answer is reused across runs until one of these changes.
+ */
+function probeCacheKey(python: string): string | null {
+  try {
+    const real = realpathSync(python);
+    const st = statSync(real);
+    const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
+    const parts = [
+      python, real, st.mtimeMs, st.size,
+      process.env.PYENV_VERSION, process.env.PYENV_ROOT, process.env.VIRTUAL_ENV, process.env.CONDA_PREFIX,
+      process.env.ASDF_PYTHON_VERSION,
+      nearestFile('.python-version'), nearestFile('.tool-versions'), readOrNull(join(pyenvRoot, 'version')),
+    ];
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function probeCachePath(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'ptc', 'host-python.json');
+}
+
+function readCachedProbe(key: string): HostPython | null {
+  try {
+    const cached = JSON.parse(readFileSync(probeCachePath(), 'utf8')) as { key?: string; python?: HostPython };
+    if (cached.key !== key || !cached.python) return null;
+    // The interpreter may have been uninstalled since.
+    if (!existsSync(cached.python.executable)) return null;
+    return cached.python;
+  } catch {
+    return null;
+  }
+}
+
+async function writeCachedProbe(key: string, python: HostPython): Promise<void> {
+  const path = probeCachePath();
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ key, python }));
+    await rename(tmp, path);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
+
+async function probePython(): Promise<HostPython | null> {
+  const python = whichOnHost('python3');
+  if (!python) return null;
+  const key = probeCacheKey(python);
+  const cached = key ? readCachedProbe(key) : null;
+  if (cached) return cached;
+  const fresh = await askPython(python);
+  if (fresh && key) await writeCachedProbe(key, fresh);
+  return fresh;
 }
 
 let cachedPython: Promise<HostPython | null> | null = null;

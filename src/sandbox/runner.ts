@@ -56,7 +56,8 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   const base = emptyReport(sandbox, python ? 'pytest' : 'node --test');
   if (testFiles.length === 0) {
     const pattern = python ? 'test_*.py' : '*.test.js / *.test.ts';
-    return { ...base, problem: `no tests were collected: there is no test file (${pattern}) to run` };
+    // ran: true — the sandbox worked; the generated tests are what is missing (a test failure, not exit 4).
+    return { ...base, ran: true, problem: `no tests were collected: there is no test file (${pattern}) to run` };
   }
 
   const sources = await readSources(sandbox, input.files, python);
