@@ -8,53 +8,71 @@ function lines(content: string): string[] {
   return content.split('\n');
 }
 
-/** `name(` where the character before `name` is not part of an identifier (so `latest(` is not `test(`). */
-function hasCall(line: string, name: string): boolean {
+function isIdentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 46;
+}
+
+/** `needle` at the start of some line, after optional indentation. No split: indexOf and a look back. */
+function atLineStart(content: string, needle: string): boolean {
   let from = 0;
   for (;;) {
-    const at = line.indexOf(name + '(', from);
+    const at = content.indexOf(needle, from);
     if (at < 0) return false;
-    const before = at === 0 ? '' : line[at - 1]!;
-    if (!/[A-Za-z0-9_$.]/.test(before)) return true;
+    let k = at - 1;
+    while (k >= 0 && (content.charCodeAt(k) === 32 || content.charCodeAt(k) === 9)) k--;
+    if (k < 0 || content.charCodeAt(k) === 10) return true;
+    from = at + 1;
+  }
+}
+
+/** `name(` not preceded by an identifier character (so `latest(` is not `test(`). */
+function hasCall(content: string, name: string): boolean {
+  const needle = `${name}(`;
+  let from = 0;
+  for (;;) {
+    const at = content.indexOf(needle, from);
+    if (at < 0) return false;
+    if (at === 0 || !isIdentChar(content.charCodeAt(at - 1))) return true;
     from = at + 1;
   }
 }
 
 export function looksLikeTests(content: string, lang: Lang): boolean {
   if (lang === 'python') {
-    if (content.includes('import pytest') || content.includes('from pytest') || content.includes('unittest.TestCase')) {
-      return true;
-    }
-    for (const line of lines(content)) {
-      const t = line.trimStart();
-      if (t.startsWith('def test_') || t.startsWith('async def test_')) return true;
-    }
-    return false;
+    return (
+      content.includes('import pytest') ||
+      content.includes('from pytest') ||
+      content.includes('unittest.TestCase') ||
+      atLineStart(content, 'def test_') ||
+      atLineStart(content, 'async def test_')
+    );
   }
-  if (content.includes('node:test') || content.includes("from 'vitest'") || content.includes('from "vitest"')) return true;
-  for (const line of lines(content)) {
-    const t = line.trimStart();
-    if (hasCall(t, 'describe') || hasCall(t, 'test') || hasCall(t, 'it')) return true;
-  }
-  return false;
+  return (
+    content.includes('node:test') ||
+    content.includes("from 'vitest'") ||
+    content.includes('from "vitest"') ||
+    hasCall(content, 'describe') ||
+    hasCall(content, 'test') ||
+    hasCall(content, 'it')
+  );
 }
 
 /** Does the block define anything (a function, class, exported value) rather than only use it? */
 export function definesSomething(content: string, lang: Lang): boolean {
+  if (lang === 'python') {
+    if (atLineStart(content, 'def ') || atLineStart(content, 'async def ') || atLineStart(content, 'class ')) return true;
+    for (const line of lines(content)) {
+      if (/^[A-Za-z_][A-Za-z0-9_]*\s*(:[^=]*)?=[^=]/.test(line.slice(0, 200))) return true; // a top-level constant
+    }
+    return false;
+  }
+  for (const start of ['export ', 'function ', 'async function ', 'class ', 'module.exports', 'exports.']) {
+    if (atLineStart(content, start)) return true;
+  }
+  if (!content.includes('=>')) return false;
   for (const line of lines(content)) {
     const t = line.trimStart();
-    if (lang === 'python') {
-      if (t.startsWith('def ') || t.startsWith('async def ') || t.startsWith('class ')) return true;
-      if (line.length > 0 && line === t && /^[A-Za-z_][A-Za-z0-9_]*\s*(:[^=]*)?=[^=]/.test(t.slice(0, 200))) {
-        return true; // a top-level constant
-      }
-    } else {
-      if (t.startsWith('export ') || t.startsWith('function ') || t.startsWith('async function ') || t.startsWith('class ')) {
-        return true;
-      }
-      if ((t.startsWith('const ') || t.startsWith('let ')) && t.includes('=>')) return true;
-      if (t.startsWith('module.exports') || t.startsWith('exports.')) return true;
-    }
+    if ((t.startsWith('const ') || t.startsWith('let ')) && t.includes('=>')) return true;
   }
   return false;
 }
@@ -167,6 +185,8 @@ export function onlyTests(content: string, lang: Lang): boolean {
   if (!looksLikeTests(content, lang)) return false;
   for (const line of lines(content)) {
     if (lang === 'python') {
+      const c = line.charCodeAt(0);
+      if (c !== 100 && c !== 99 && c !== 97) continue; // d(ef), c(lass), a(sync)
       const m = /^(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(line.slice(0, 200));
       if (m && !/^(test|Test|_)/.test(m[1]!)) return false;
     } else if (line.startsWith('export ')) {

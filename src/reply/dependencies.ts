@@ -91,6 +91,7 @@ export function looksLikeRequirements(content: string): boolean {
 
 /** `deps: left-pad, zod@4` or `Dependencies: requests` on a prose line. */
 export function packagesFromDepsLine(line: string): string[] | null {
+  if (!/^\s{0,8}[*_`]{0,3}d/i.test(line.slice(0, 16))) return null; // cheap: most prose lines stop here
   const t = line.trim().replace(/^[*_`]+/, '');
   const m = /^(deps|dependencies)[*_`]*\s*:[*_`]*\s*(.*)$/i.exec(t.slice(0, 1000));
   if (!m) return null;

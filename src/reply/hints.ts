@@ -120,9 +120,19 @@ function stripLabel(s: string, labels: string[]): { rest: string; found: boolean
  * A line that is only a file name, dressed in markdown: `x.py`, `**x.py**`, `### x.py`, `File: x.py`,
  * `` `x.py` ``, `x.py:`, `1. **x.py** — the module`, `x.py (deleted)`.
  */
+/** Cheap test run on every prose line: a file name has `.x` (an extension) or is a known bare name. */
+function mayHoldPath(line: string): boolean {
+  for (let at = line.indexOf('.'); at >= 0 && at < line.length - 1; at = line.indexOf('.', at + 1)) {
+    const c = line.charCodeAt(at + 1);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return true;
+  }
+  return /makefile|dockerfile|license|procfile|gemfile/i.test(line);
+}
+
 export function parsePathLine(line: string): PathLine | null {
+  if (line.length > 400 || !mayHoldPath(line)) return null;
   let s = line.trim();
-  if (s.length === 0 || s.length > 400) return null;
+  if (s.length === 0) return null;
   while (s.startsWith('#')) s = s.slice(1);
   s = stripListMarker(s.trim());
   let deleted = false;
@@ -170,7 +180,7 @@ export function parsePathLine(line: string): PathLine | null {
  * distinct file-like code span is on the line (or the line ends `as x.py:`); a weaker hint than a path line.
  */
 export function parseMention(line: string): string | null {
-  if (line.length > 2000) return null;
+  if (line.length > 2000 || !mayHoldPath(line)) return null;
   const spans = new Set<string>();
   let at = line.indexOf('`');
   while (at >= 0) {

@@ -31,27 +31,36 @@ function stemOf(path: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
-/** Give every entry whose path is null a path. `all` is every entry of the reply (named ones included). */
+/**
+ * Give every entry whose path is null a path. `all` is every entry of the reply (named ones included).
+ * Linear in the number of blocks and imports: symbols are looked up in a map, not searched per block.
+ */
 export function nameUnnamedBlocks(all: UnnamedBlock[], unnamed: UnnamedBlock[], lang: Lang): void {
   if (unnamed.length === 0) return;
   const imports: LocalImport[] = [];
   for (const entry of all) if (entry.role === 'test') imports.push(...localImports(entry.content, entry.lang));
   const namedPaths = new Set(all.filter((e) => e.path !== null).map((e) => e.path!));
+  const moduleOfSymbol = new Map<string, string>();
+  for (const imp of imports) for (const s of imp.symbols) if (!moduleOfSymbol.has(s)) moduleOfSymbol.set(s, imp.module);
+  // The first imported module that no named file provides: the natural name for an unnamed implementation.
+  const missing = imports.find((imp) => !namedPaths.has(moduleFile(imp.module, lang)))?.module ?? null;
 
   for (const block of unnamed) {
     if (block.role !== 'code') continue;
-    const defined = definedNames(block.content, lang);
-    const bySymbol = imports.find((imp) => imp.symbols.some((s) => defined.has(s)));
-    const missing = imports.find((imp) => !namedPaths.has(moduleFile(imp.module, lang)));
-    const chosen = bySymbol ?? missing;
-    block.path = moduleFile(chosen ? chosen.module : DEFAULT_STEM, lang);
+    let chosen: string | null = null;
+    for (const name of definedNames(block.content, lang)) {
+      chosen = moduleOfSymbol.get(name) ?? null;
+      if (chosen) break;
+    }
+    block.path = moduleFile(chosen ?? missing ?? DEFAULT_STEM, lang);
   }
 
-  const codeFiles = all.filter((e) => e.role === 'code' && e.path !== null).map((e) => e.path!);
+  const codeFiles = new Set(all.filter((e) => e.role === 'code' && e.path !== null).map((e) => e.path!));
+  const onlyCode = codeFiles.size === 1 ? [...codeFiles][0]! : null;
   for (const block of unnamed) {
     if (block.role !== 'test') continue;
     const own = localImports(block.content, lang)[0];
-    const stem = own ? own.module : codeFiles.length === 1 ? stemOf(codeFiles[0]!) : DEFAULT_STEM;
+    const stem = own ? own.module : onlyCode ? stemOf(onlyCode) : DEFAULT_STEM;
     block.path = testFileName(stem, lang);
   }
 }

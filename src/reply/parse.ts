@@ -32,12 +32,40 @@ interface Entry {
   line: number;
 }
 
-function bodyText(lines: string[]): string {
+function isSpaceCode(c: number): boolean {
+  return c === 32 || c === 9 || c === 10;
+}
+
+/** The content without leading and trailing blank lines, ending in exactly one newline ('' if empty). */
+function trimBlankLines(content: string): string {
   let start = 0;
-  let end = lines.length;
-  while (start < end && lines[start]!.trim() === '') start++;
-  while (end > start && lines[end - 1]!.trim() === '') end--;
-  return start === end ? '' : lines.slice(start, end).join('\n') + '\n';
+  for (;;) {
+    let e = content.indexOf('\n', start);
+    if (e < 0) e = content.length;
+    let blank = true;
+    for (let i = start; i < e && blank; i++) blank = isSpaceCode(content.charCodeAt(i));
+    if (!blank) break;
+    if (e >= content.length) return '';
+    start = e + 1;
+  }
+  let last = content.length - 1;
+  while (last >= start && isSpaceCode(content.charCodeAt(last))) last--;
+  let lineEnd = content.indexOf('\n', last);
+  if (lineEnd < 0) lineEnd = content.length;
+  return `${content.slice(start, lineEnd)}\n`;
+}
+
+/** The first non-blank line of a block, with where it sits (to remove a file-name comment). */
+function firstLineOf(content: string): { text: string; start: number; end: number } {
+  let start = 0;
+  while (start <= content.length) {
+    let end = content.indexOf('\n', start);
+    if (end < 0) end = content.length;
+    const text = content.slice(start, Math.min(end, start + 500));
+    if (text.trim() !== '') return { text: content.slice(start, end), start, end };
+    start = end + 1;
+  }
+  return { text: '', start: 0, end: 0 };
 }
 
 function isRequirementsPath(path: string): boolean {
@@ -54,7 +82,7 @@ function pathFor(block: RawBlock, kind: BlockKind, commentPath: string | null, l
   if (!weak) return { path: null, fromComment: false };
   // "Tests for `prime.py`:" before a test block must not name the test file prime.py.
   const weakLang = langOfPath(weak);
-  const content = block.lines.join('\n');
+  const content = block.content;
   if (kind === 'shell' || kind === 'output') return { path: null, fromComment: false };
   if (weakLang) {
     const blockLang = isLang(kind) ? kind : lang;
@@ -94,16 +122,15 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
       if (block.info.path) deleteEvents.push({ line: block.line, path: tidyPath(block.info.path) });
       continue;
     }
-    const firstLine = block.lines.find((l) => l.trim() !== '') ?? '';
-    const commentPath = kind === 'shell' || kind === 'output' ? null : parseCommentPath(firstLine);
+    const first = firstLineOf(block.content);
+    const commentPath = kind === 'shell' || kind === 'output' || first.text.length > 400 ? null : parseCommentPath(first.text);
     const picked = pathFor(block, kind, commentPath, lang);
-    let lines = block.lines;
+    let raw = block.content;
     if (picked.path && commentPath && tidyPath(commentPath) === tidyPath(picked.path)) {
       // The first line only repeats the file name: drop it from the file.
-      const at = lines.indexOf(firstLine);
-      lines = lines.slice(0, at).concat(lines.slice(at + 1));
+      raw = raw.slice(0, first.start) + raw.slice(Math.min(first.end + 1, raw.length));
     }
-    const content = bodyText(lines);
+    const content = trimBlankLines(raw);
 
     if (picked.path) {
       const path = tidyPath(picked.path);

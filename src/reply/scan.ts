@@ -7,8 +7,8 @@ import { packagesFromCommand, packagesFromDepsLine } from './dependencies.js';
 
 export interface RawBlock {
   info: InfoString;
-  /** Block content with the fence's indentation removed, `\n` line endings. */
-  lines: string[];
+  /** Block content as written (fence indentation removed, `\n` line endings), up to the closing fence. */
+  content: string;
   /** 1-based line of the opening fence. */
   line: number;
   unclosed: boolean;
@@ -40,50 +40,57 @@ interface FenceOpen {
 const BACKTICK = 96;
 const TILDE = 126;
 
-function leadingWhitespace(line: string): number {
-  let i = 0;
-  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
-  return i;
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
 }
 
-export function readFenceOpen(line: string): FenceOpen | null {
-  const indent = leadingWhitespace(line);
-  const char = line.charCodeAt(indent);
-  if (char !== BACKTICK && char !== TILDE) return null;
-  let end = indent;
-  while (end < line.length && line.charCodeAt(end) === char) end++;
-  const length = end - indent;
+/** An opening fence on the line text[start, end), or null. Looks at the first characters only, unless it is one. */
+function readFenceOpen(text: string, start: number, end: number): FenceOpen | null {
+  let i = start;
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  const char = text.charCodeAt(i);
+  if (i >= end || (char !== BACKTICK && char !== TILDE)) return null;
+  let j = i;
+  while (j < end && text.charCodeAt(j) === char) j++;
+  const length = j - i;
   if (length < 3) return null;
-  const info = line.slice(end).trim();
   // A backtick fence's info string has no backticks (so ```inline``` prose is not a fence).
-  if (char === BACKTICK && info.includes('`')) return null;
-  return { indent, char, length, info };
+  if (char === BACKTICK) {
+    const tick = text.indexOf('`', j);
+    if (tick >= 0 && tick < end) return null;
+  }
+  return { indent: i - start, char, length, info: text.slice(j, end).trim() };
 }
 
 /** Closing fence: same character, at least as long, nothing after it, not indented past the block. */
-function isFenceClose(line: string, open: FenceOpen): boolean {
-  const indent = leadingWhitespace(line);
-  if (indent > open.indent + 3) return false;
-  let end = indent;
-  while (end < line.length && line.charCodeAt(end) === open.char) end++;
-  if (end - indent < open.length) return false;
-  return leadingWhitespace(line.slice(end)) === line.length - end;
+function isFenceClose(text: string, start: number, end: number, open: FenceOpen): boolean {
+  let i = start;
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  if (i - start > open.indent + 3) return false;
+  let j = i;
+  while (j < end && text.charCodeAt(j) === open.char) j++;
+  if (j - i < open.length) return false;
+  while (j < end && isBlank(text.charCodeAt(j))) j++;
+  return j === end;
 }
 
-function dedent(line: string, indent: number): string {
-  if (indent === 0) return line;
-  const ws = Math.min(indent, leadingWhitespace(line));
-  return line.slice(ws);
+function dedentLines(content: string, indent: number): string {
+  return content
+    .split('\n')
+    .map((line) => {
+      let ws = 0;
+      while (ws < indent && ws < line.length && isBlank(line.charCodeAt(ws))) ws++;
+      return line.slice(ws);
+    })
+    .join('\n');
 }
 
-/** Split on \n, dropping the \r of CRLF endings. */
-export function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+function isBlankLine(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!isBlank(c)) return false;
   }
-  return lines;
+  return true;
 }
 
 /** Inline `pip install x` in prose. */
@@ -103,8 +110,13 @@ function inlineInstalls(line: string): string[] {
 /** How far back (in lines) a heading-style path line still names the next block. */
 const PATH_LINE_REACH = 8;
 
-export function scanReply(text: string): ScanResult {
-  const lines = splitLines(text);
+/**
+ * Walks the text line by line with indexOf, never splitting it: lines inside a block are only looked at for
+ * a closing fence, and a block's content is one slice of the text.
+ */
+export function scanReply(input: string): ScanResult {
+  const text = input.includes('\r') ? input.replace(/\r\n?/g, '\n') : input;
+  const n = text.length;
   const blocks: RawBlock[] = [];
   const deleted: ScanResult['deleted'] = [];
   const packages: ScanResult['packages'] = [];
@@ -112,61 +124,79 @@ export function scanReply(text: string): ScanResult {
   let blankRun = 0;
   let lastPathLine: { at: number; value: PathLine } | null = null;
 
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i]!;
-    const open = readFenceOpen(line);
+  let pos = 0;
+  let lineNo = 0; // 1-based number of the line starting at pos
+  while (pos <= n) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = n;
+    lineNo++;
+    const open = readFenceOpen(text, pos, end);
     if (!open) {
-      if (line.trim() === '') {
+      if (isBlankLine(text, pos, end)) {
         blankRun++;
       } else {
+        const line = text.slice(pos, end);
         const specs = [...(packagesFromDepsLine(line) ?? []), ...inlineInstalls(line)];
-        if (specs.length > 0) packages.push({ specs, line: i + 1 });
+        if (specs.length > 0) packages.push({ specs, line: lineNo });
         const pathLine = parsePathLine(line);
         if (pathLine?.deleted) {
-          deleted.push({ path: pathLine.path, line: i + 1 });
+          deleted.push({ path: pathLine.path, line: lineNo });
           lastPathLine = null;
-        } else if (/^\(?(deleted|removed)\)?\.?$/i.test(line.trim()) && lastPathLine && lastPathLine.at >= i - 2) {
-          deleted.push({ path: lastPathLine.value.path, line: i + 1 }); // `old.py`, then `(deleted)` below it
+        } else if (lastPathLine && lastPathLine.at >= lineNo - 2 && /^\(?(deleted|removed)\)?\.?$/i.test(line.trim())) {
+          deleted.push({ path: lastPathLine.value.path, line: lineNo }); // `old.py`, then `(deleted)` below it
           lastPathLine = null;
         } else if (pathLine) {
-          lastPathLine = { at: i, value: pathLine };
+          lastPathLine = { at: lineNo, value: pathLine };
         }
         prev = line;
         blankRun = 0;
       }
-      i++;
+      pos = end + 1;
       continue;
     }
 
-    const body: string[] = [];
-    let j = i + 1;
-    while (j < lines.length && !isFenceClose(lines[j]!, open)) {
-      body.push(dedent(lines[j]!, open.indent));
-      j++;
+    const openLine = lineNo;
+    const contentStart = Math.min(end + 1, n);
+    let contentEnd = n;
+    let closed = false;
+    let cur = end + 1;
+    while (cur <= n) {
+      let e = text.indexOf('\n', cur);
+      if (e < 0) e = n;
+      lineNo++;
+      if (isFenceClose(text, cur, e, open)) {
+        contentEnd = cur;
+        closed = true;
+        cur = e + 1;
+        break;
+      }
+      cur = e + 1;
     }
+    if (!closed && text.charCodeAt(n - 1) === 10) lineNo--; // the empty "line" after a final newline
+    const raw = text.slice(contentStart, Math.max(contentStart, contentEnd));
     const adjacent = prev !== '' && blankRun <= 2;
     const adjacentPath = adjacent ? parsePathLine(prev) : null;
-    const earlierPath = lastPathLine && lastPathLine.at >= i - PATH_LINE_REACH ? lastPathLine.value : null;
+    const earlierPath = lastPathLine && lastPathLine.at >= openLine - PATH_LINE_REACH ? lastPathLine.value : null;
+    const info = parseInfoString(open.info);
+    // A deletion marker right before a fence covers that block too: its body is not a file.
+    if (adjacentPath?.deleted) {
+      info.deleted = true;
+      info.path ??= adjacentPath.path;
+    }
     blocks.push({
-      info: parseInfoString(open.info),
-      lines: body,
-      line: i + 1,
-      unclosed: j >= lines.length,
+      info,
+      content: open.indent > 0 ? dedentLines(raw, open.indent) : raw,
+      line: openLine,
+      unclosed: !closed,
       pathLine: adjacentPath && !adjacentPath.deleted ? adjacentPath : earlierPath,
       pathLineAdjacent: adjacentPath !== null && !adjacentPath.deleted,
       mention: adjacent && !adjacentPath ? parseMention(prev) : null,
       prevLine: adjacent ? prev : '',
     });
-    // A deletion marker right before a fence covers that block too: its body is not a file.
-    if (adjacentPath?.deleted) blocks[blocks.length - 1]!.info.deleted = true;
-    if (adjacentPath?.deleted && !blocks[blocks.length - 1]!.info.path) {
-      blocks[blocks.length - 1]!.info.path = adjacentPath.path;
-    }
     prev = '';
     blankRun = 0;
     lastPathLine = null;
-    i = j + 1;
+    pos = cur;
   }
   return { blocks, deleted, packages };
 }

@@ -154,14 +154,21 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
     }
   }
   // `a.py` as a file and `a.py/b.py` would need `a.py` to be both: keep the deeper one.
+  const folders = new Set<string>();
+  for (const path of accepted.keys()) {
+    for (let at = path.indexOf('/'); at > 0; at = path.indexOf('/', at + 1)) folders.add(path.slice(0, at));
+  }
   for (const path of [...accepted.keys()]) {
-    const prefix = `${path}/`;
-    if ([...accepted.keys()].some((other) => other.startsWith(prefix))) {
+    if (folders.has(path)) {
       accepted.delete(path);
       refused.push({ path, reason: 'also used as a folder by another file of the reply' });
     }
   }
 
+  // Before any disk access, so a reply with 100 000 files costs nothing to refuse.
+  if (accepted.size > maxFiles) {
+    throw tooLarge(`the reply has ${accepted.size} files, more than the limit of ${maxFiles}`, 'limits.maxFiles');
+  }
   const planned: PlannedFile[] = [];
   const conflicts: string[] = [];
   for (const [path, file] of accepted) {
@@ -184,9 +191,6 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
       `every file in the reply was refused (${refused.length}); e.g. ${JSON.stringify(first.path)}: ${first.reason}`,
       { code: 'reply_all_unsafe', hint: 'file paths must be relative and stay inside the output directory', retryable: true },
     );
-  }
-  if (planned.length > maxFiles) {
-    throw tooLarge(`the reply has ${planned.length} files, more than the limit of ${maxFiles}`, 'limits.maxFiles');
   }
   const big = planned.find((f) => f.bytes > maxFileBytes);
   if (big) {
