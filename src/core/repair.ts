@@ -43,27 +43,28 @@ export function buildRepairMessage(ctx: RepairContext): string {
 
 function failureReport(t: TestReport): string {
   const failing = t.cases.filter((c) => c.status === 'failed' || c.status === 'error');
-  const parts: string[] = [];
-  parts.push(`The tests failed: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped.`);
-  if (t.problem) parts.push(`Problem: ${t.problem}`);
+  const head: string[] = [`The tests failed: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped.`];
+  if (t.problem) head.push(`Problem: ${t.problem}`);
   if (t.install && !t.install.ok) {
     const packages = t.install.packages.join(', ') || 'the dependencies';
-    parts.push(`Installing ${packages} failed:\n${fenced(clipTail(t.install.output ?? '(no output)', REPAIR_LIMITS.installTail))}`);
+    head.push(`Installing ${packages} failed:\n${fenced(clipTail(t.install.output ?? '(no output)', REPAIR_LIMITS.installTail))}`);
   }
-  for (const c of failing.slice(0, REPAIR_LIMITS.maxCases)) parts.push(describeCase(c));
-  if (failing.length > REPAIR_LIMITS.maxCases) {
-    parts.push(`…and ${failing.length - REPAIR_LIMITS.maxCases} more failing tests not shown.`);
-  }
+  const shown = failing.slice(0, REPAIR_LIMITS.maxCases);
+  const tail: string[] = [];
+  if (failing.length > shown.length) tail.push(`…and ${failing.length - shown.length} more failing tests not shown.`);
   if (t.output && t.output.trim() !== '') {
-    const tail = failing.length > 0 ? REPAIR_LIMITS.outputTailWithCases : REPAIR_LIMITS.outputTailAlone;
-    parts.push(`Last lines of the test run's output:\n${fenced(clipTail(t.output.trimEnd(), tail))}`);
+    const max = shown.length > 0 ? REPAIR_LIMITS.outputTailWithCases : REPAIR_LIMITS.outputTailAlone;
+    tail.push(`Last lines of the test run's output:\n${fenced(clipTail(t.output.trimEnd(), max))}`);
   }
-  return parts.join('\n\n');
+  // The cases share what the summary, install report and output tail leave of the budget.
+  const fixed = [...head, ...tail].reduce((n, p) => n + p.length + 2, 0);
+  const perCase = shown.length === 0 ? 0 : Math.max(300, Math.min(REPAIR_LIMITS.maxCaseChars, Math.floor((REPAIR_LIMITS.maxReport - fixed) / shown.length) - 100));
+  return [...head, ...shown.map((c) => describeCase(c, perCase)), ...tail].join('\n\n');
 }
 
-function describeCase(c: TestCase): string {
+function describeCase(c: TestCase, maxChars: number): string {
   const where = c.file ? ` (${c.file})` : '';
-  const message = c.message?.trim() ? trimTraceback(c.message.trim()) : '(no message)';
+  const message = c.message?.trim() ? trimTraceback(c.message.trim(), REPAIR_LIMITS.maxCaseLines, maxChars) : '(no message)';
   return `${c.status === 'error' ? 'ERROR' : 'FAILED'}: ${c.name}${where}\n${fenced(message)}`;
 }
 
