@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PtcError, SandboxError } from '../../src/errors.js';
 import { createLocalSandbox, type LocalSandboxOptions } from '../../src/sandbox/local.js';
 import type { Logger, Sandbox } from '../../src/types.js';
+
+// Keep ptc's host-python cache out of the real ~/.cache while testing.
+process.env.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'ptc-cache-'));
 
 const CANARY = 'sk-test-canary-LOCALSANDBOX-7f3a';
 

@@ -1,9 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalSandbox } from '../../src/sandbox/local.js';
 import { rewriteTsImports, runTestsIn, type RunTestsInput } from '../../src/sandbox/runner.js';
 import type { FileKind, Lang, Logger, Sandbox, SandboxFile } from '../../src/types.js';
+
+// Keep ptc's host-python cache out of the real ~/.cache while testing.
+process.env.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'ptc-cache-'));
 
 const PROJECTS = join(import.meta.dirname, '../fixtures/projects');
 
