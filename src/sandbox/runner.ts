@@ -255,12 +255,24 @@ function npmName(spec: string): string {
 
 // ---------- python ----------
 
-async function runPytest(ctx: RunCtx, testFiles: string[], env: Record<string, string>): Promise<RunOutcome> {
+async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<string, string>): Promise<RunOutcome> {
+  let env = baseEnv;
   // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
   const cmd =
     `rm -f ${PY_JUNIT}; exec python3 -m pytest -q -p no:cacheprovider --rootdir=. ` +
     `--junitxml=${PY_JUNIT} -o junit_family=xunit1 ${testFiles.map(argPath).join(' ')}`;
-  const res = await exec(ctx, cmd, 'run pytest', env);
+  let res = await exec(ctx, cmd, 'run pytest', env);
+  if (!res.timedOut && isMissingPytest(res)) {
+    // A fresh Daytona image may lack pytest: with network, install it next to the other packages and retry.
+    if (!ctx.input.network) throw runnerMissing('pytest', res);
+    ctx.input.onPhase?.('installing');
+    const pip = await exec(ctx, `python3 -m pip install --quiet --no-input --target ${PY_SITE} pytest`, 'install pytest');
+    if (pip.exitCode !== 0) throw runnerMissing('pytest', pip);
+    ctx.input.onPhase?.('running');
+    env = { ...env, PYTHONPATH: PY_SITE };
+    res = await exec(ctx, cmd, 'run pytest', env);
+  }
+  if (res.exitCode === 127) throw runnerMissing('python3', res);
   const output = tail(joinOutput(res), OUTPUT_TAIL_BYTES);
   if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
   const xml = await ctx.sandbox.readFile(PY_JUNIT);
@@ -278,6 +290,25 @@ async function runPytest(ctx: RunCtx, testFiles: string[], env: Record<string, s
     problem = `pytest exited with code ${res.exitCode} although no test failed:\n${lastLines(output, 10)}`;
   }
   return { cases, problem, output };
+}
+
+function isMissingPytest(res: ExecResult): boolean {
+  return res.exitCode !== 0 && /No module named pytest\b/.test(res.stderr + res.stdout);
+}
+
+/** The sandbox cannot run the tests at all: ptc's problem to report (exit 4), not the generated code's. */
+function runnerMissing(what: 'pytest' | 'python3' | 'node', res: ExecResult): SandboxError {
+  const hint =
+    what === 'pytest'
+      ? 'install pytest for the python ptc uses: `python3 -m pip install pytest` (or use --sandbox daytona)'
+      : what === 'python3'
+        ? 'install Python 3 with pytest, or use --sandbox daytona'
+        : 'install Node.js 20 or newer, or use --sandbox daytona';
+  return new SandboxError(`the sandbox has no ${what} to run the tests with: ${lastLine(res.stderr || res.stdout)}`, {
+    code: 'sandbox_runner_missing',
+    hint,
+    retryable: false,
+  });
 }
 
 // ---------- node ----------
@@ -300,6 +331,7 @@ async function runNodeTests(
       `--test-reporter-destination=${junit} --test-reporter=spec --test-reporter-destination=stdout ` +
       argPath(runPaths.get(file) ?? file);
     const res = await exec(ctx, cmd, 'run node --test', env);
+    if (res.exitCode === 127) throw runnerMissing('node', res);
     const out = joinOutput(res);
     outputs.push(out);
     if (res.timedOut) {
