@@ -89,6 +89,11 @@ export function looksLikeRequirements(content: string): boolean {
   return count > 0;
 }
 
+const PROSE_WORDS = new Set([
+  'the', 'a', 'an', 'are', 'is', 'no', 'not', 'none', 'and', 'or', 'for', 'with', 'to', 'of', 'in', 'needed',
+  'required', 'only', 'just', 'this', 'that', 'uses', 'use', 'standard', 'library', 'built-in', 'builtin',
+]);
+
 /** `deps: left-pad, zod@4` or `Dependencies: requests` on a prose line. */
 export function packagesFromDepsLine(line: string): string[] | null {
   if (!/^\s{0,8}[*_`]{0,3}d/i.test(line.slice(0, 16))) return null; // cheap: most prose lines stop here
@@ -96,8 +101,10 @@ export function packagesFromDepsLine(line: string): string[] | null {
   const m = /^(deps|dependencies)[*_`]*\s*:[*_`]*\s*(.*)$/i.exec(t.slice(0, 1000));
   if (!m) return null;
   const words = m[2]!.replace(/`/g, '').split(/[\s,]+/).filter(Boolean);
+  if (words.length === 1 && /^(none|n\/a|-)\.?$/i.test(words[0]!)) return [];
+  // A sentence ("there are no packages needed.") is made of package-like words too.
+  if (/\.$/.test(m[2]!.trim()) || words.some((w) => PROSE_WORDS.has(w.toLowerCase()))) return null;
   if (words.length === 0 || words.some((w) => !isPackageSpec(w))) return null;
-  if (words.length === 1 && /^(none|n\/a|-)$/i.test(words[0]!)) return [];
   return words;
 }
 

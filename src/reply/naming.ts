@@ -32,11 +32,12 @@ function stemOf(path: string): string {
 }
 
 /**
- * Give every entry whose path is null a path. `all` is every entry of the reply (named ones included).
+ * Give every entry whose path is null a path, except usage demos, which are returned (their path stays
+ * null). `all` is every entry of the reply (named ones included).
  * Linear in the number of blocks and imports: symbols are looked up in a map, not searched per block.
  */
-export function nameUnnamedBlocks(all: UnnamedBlock[], unnamed: UnnamedBlock[], lang: Lang): void {
-  if (unnamed.length === 0) return;
+export function nameUnnamedBlocks(all: UnnamedBlock[], unnamed: UnnamedBlock[], lang: Lang): UnnamedBlock[] {
+  if (unnamed.length === 0) return [];
   const imports: LocalImport[] = [];
   for (const entry of all) if (entry.role === 'test') imports.push(...localImports(entry.content, entry.lang));
   const namedPaths = new Set(all.filter((e) => e.path !== null).map((e) => e.path!));
@@ -44,15 +45,29 @@ export function nameUnnamedBlocks(all: UnnamedBlock[], unnamed: UnnamedBlock[], 
   for (const imp of imports) for (const s of imp.symbols) if (!moduleOfSymbol.has(s)) moduleOfSymbol.set(s, imp.module);
   // The first imported module that no named file provides: the natural name for an unnamed implementation.
   const missing = imports.find((imp) => !namedPaths.has(moduleFile(imp.module, lang)))?.module ?? null;
+  // Modules the reply's files provide (by path without extension), for spotting usage demos.
+  const provided = new Set([...namedPaths].map((p) => p.replace(/\.[^./]+$/, '')));
+  if (missing) provided.add(missing);
+  const skipped: UnnamedBlock[] = [];
 
   for (const block of unnamed) {
     if (block.role !== 'code') continue;
+    // A block that imports a module is not that module (a demo script next to the real file).
+    const ownImports = new Set(localImports(block.content, lang).map((imp) => imp.module));
     let chosen: string | null = null;
     for (const name of definedNames(block.content, lang)) {
-      chosen = moduleOfSymbol.get(name) ?? null;
-      if (chosen) break;
+      const mod = moduleOfSymbol.get(name);
+      if (mod && !ownImports.has(mod)) {
+        chosen = mod;
+        break;
+      }
     }
-    block.path = moduleFile(chosen ?? missing ?? DEFAULT_STEM, lang);
+    if (!chosen && [...ownImports].some((mod) => provided.has(mod))) {
+      skipped.push(block); // uses a module the reply provides, defines nothing the tests use: a usage demo
+      continue;
+    }
+    const fallback = missing && !ownImports.has(missing) ? missing : DEFAULT_STEM;
+    block.path = moduleFile(chosen ?? fallback, lang);
   }
 
   const codeFiles = new Set(all.filter((e) => e.role === 'code' && e.path !== null).map((e) => e.path!));
@@ -63,4 +78,5 @@ export function nameUnnamedBlocks(all: UnnamedBlock[], unnamed: UnnamedBlock[], 
     const stem = own ? own.module : onlyCode ? stemOf(onlyCode) : DEFAULT_STEM;
     block.path = testFileName(stem, lang);
   }
+  return skipped;
 }

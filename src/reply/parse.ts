@@ -181,7 +181,9 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
   }
 
   const unnamed: UnnamedBlock[] = entries.filter((e) => e.path === null);
-  nameUnnamedBlocks(entries, unnamed, lang);
+  for (const demo of nameUnnamedBlocks(entries, unnamed, lang)) {
+    warnings.push(`skipped an example snippet without a file name (line ${(demo as Entry).line})`);
+  }
 
   // Later versions of the same path replace earlier ones.
   const byPath = new Map<string, GeneratedFile>();
@@ -191,7 +193,7 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
     byPath.set(path, { path, content, kind: classifyFile(path, content) });
   };
   const ordered = [
-    ...entries.map((e) => ({ path: e.path!, content: e.content, line: e.line })),
+    ...entries.filter((e) => e.path !== null).map((e) => ({ path: e.path!, content: e.content, line: e.line })),
     ...others,
   ].sort((a, b) => a.line - b.line);
   for (const f of ordered) add(f.path, f.content);
