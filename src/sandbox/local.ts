@@ -2,7 +2,7 @@
  * The local sandbox: a fresh temporary copy of the files, and commands run on it inside bubblewrap (or, only
  * when the user says so, as a plain process group). Never the user's directory, never the user's environment.
  */
-import { mkdir, mkdtemp, readFile, realpath, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, realpath, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, sep } from 'node:path';
 import { SandboxError } from '../errors.js';
@@ -88,15 +88,27 @@ class LocalSandbox implements Sandbox {
 
   async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
     this.assertOpen();
-    for (const path of remove) {
-      const target = await this.resolveInside(path);
-      await rm(target, { force: true, recursive: true });
-    }
-    for (const file of files) {
-      const target = await this.resolveInside(file.path, { createParent: true });
-      // A symlink left by earlier generated code must not make ptc write outside the copy.
-      await unlink(target).catch(() => undefined);
-      await writeFile(target, file.content, { flag: 'wx' });
+    try {
+      for (const path of remove) {
+        const target = await this.resolveInside(path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return null; // its directory is already gone
+          throw err;
+        });
+        if (target) await rm(target, { force: true, recursive: true });
+      }
+      for (const file of files) {
+        const target = await this.resolveInside(file.path, { createParent: true });
+        // A symlink left by earlier generated code must not make ptc write outside the copy.
+        await unlink(target).catch(() => undefined);
+        await writeFile(target, file.content, { flag: 'wx' });
+      }
+    } catch (err) {
+      if (err instanceof SandboxError) throw err;
+      throw new SandboxError(`could not put the files into the sandbox copy: ${(err as Error).message}`, {
+        code: 'sandbox_prepare_failed',
+        hint: `check free space and permissions under ${this.root}`,
+        retryable: false,
+      });
     }
   }
 
@@ -167,12 +179,21 @@ class LocalSandbox implements Sandbox {
   /** A host path inside the copy for a relative sandbox path; refuses anything that would leave it. */
   private async resolveInside(path: string, o: { createParent?: boolean } = {}): Promise<string> {
     const rel = normalizeRelative(path);
-    const target = join(this.root, rel);
-    const parent = dirname(target);
-    if (o.createParent) await mkdir(parent, { recursive: true });
-    const realParent = await realpath(parent);
-    if (!isInside(this.root, realParent)) throw badPath(path);
-    return join(realParent, target.slice(parent.length + 1));
+    if (rel === '.') throw badPath(path);
+    const parts = rel.split('/');
+    const name = parts.pop()!;
+    let dir = this.root;
+    for (const part of parts) {
+      dir = join(dir, part);
+      // Walk one level at a time so that a symlinked directory planted by the code is never followed.
+      const st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' && o.createParent) return null;
+        throw err;
+      });
+      if (st === null) await mkdir(dir);
+      else if (!st.isDirectory()) throw badPath(path);
+    }
+    return join(dir, name);
   }
 
   private assertOpen(): void {

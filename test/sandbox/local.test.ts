@@ -225,7 +225,10 @@ describe('local sandbox with bubblewrap', () => {
     expect(readFileSync(join(sb.root, 'solution.py'), 'utf8')).toBe('replaced');
     expect(await sb.readFile('leak.txt')).toBeNull();
     await expect(sb.prepare([{ path: 'd/x.txt', content: 'x' }])).rejects.toThrow(SandboxError);
+    await expect(sb.prepare([{ path: 'd/sub/x.txt', content: 'x' }])).rejects.toThrow(SandboxError);
     expect(existsSync(join(hostScratch, 'x.txt'))).toBe(false);
+    expect(existsSync(join(hostScratch, 'sub'))).toBe(false);
+    expect(await sb.readFile('d/victim.txt')).toBeNull();
   });
 
   it('refuses paths that leave the copy', async () => {
