@@ -110,6 +110,12 @@ export function jailPath(relative: string): string {
   return posix.join(JAIL_ROOT, relative);
 }
 
+/** The bwrap binary on this machine, usable or not. */
+export function findBwrap(explicitPath?: string): string | null {
+  if (explicitPath) return existsSync(explicitPath) ? explicitPath : null;
+  return ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((p) => existsSync(p)) ?? whichOnHost('bwrap');
+}
+
 const bwrapProbes = new Map<string, Promise<string | null>>();
 
 /**
@@ -117,8 +123,7 @@ const bwrapProbes = new Map<string, Promise<string | null>>();
  * unprivileged user namespaces are disabled). Checked once per process and binary.
  */
 export function usableBwrap(explicitPath?: string): Promise<string | null> {
-  const bin =
-    explicitPath ?? ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].find((p) => existsSync(p)) ?? whichOnHost('bwrap');
+  const bin = findBwrap(explicitPath);
   if (!bin) return Promise.resolve(null);
   let probe = bwrapProbes.get(bin);
   if (!probe) {

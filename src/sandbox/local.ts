@@ -10,7 +10,7 @@ import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../t
 import { silentLogger } from '../types.js';
 import { buildSandboxEnv, hostInterpreters, type HostInterpreters } from './env.js';
 import { DEFAULT_OUTPUT_CAP_BYTES, LiveProcesses, runProcess, type ProcessSpec } from './exec-local.js';
-import { bwrapArgs, JAIL_ROOT, usableBwrap } from './isolation.js';
+import { bwrapArgs, findBwrap, JAIL_ROOT, usableBwrap } from './isolation.js';
 
 export interface LocalSandboxOptions {
   isolation: 'auto' | 'bwrap' | 'none';
@@ -35,16 +35,22 @@ const INSTALL_BWRAP_HINT =
   'install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`), or pass --no-isolation to run ' +
   'generated code directly on this machine at your own risk';
 
+const USERNS_HINT =
+  'bubblewrap needs unprivileged user namespaces: allow them (e.g. on Ubuntu 24.04 ' +
+  '`sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or pass --no-isolation to run generated code ' +
+  'directly on this machine at your own risk';
+
 async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | null> {
   if (opts.isolation === 'none') return null;
   const bwrap = await usableBwrap(opts.bwrapPath);
   if (bwrap) return bwrap;
   if (opts.isolation === 'auto' && opts.allowNoIsolation) return null;
+  const installed = findBwrap(opts.bwrapPath) !== null;
   throw new SandboxError(
-    opts.isolation === 'bwrap'
-      ? 'bubblewrap is not usable here, so the local sandbox cannot isolate the generated code'
-      : 'refusing to run generated code without isolation: bubblewrap (bwrap) is not installed or not usable',
-    { code: 'sandbox_no_isolation', hint: INSTALL_BWRAP_HINT, retryable: false },
+    installed
+      ? 'refusing to run generated code without isolation: bubblewrap is installed but cannot create a sandbox here'
+      : 'refusing to run generated code without isolation: bubblewrap (bwrap) is not installed',
+    { code: 'sandbox_no_isolation', hint: installed ? USERNS_HINT : INSTALL_BWRAP_HINT, retryable: false },
   );
 }
 

@@ -303,3 +303,13 @@ describe('local sandbox without bubblewrap', () => {
     }
   });
 });
+
+describe('local sandbox with a bubblewrap that cannot work here', () => {
+  it('says bubblewrap is installed but blocked, and how to allow it', async () => {
+    // /bin/false stands in for a bwrap that exists but fails to create namespaces.
+    const err = await createLocalSandbox({ isolation: 'bwrap', bwrapPath: '/bin/false' }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'sandbox_no_isolation', exitCode: 4 });
+    expect(err.message).toContain('installed but cannot create a sandbox');
+    expect(err.hint).toContain('user namespaces');
+  });
+});
