@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// The 164 HumanEval problems as one `ptc batch` against an instantly answering fake provider (an inline
+// loopback server that answers each task's prompt with that problem's canonical solution and a pytest file
+// calling `check`), local sandboxes, at --concurrency 1 and 2; against bare `python -m pytest` over the same
+// files one at a time. Prints tasks/minute for each and the ratio.
+// Target: at concurrency 2 on 2 cores, at least 1.5x the bare pytest throughput.
+//
+// usage: node bench/batch-humaneval.mjs [--data <HumanEval.jsonl.gz>] [--limit N] [--concurrency 1,2] [--json]
+// Build first: npm run build
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function parseArgs(argv) {
+  const opts = { data: null, limit: Infinity, concurrency: [1, 2], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--data') opts.data = argv[++i];
+    else if (a === '--limit') opts.limit = Number(argv[++i]);
+    else if (a === '--concurrency') opts.concurrency = argv[++i].split(',').map(Number);
+    else if (a === '--json') opts.json = true;
+    else {
+      console.error(`usage: node bench/batch-humaneval.mjs [--data <path>] [--limit N] [--concurrency 1,2] [--json]`);
+      process.exit(a === '-h' || a === '--help' ? 0 : 2);
+    }
+  }
+  return opts;
+}
+
+function findData(explicit) {
+  const candidates = explicit ? [resolve(explicit)] : [resolve(repo, '../shared/data/HumanEval.jsonl.gz'), '/work/shared/data/HumanEval.jsonl.gz'];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    console.error(`HumanEval data not found (tried ${candidates.join(', ')}); pass --data <path>`);
+    process.exit(2);
+  }
+  return found;
+}
+
+/** The files a model would write for one problem. */
+function problemFiles(p) {
+  const solution = `${p.prompt}${p.canonical_solution}`;
+  const test =
+    'from solution import *  # noqa: F401,F403  (check may use helpers defined beside the solution)\n' +
+    `from solution import ${p.entry_point}\n\n${p.test}\n\n` +
+    `def test_check():\n    check(${p.entry_point})\n`;
+  const reply =
+    `Here is \`${p.entry_point}\` with a pytest test.\n\n` +
+    '```python path=solution.py\n' + solution + '```\n\n' +
+    '```python path=test_solution.py\n' + test + '```\n';
+  return { solution, test, reply };
+}
+
+const taskId = (p) => p.task_id.replace('/', '_');
+
+/** OpenAI-compatible chat completions (SSE with a usage chunk), answering by the task id in the prompt. */
+async function startFakeProvider(replies) {
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}');
+      const user = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const id = /\b(HumanEval_\d+)\b/.exec(user)?.[1];
+      const text = replies.get(id) ?? 'no such task';
+      const base = { id: 'chatcmpl-bench', created: 0, model: body.model };
+      const usage = { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: Math.ceil(text.length / 4) };
+      usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const send = (d) => res.write(`data: ${JSON.stringify(d)}\n\n`);
+      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }] });
+      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+      send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => new Promise((r) => server.close(r)) };
+}
+
+function run(file, args, opts) {
+  return new Promise((done) => {
+    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function bare(problems, work) {
+  const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  let passed = 0;
+  const started = performance.now();
+  for (const p of problems) {
+    const dir = join(work, 'bare', taskId(p));
+    await mkdir(dir, { recursive: true });
+    const f = problemFiles(p);
+    await writeFile(join(dir, 'solution.py'), f.solution);
+    await writeFile(join(dir, 'test_solution.py'), f.test);
+    const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], { cwd: dir });
+    if (r.code === 0) passed++;
+  }
+  return { passed, ms: performance.now() - started };
+}
+
+async function batch(problems, work, url, concurrency) {
+  const dir = join(work, `batch-c${concurrency}`);
+  await mkdir(dir, { recursive: true });
+  const tasks = problems.map((p) => JSON.stringify({ id: taskId(p), prompt: `${taskId(p)}: implement ${p.entry_point} with pytest tests` })).join('\n');
+  await writeFile(join(dir, 'tasks.jsonl'), tasks + '\n');
+  const env = {
+    PATH: process.env.PATH,
+    HOME: join(work, 'home'),
+    XDG_CONFIG_HOME: join(work, 'config'),
+    XDG_DATA_HOME: join(work, 'data'),
+    OPENAI_API_KEY: 'sk-test-canary-bench-0000',
+    LANG: 'C.UTF-8',
+  };
+  const args = [join(repo, 'bin/ptc.js'), 'batch', 'tasks.jsonl', '--provider', 'openai', '--model', 'fake-model', '--base-url', url,
+    '--run', '--sandbox', 'local', '--concurrency', String(concurrency), '--out', 'out', '--no-history', '--json'];
+  const started = performance.now();
+  const r = await run(process.execPath, args, { cwd: dir, env });
+  const ms = performance.now() - started;
+  let doc;
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`batch at concurrency ${concurrency} printed no JSON (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  }
+  const failures = doc.tasks.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.error?.message ?? t.status}`);
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  return {
+    passed: doc.totals.passed,
+    ms,
+    exitCode: doc.exitCode,
+    failures,
+    // Where a task's time goes: the whole task, and the test run inside the sandbox.
+    medianTaskMs: median(doc.tasks.map((t) => t.durationMs)),
+    medianTestsMs: median(doc.tasks.map((t) => t.tests?.durationMs ?? 0)),
+  };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (!existsSync(join(repo, 'dist/cli/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(2);
+}
+const problems = gunzipSync(await readFile(findData(opts.data)))
+  .toString('utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l))
+  .slice(0, opts.limit);
+const work = await mkdtemp(join(tmpdir(), 'ptc-bench-batch-'));
+const fake = await startFakeProvider(new Map(problems.map((p) => [taskId(p), problemFiles(p).reply])));
+const perMinute = (n, ms) => (n * 60_000) / ms;
+try {
+  const rows = [];
+  const b = await bare(problems, work);
+  rows.push({ name: 'bare pytest, one at a time', passed: b.passed, ms: b.ms, perMinute: perMinute(problems.length, b.ms) });
+  for (const c of opts.concurrency) {
+    const r = await batch(problems, work, fake.url, c);
+    rows.push({ name: `ptc batch --concurrency ${c}`, ...r, perMinute: perMinute(problems.length, r.ms) });
+  }
+  const base = rows[0].perMinute;
+  const c2 = rows.find((r) => r.name.endsWith('--concurrency 2'));
+  const summary = { tasks: problems.length, cores: cpus().length, node: process.version, rows, target: c2 ? { ratio: c2.perMinute / base, met: c2.perMinute / base >= 1.5 } : null };
+  if (opts.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    console.log(`HumanEval as one batch: ${problems.length} tasks, ${cpus().length} cores, node ${process.version}`);
+    for (const r of rows) {
+      console.log(`${r.name.padEnd(28)} ${String(r.passed).padStart(4)}/${problems.length} passed  ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.perMinute.toFixed(1).padStart(7)} tasks/min  ${(r.perMinute / base).toFixed(2)}x`);
+      if (r.medianTaskMs !== undefined) console.log(`    median task ${r.medianTaskMs} ms, of which the test run ${r.medianTestsMs} ms`);
+      for (const f of (r.failures ?? []).slice(0, 5)) console.log(`    ${f}`);
+    }
+    if (c2) console.log(`concurrency 2 / bare pytest = ${summary.target.ratio.toFixed(2)}x (target >= 1.5x): ${summary.target.met ? 'met' : 'NOT met'}`);
+  }
+} finally {
+  await fake.close();
+  await rm(work, { recursive: true, force: true });
+}
