@@ -5,6 +5,7 @@
  *
  *   npx tsc -p tsconfig.build.json && node bench/parse-bench.mjs
  */
+import { cpus, loadavg } from 'node:os';
 import { parseReply } from '../dist/reply/parse.js';
 
 const RUNS = 5;
@@ -105,5 +106,5 @@ for (const [name, build] of cases) {
   const size = `${(text.length / MB).toFixed(2)} MB`;
   console.log(`${name.padEnd(46)} ${size.padStart(9)} ${`${ms.toFixed(1)} ms`.padStart(10)}  ${files}`);
 }
-console.log(`\nslowest: ${worst.toFixed(1)} ms (limit ${LIMIT_MS} ms)`);
+console.log(`\nslowest: ${worst.toFixed(1)} ms (limit ${LIMIT_MS} ms); node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`);
 process.exitCode = worst < LIMIT_MS ? 0 : 1;

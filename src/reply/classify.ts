@@ -13,8 +13,9 @@ const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs']);
 
 /** Is this path a test file by the naming rules pytest and node's test runner (and people) follow? */
 export function isTestPath(path: string): boolean {
-  const segments = path.replace(/\\/g, '/').split('/');
-  const base = (segments.pop() ?? '').toLowerCase();
+  const slashed = path.includes('\\') ? path.replace(/\\/g, '/') : path;
+  const cut = slashed.lastIndexOf('/');
+  const base = slashed.slice(cut + 1).toLowerCase();
   const ext = extensionOf(base);
   if (!SOURCE_EXT.has(ext)) return false;
   if (ext === 'py' || ext === 'pyi') {
@@ -26,7 +27,7 @@ export function isTestPath(path: string): boolean {
     return true;
   }
   if (stem === 'test' || stem === 'tests') return true;
-  return segments.some((s) => TEST_DIRS.has(s.toLowerCase()));
+  return cut > 0 && slashed.slice(0, cut).split('/').some((s) => TEST_DIRS.has(s.toLowerCase()));
 }
 
 /**

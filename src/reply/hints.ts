@@ -92,6 +92,8 @@ const LABELS = [
   'file path:', 'filepath:', 'file name:', 'filename:', 'file:', 'path:', 'new file:', 'create file:',
   'updated file:', 'update file:', 'save as:', 'save as', 'file',
 ];
+/** First letters (lower-cased) of LABELS, to skip the label search on most lines. */
+const LABEL_INITIALS = new Set(LABELS.map((l) => l.charCodeAt(0)));
 const DELETE_LABELS = ['deleted file:', 'delete file:', 'deleted:', 'delete:', 'removed:', 'remove:', 'delete', 'remove', 'rm'];
 const DELETE_SUFFIXES = ['(deleted)', '(removed)', '(delete)', '— deleted', '- deleted', ': deleted', ' deleted'];
 
@@ -137,28 +139,34 @@ export function parsePathLine(line: string): PathLine | null {
   s = stripListMarker(s.trim());
   let deleted = false;
   let explicit = false;
+  // Most lines have no deletion words and no label: skip those checks cheaply.
+  const mayDelete = /delet|remov|\brm\b/i.test(s);
   for (let round = 0; round < 4; round++) {
     const before = s;
     s = unwrap(s);
     if (s.endsWith(':')) s = s.slice(0, -1).trimEnd();
-    const lower = s.toLowerCase();
-    for (const suffix of DELETE_SUFFIXES) {
-      if (lower.endsWith(suffix) && s.length > suffix.length) {
-        s = s.slice(0, s.length - suffix.length).trimEnd();
+    if (mayDelete) {
+      const lower = s.toLowerCase();
+      for (const suffix of DELETE_SUFFIXES) {
+        if (lower.endsWith(suffix) && s.length > suffix.length) {
+          s = s.slice(0, s.length - suffix.length).trimEnd();
+          deleted = true;
+          break;
+        }
+      }
+      const del = stripLabel(s, DELETE_LABELS);
+      if (del.found && del.rest) {
+        s = del.rest;
         deleted = true;
-        break;
+        explicit = true;
       }
     }
-    const del = stripLabel(s, DELETE_LABELS);
-    if (del.found && del.rest) {
-      s = del.rest;
-      deleted = true;
-      explicit = true;
-    }
-    const label = stripLabel(s, LABELS);
-    if (label.found && label.rest) {
-      s = label.rest;
-      explicit = true;
+    if (LABEL_INITIALS.has(s.charCodeAt(0) | 32)) {
+      const label = stripLabel(s, LABELS);
+      if (label.found && label.rest) {
+        s = label.rest;
+        explicit = true;
+      }
     }
     if (s === before) break;
   }

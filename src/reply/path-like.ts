@@ -55,8 +55,11 @@ export function looksLikeExplicitPath(word: string): boolean {
 }
 
 /** Remove one layer of markdown emphasis or code-span markers around a word. */
+const WRAPPER_CHARS = new Set(['*', '_', '~', '`', '"', "'"]);
+
 export function unwrap(word: string): string {
   let s = word.trim();
+  if (!WRAPPER_CHARS.has(s[0] ?? '')) return s;
   for (let round = 0; round < 4; round++) {
     const before = s;
     for (const mark of ['**', '__', '~~', '`', '*', '_', '"', "'"]) {
