@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/main.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import type { Logger } from '../types.js';
+import { ensureRoot } from '../mcp/root.js';
 import { quietProgress, routeConsoleToStderr } from '../mcp/stdio-hygiene.js';
 
 export interface McpCommandOptions {
@@ -15,10 +16,7 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
   const restoreConsole = routeConsoleToStderr();
   try {
     const root = resolve(ctx.cwd, opts.root ?? '.');
-    const { stat } = await import('node:fs/promises');
-    if (!(await stat(root).catch(() => null))?.isDirectory()) {
-      throw new UsageError(`--root ${opts.root} is not a directory`, { hint: 'give the directory outputs may go to' });
-    }
+    await ensureRoot(root, opts.root);
     const logger: Logger = quietProgress(ctx.io.logger);
     const { startMcpServer } = await import('../mcp/server.js');
     const server = await startMcpServer({

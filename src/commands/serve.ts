@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/main.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { ensureRoot } from '../mcp/root.js';
 import { quietProgress } from '../mcp/stdio-hygiene.js';
 import { isLoopbackHost } from '../serve/auth.js';
 
@@ -26,9 +26,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   }
   ctx.io.addSecret(token);
   const root = resolve(ctx.cwd, opts.root ?? '.');
-  if (!(await stat(root).catch(() => null))?.isDirectory()) {
-    throw new UsageError(`--root ${opts.root} is not a directory`, { hint: 'give the directory outputs may go to' });
-  }
+  await ensureRoot(root, opts.root);
   if (!Number.isInteger(opts.maxConcurrency)) {
     throw new UsageError(`--max-concurrency must be a whole number, got ${opts.maxConcurrency}`);
   }

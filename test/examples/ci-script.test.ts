@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { BIN, makeSandbox, ROOT, type Sandbox } from '../cli/harness.js';
+import { type OpenAIFake, openaiErrors, startOpenAIFake } from '../fakes/openai-server.js';
+import { FAILING_REPLY, PRIME_REPLY } from './replies.js';
+
+const SCRIPT = join(ROOT, 'examples/ci/generate-and-gate.sh');
+let fake: OpenAIFake;
+let sb: Sandbox;
+beforeAll(async () => {
+  fake = await startOpenAIFake();
+});
+afterAll(async () => fake?.close());
+beforeEach(() => {
+  sb = makeSandbox({ OPENAI_COMPATIBLE_API_KEY: 'sk-test-canary-ci-0001', PTC: `${process.execPath} ${BIN}`, PTC_RETRY_DELAY: '0' });
+  // As a repository would configure it: an rc file next to the code.
+  sb.write('.ptcrc.json', JSON.stringify({ provider: 'openai-compatible', model: 'fake-coder', providers: { 'openai-compatible': { baseURL: fake.url } } }));
+});
+afterEach(() => sb.cleanup());
+
+function gate(prompt: string, out: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SCRIPT, prompt, out], { cwd: sb.cwd, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('passes the gate when the generated tests pass, keeping both results as JSON', async () => {
+  fake.enqueue({ text: PRIME_REPLY });
+  const r = await gate('a prime check', 'prime');
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain('tests passed: 2');
+  expect(existsSync(join(sb.cwd, 'prime/prime.py'))).toBe(true);
+  expect(JSON.parse(readFileSync(join(sb.cwd, 'prime.run.json'), 'utf8'))).toMatchObject({ command: 'run', exitCode: 0 });
+  expect(JSON.parse(readFileSync(join(sb.cwd, 'prime.generate.json'), 'utf8'))).toMatchObject({ command: 'generate', exitCode: 0 });
+});
+
+it('fails the gate with exit 1 when a test fails', async () => {
+  fake.enqueue({ text: FAILING_REPLY });
+  const r = await gate('a prime check', 'bad');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/tests failed: 1 failed, 1 passed/);
+});
+
+it('passes ptc\'s own code through when generation fails, and retries a retryable failure', async () => {
+  fake.enqueue(openaiErrors.status(401, 'Incorrect API key provided', 'invalid_request_error', 'invalid_api_key'));
+  const auth = await gate('a prime check', 'denied');
+  expect(auth.code).toBe(3);
+  expect(auth.stderr).toContain('ptc generate failed (exit 3)');
+  expect(auth.stderr).not.toContain('retrying');
+
+  // A server error is retryable. Count how many calls one ptc run makes before it gives up, then let exactly
+  // that many fail: the script's second attempt gets through.
+  const serverError = openaiErrors.status(500, 'upstream overloaded', 'server_error');
+  fake.setDefault(serverError);
+  try {
+    const before = fake.requests.length;
+    const once = await gate('a prime check', 'gave-up', { PTC_ATTEMPTS: '1' });
+    expect(once.code).toBe(3);
+    expect(JSON.parse(readFileSync(join(sb.cwd, 'gave-up.generate.json'), 'utf8')).error.retryable).toBe(true);
+    const callsPerRun = fake.requests.length - before;
+
+    fake.enqueue(...Array.from({ length: callsPerRun }, () => serverError));
+    fake.setDefault({ text: PRIME_REPLY });
+    const r = await gate('a prime check', 'retried');
+    expect(r.stderr).toContain('retrying');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(sb.cwd, 'retried.generate.json'), 'utf8')).exitCode).toBe(0);
+  } finally {
+    fake.setDefault({ text: 'ok' });
+  }
+});
