@@ -54,6 +54,8 @@ export interface BatchRun {
 
 /** A 429 or 529 the provider's retry loop announced: "… 429 rate limited, retrying in 1.5s (attempt 2/3)". */
 const RETRY_ANNOUNCEMENT = /\b(?:429|529)\b.*retrying in (\d+(?:\.\d+)?)s/;
+/** The pipeline's phase while it waits for the model. */
+const ASKING_PHASE = /\basking\b/;
 /** The pipeline's phases that start sandbox work. */
 const SANDBOX_PHASE = /sandbox/i;
 
@@ -105,7 +107,15 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
     const taskSignal = AbortSignal.any([signal, controller.signal]);
     const slots = new TaskSlots(llmGate, sandboxGate);
     const at = Date.now();
-    let firstCallMs: number | null = null;
+    // Model calls timed from outside, for the fallback records: from the "asking …" phase to the last
+    // streamed piece of the reply (or the next phase, when nothing streamed).
+    const callMs: number[] = [];
+    let askingSince: number | null = null;
+    let lastDeltaAt = 0;
+    const callEnded = () => {
+      if (askingSince !== null) callMs.push((lastDeltaAt > askingSince ? lastDeltaAt : Date.now()) - askingSince);
+      askingSince = null;
+    };
     let reportedCalls = 0;
     const runsTests = task.spec.run ?? settings.defaults.run ?? settings.runByDefault;
     try {
@@ -122,10 +132,14 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
         signal: taskSignal,
         logger: taskLogger(deps.context.logger, id, (waitMs) => llmGate.backoff(waitMs)),
         onPhase: (text) => {
+          callEnded();
+          if (ASKING_PHASE.test(text)) askingSince = Date.now();
           if (SANDBOX_PHASE.test(text)) slots.llm.releaseHeld();
         },
-        onRound: (round, draft) => {
-          if (round.round === 0 && firstCallMs === null) firstCallMs = Date.now() - at;
+        onDelta: () => {
+          lastDeltaAt = Date.now();
+        },
+        onRound: (_round, draft) => {
           live.set(id, { usd: draft.cost?.usd ?? 0, usage: draft.usage ?? ZERO_USAGE });
           reportSpend();
         },
@@ -138,8 +152,9 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
         sandboxGate: slots.sandboxGate,
       };
       const { result } = await deps.execute(requestFor(task, settings, spentUsd()), ctx);
+      callEnded();
       if (reportedCalls === 0 && deps.recorder) {
-        for (const call of callsFromResult(result, { at, command: 'batch', task: id, firstCallMs })) deps.recorder.record(call);
+        for (const call of callsFromResult(result, { at, command: 'batch', task: id, callMs })) deps.recorder.record(call);
       }
       return { ...result, id, status: statusOf(result) };
     } catch (err) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openHistoryForReading } from '../../src/history/store.js';
 import { makeSandbox, type Sandbox } from '../cli/harness.js';
 import { FAKE_KEY, fakeEnv, jsonl, ptc } from './helpers.js';
 import { type Answer, pythonReply, type ScriptedProvider, startScriptedProvider } from './scripted-provider.js';
@@ -133,7 +134,7 @@ describe('ptc batch', () => {
   });
 
   it('records every call in the spend history, never the key', async () => {
-    fake = await startScriptedProvider((p) => goodAnswer(idIn(p)));
+    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: 40 }));
     box.write('tasks.jsonl', jsonl(['h1', 'h2', 'h3'].map((id) => ({ id, prompt: taskPrompt(id) }))));
     const r = await ptc(batchArgs('--no-run'), { cwd: box.cwd, env: fakeEnv(box.env) });
     expect(r.code, r.stderr).toBe(0);
@@ -143,6 +144,11 @@ describe('ptc batch', () => {
     const doc = JSON.parse(usage.stdout);
     expect(doc.rows).toEqual([expect.objectContaining({ key: 'openai/fake-model', calls: 3 })]);
     expect(doc.total.usage).toMatchObject({ outputTokens: 150, inputTokens: 300 });
+    const history = (await openHistoryForReading(db))!;
+    const rows = history.exec('SELECT command, task, duration_ms, outcome FROM calls ORDER BY task')[0]!.values;
+    history.close();
+    expect(rows.map((r) => [r[0], r[1], r[3]])).toEqual([['batch', 'h1', 'ok'], ['batch', 'h2', 'ok'], ['batch', 'h3', 'ok']]);
+    for (const r of rows) expect(r[2]).toBeGreaterThanOrEqual(35);
 
     const off = await ptc([...batchArgs('--no-run', '--no-history'), '--out', 'out2'], { cwd: box.cwd, env: fakeEnv(box.env) });
     expect(off.code).toBe(0);
