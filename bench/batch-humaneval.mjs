@@ -4,8 +4,10 @@
 // calling `check`), local sandboxes, at --concurrency 1 and 2; against bare `python -m pytest` over the same
 // files one at a time. Prints tasks/minute for each and the ratio.
 // Target: at concurrency 2 on 2 cores, at least 1.5x the bare pytest throughput.
+// The problems are cut into --slices parts and each part runs every way in a rotating order, so a machine
+// that gets busier or quieter during the bench affects all the ways alike.
 //
-// usage: node bench/batch-humaneval.mjs [--data <HumanEval.jsonl.gz>] [--limit N] [--concurrency 1,2] [--json]
+// usage: node bench/batch-humaneval.mjs [--data <HumanEval.jsonl.gz>] [--limit N] [--concurrency 1,2] [--slices 4] [--json]
 // Build first: npm run build
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,12 +21,13 @@ import { gunzipSync } from 'node:zlib';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const opts = { data: null, limit: Infinity, concurrency: [1, 2], json: false };
+  const opts = { data: null, limit: Infinity, concurrency: [1, 2], slices: 4, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') opts.data = argv[++i];
     else if (a === '--limit') opts.limit = Number(argv[++i]);
     else if (a === '--concurrency') opts.concurrency = argv[++i].split(',').map(Number);
+    else if (a === '--slices') opts.slices = Math.max(1, Number(argv[++i]));
     else if (a === '--json') opts.json = true;
     else {
       console.error(`usage: node bench/batch-humaneval.mjs [--data <path>] [--limit N] [--concurrency 1,2] [--json]`);
@@ -117,8 +120,8 @@ async function bare(problems, work) {
   return { passed, ms: performance.now() - started };
 }
 
-async function batch(problems, work, url, concurrency) {
-  const dir = join(work, `batch-c${concurrency}`);
+async function batch(problems, work, url, concurrency, slice) {
+  const dir = join(work, `batch-c${concurrency}-s${slice}`);
   await mkdir(dir, { recursive: true });
   const tasks = problems.map((p) => JSON.stringify({ id: taskId(p), prompt: `${taskId(p)}: implement ${p.entry_point} with pytest tests` })).join('\n');
   await writeFile(join(dir, 'tasks.jsonl'), tasks + '\n');
@@ -142,15 +145,14 @@ async function batch(problems, work, url, concurrency) {
     throw new Error(`batch at concurrency ${concurrency} printed no JSON (exit ${r.code}): ${r.stderr.slice(-2000)}`);
   }
   const failures = doc.tasks.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.error?.message ?? t.status}`);
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   return {
     passed: doc.totals.passed,
     ms,
     exitCode: doc.exitCode,
     failures,
     // Where a task's time goes: the whole task, and the test run inside the sandbox.
-    medianTaskMs: median(doc.tasks.map((t) => t.durationMs)),
-    medianTestsMs: median(doc.tasks.map((t) => t.tests?.durationMs ?? 0)),
+    taskMs: doc.tasks.map((t) => t.durationMs),
+    testsMs: doc.tasks.map((t) => t.tests?.durationMs ?? 0),
   };
 }
 
@@ -169,13 +171,29 @@ const work = await mkdtemp(join(tmpdir(), 'ptc-bench-batch-'));
 const fake = await startFakeProvider(new Map(problems.map((p) => [taskId(p), problemFiles(p).reply])));
 const perMinute = (n, ms) => (n * 60_000) / ms;
 try {
-  const rows = [];
-  const b = await bare(problems, work);
-  rows.push({ name: 'bare pytest, one at a time', passed: b.passed, ms: b.ms, perMinute: perMinute(problems.length, b.ms) });
-  for (const c of opts.concurrency) {
-    const r = await batch(problems, work, fake.url, c);
-    rows.push({ name: `ptc batch --concurrency ${c}`, ...r, perMinute: perMinute(problems.length, r.ms) });
+  const ways = [{ name: 'bare pytest, one at a time', run: (ps) => bare(ps, work) }];
+  for (const c of opts.concurrency) ways.push({ name: `ptc batch --concurrency ${c}`, run: (ps, slice) => batch(ps, work, fake.url, c, slice) });
+  const totals = ways.map((w) => ({ name: w.name, passed: 0, ms: 0, failures: [], taskMs: [], testsMs: [] }));
+  const size = Math.ceil(problems.length / opts.slices);
+  for (let slice = 0; slice * size < problems.length; slice++) {
+    const part = problems.slice(slice * size, (slice + 1) * size);
+    for (let k = 0; k < ways.length; k++) {
+      const i = (k + slice) % ways.length;
+      const r = await ways[i].run(part, slice);
+      const t = totals[i];
+      t.passed += r.passed;
+      t.ms += r.ms;
+      t.failures.push(...(r.failures ?? []));
+      t.taskMs.push(...(r.taskMs ?? []));
+      t.testsMs.push(...(r.testsMs ?? []));
+    }
   }
+  const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+  const rows = totals.map(({ taskMs, testsMs, ...t }) => ({
+    ...t,
+    perMinute: perMinute(problems.length, t.ms),
+    ...(taskMs.length ? { medianTaskMs: median(taskMs), medianTestsMs: median(testsMs) } : {}),
+  }));
   const base = rows[0].perMinute;
   const c2 = rows.find((r) => r.name.endsWith('--concurrency 2'));
   const summary = { tasks: problems.length, cores: cpus().length, node: process.version, rows, target: c2 ? { ratio: c2.perMinute / base, met: c2.perMinute / base >= 1.5 } : null };
