@@ -11,7 +11,7 @@ import { batchDocument, renderBatch } from '../batch/report.js';
 import { runBatch } from '../batch/run-batch.js';
 import { BatchState } from '../batch/state.js';
 import { invalidTasksError, parseTasks } from '../batch/tasks.js';
-import { type PipelineCommandOptions, readStdin } from './pipeline-command.js';
+import { executeRequest, type PipelineCommandOptions, readStdin } from './pipeline-command.js';
 
 export interface BatchCommandOptions extends PipelineCommandOptions {
   concurrency?: number;
@@ -63,7 +63,6 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
     logger: io.logger,
   });
   const progress = new BatchProgress(io, tasks.length);
-  const { executeRequest } = await import('./pipeline-command.js');
   const run = await runBatch(
     tasks,
     {
