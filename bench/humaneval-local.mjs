@@ -10,8 +10,11 @@
 // (164/164 expected for the canonical solutions), and the time ratio ptc / bare (target <= 1.3x).
 // `--broken` makes every solution return None: most problems must then fail on both sides.
 //
+// `--breakdown` (cli mode) also times `ptc apply` without --run on each problem, to split ptc's overhead into
+// the CLI's own cost (start-up, config, parse, write) and the sandbox's (bwrap, copy, runner, JUnit).
+//
 // usage: node bench/humaneval-local.mjs [--data <HumanEval.jsonl.gz>] [--broken] [--limit N]
-//                                        [--mode cli|lib] [--json]
+//                                        [--mode cli|lib] [--breakdown] [--json]
 // Build first: npx tsc -p tsconfig.build.json
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +27,7 @@ import { gunzipSync } from 'node:zlib';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const opts = { data: null, broken: false, limit: Infinity, mode: 'cli', json: false };
+  const opts = { data: null, broken: false, limit: Infinity, mode: 'cli', json: false, breakdown: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') opts.data = argv[++i];
@@ -32,8 +35,9 @@ function parseArgs(argv) {
     else if (a === '--limit') opts.limit = Number(argv[++i]);
     else if (a === '--mode') opts.mode = argv[++i];
     else if (a === '--json') opts.json = true;
+    else if (a === '--breakdown') opts.breakdown = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/humaneval-local.mjs [--data <path>] [--broken] [--limit N] [--mode cli|lib] [--json]');
+      console.log('usage: node bench/humaneval-local.mjs [--data <path>] [--broken] [--limit N] [--mode cli|lib] [--breakdown] [--json]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${a}`);
@@ -114,6 +118,12 @@ async function cliRun(dir) {
   return { passed, ms: r.ms, detail: passed ? '' : result.error?.message ?? t?.problem ?? `exit ${result.exitCode}` };
 }
 
+/** The CLI without the sandbox: start-up, config, reply parsing and the safe write. */
+async function cliNoRun(dir) {
+  const r = await run(process.execPath, [join(repo, 'bin/ptc.js'), 'apply', 'reply.md', '--no-run', '--json', '--out', 'out-norun'], dir);
+  return { ms: r.ms };
+}
+
 async function libRunner() {
   const localJs = join(repo, 'dist/sandbox/local.js');
   if (!existsSync(localJs)) {
@@ -168,7 +178,7 @@ const python = realPython();
 const lib = opts.mode === 'lib' ? await libRunner() : null;
 const work = await mkdtemp(join(tmpdir(), 'ptc-humaneval-'));
 
-const totals = { bare: { passed: 0, ms: 0 }, ptc: { passed: 0, ms: 0 } };
+const totals = { bare: { passed: 0, ms: 0 }, ptc: { passed: 0, ms: 0 }, cliOnly: { ms: 0 } };
 const disagreements = [];
 try {
   for (const [i, problem] of problems.entries()) {
@@ -189,6 +199,7 @@ try {
       ptc = await ptcSide();
       bare = await bareSide();
     }
+    if (opts.breakdown && !lib) totals.cliOnly.ms += (await cliNoRun(dir)).ms;
     totals.bare.ms += bare.ms;
     totals.ptc.ms += ptc.ms;
     if (bare.passed) totals.bare.passed++;
@@ -213,6 +224,13 @@ const summary = {
   bare: { passed: totals.bare.passed, failed: n - totals.bare.passed, totalSeconds: round(totals.bare.ms / 1000), meanMs: round(totals.bare.ms / n) },
   ptc: { passed: totals.ptc.passed, failed: n - totals.ptc.passed, totalSeconds: round(totals.ptc.ms / 1000), meanMs: round(totals.ptc.ms / n) },
   ratio: round(totals.ptc.ms / totals.bare.ms),
+  ...(opts.breakdown && !lib
+    ? {
+        cliWithoutRunMeanMs: round(totals.cliOnly.ms / n),
+        // ptc minus its CLI-only cost, against bare pytest: what the sandbox and runner themselves cost.
+        sandboxRatio: round((totals.ptc.ms - totals.cliOnly.ms) / totals.bare.ms),
+      }
+    : {}),
   disagreements,
 };
 
@@ -227,6 +245,10 @@ if (opts.json) {
   console.log(`  bare pytest : ${summary.bare.passed}/${n} passed  ${summary.bare.totalSeconds}s (${summary.bare.meanMs} ms/problem)`);
   console.log(`  ptc (bwrap) : ${summary.ptc.passed}/${n} passed  ${summary.ptc.totalSeconds}s (${summary.ptc.meanMs} ms/problem)`);
   console.log(`  time ratio ptc/bare: ${summary.ratio}x (target <= 1.3x)`);
+  if (summary.cliWithoutRunMeanMs !== undefined) {
+    console.log(`  ptc apply without --run: ${summary.cliWithoutRunMeanMs} ms/problem (the CLI's own cost)`);
+    console.log(`  sandbox + runner only (ptc - CLI) / bare: ${summary.sandboxRatio}x`);
+  }
   for (const d of disagreements.slice(0, 20)) console.log(`  disagree ${d.task}: bare=${d.bare} ptc=${d.ptc} ${d.detail}`);
 }
 const expectedOk = opts.broken ? totals.ptc.passed < n && disagreements.length === 0 : totals.ptc.passed === n;
