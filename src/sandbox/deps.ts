@@ -176,9 +176,15 @@ export function jsPackageName(spec: string): string | null {
   return name;
 }
 
+/** Never installed for JS/TS: the runner compiles TypeScript itself, and type packages change nothing at run time. */
+function isJsToolingPackage(spec: string): boolean {
+  const name = spec.startsWith('@') ? spec.split('@').slice(0, 2).join('@') : spec.split('@')[0]!;
+  return name.startsWith('@types/') || ['typescript', 'ts-node', 'tsx'].includes(name);
+}
+
 /** Packages to install for JS/TS code: `declared` when non-empty, else the bare imports that are not builtins. */
 export function detectJsDeps(files: SourceFile[], declared: string[]): string[] {
-  const declaredClean = declared.map((d) => d.trim()).filter(Boolean);
+  const declaredClean = declared.map((d) => d.trim()).filter((d) => d && !isJsToolingPackage(d));
   if (declaredClean.length > 0) return dedupe(declaredClean);
   return dedupe(
     files

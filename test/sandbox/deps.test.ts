@@ -117,8 +117,12 @@ describe('detectJsDeps', () => {
     expect(detectJsDeps(files, [])).toEqual(['lodash', 'zod', '@scope/pkg', 'dyn-pkg', 'left-pad']);
   });
 
-  it('uses declared packages when given', () => {
+  it('uses declared packages when given, minus TypeScript tooling the runner does not need', () => {
     expect(detectJsDeps([{ path: 'a.js', content: "import x from 'x';" }], ['y@1'])).toEqual(['y@1']);
+    expect(detectJsDeps([], ['typescript@5', '@types/node', 'tsx', 'zod@^4', '@scope/lib@2'])).toEqual([
+      'zod@^4',
+      '@scope/lib@2',
+    ]);
   });
 
   it('names packages from specifiers', () => {
