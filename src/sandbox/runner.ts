@@ -17,7 +17,6 @@ import type {
 } from '../types.js';
 import { silentLogger } from '../types.js';
 import { detectJsDeps, detectPythonDeps, pythonModuleForPackage, requirementName, type SourceFile } from './deps.js';
-import { JUnitParseError, parseJUnit } from './junit.js';
 
 export interface RunTestsInput {
   lang: Lang;
@@ -39,6 +38,16 @@ const PY_JUNIT = `${PTC_DIR}/junit.xml`;
 const PY_SITE = `${PTC_DIR}/site`;
 const OUTPUT_TAIL_BYTES = 8 * 1024;
 
+/**
+ * fast-xml-parser takes 0.1 s or more to load: importing it lazily keeps it off every command that runs no tests,
+ * and starting the import as a run begins hides it behind the test runner's own start-up.
+ */
+let junitModule: Promise<typeof import('./junit.js')> | null = null;
+function loadJUnit(): Promise<typeof import('./junit.js')> {
+  junitModule ??= import('./junit.js');
+  return junitModule;
+}
+
 const JS_SOURCE = /\.(c|m)?(j|t)s$/;
 const TS_SOURCE = /\.(c|m)?ts$/;
 
@@ -48,6 +57,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   const logger = input.logger ?? silentLogger;
   const python = input.lang === 'python';
   const ctx: RunCtx = { sandbox, input, deadline, logger };
+  void loadJUnit().catch(() => undefined); // warm up while the tests run; awaited where the XML is read
 
   const testFiles = input.files
     .filter((f) => f.kind === 'test' && (python ? f.path.endsWith('.py') : JS_SOURCE.test(f.path)))
@@ -277,6 +287,7 @@ async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<strin
   if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
   const xml = await ctx.sandbox.readFile(PY_JUNIT);
   if (!xml) return { cases: [], problem: noReportProblem('pytest', res, output), output };
+  const { parseJUnit } = await loadJUnit();
   let cases: TestCase[];
   try {
     cases = parseJUnit(xml.toString('utf8'), { flavor: 'pytest' });
@@ -343,6 +354,7 @@ async function runNodeTests(
       problems.push(noReportProblem(`node --test ${file}`, res, tail(out, OUTPUT_TAIL_BYTES)));
       continue;
     }
+    const { parseJUnit } = await loadJUnit();
     try {
       const fileCases = parseJUnit(xml.toString('utf8'), { flavor: 'node', file });
       for (const c of fileCases) {
@@ -511,7 +523,7 @@ function noReportProblem(runner: string, res: ExecResult, output: string): strin
 }
 
 function unreadableProblem(err: unknown, output: string): string {
-  const why = err instanceof JUnitParseError ? err.message : String(err);
+  const why = err instanceof Error && err.name === 'JUnitParseError' ? err.message : String(err);
   return `the test report could not be read (${why}):\n${lastLines(output, 15)}`;
 }
 
