@@ -61,7 +61,8 @@ function pipelineOptions(cmd: Command, opts: { model: boolean }): Command {
       .option('--fix <n>', 'repair rounds: feed failing tests back to the model up to n times (needs --run)', int('--fix'))
       .option('--max-cost <usd>', 'stop before a call that could take the spend past this many dollars', nonNegative('--max-cost'))
       .option('--protect-tests', 'in repair rounds, never let the model change the test files')
-      .option('--prompt-file <path>', 'read the prompt from a file');
+      .option('--prompt-file <path>', 'read the prompt from a file')
+      .option('--no-history', 'do not record this run\'s model calls in the spend history (ptc usage)');
   }
   if (cmd.name() !== 'run') {
     cmd

@@ -7,6 +7,7 @@ import { ConfigError, ExitCode, PtcError, toPtcError, UsageError } from '../erro
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import { renderResult } from '../report/text.js';
+import type { CallRecord } from '../history/call-record.js';
 import type { Lang, Logger, Provider } from '../types.js';
 import { LiveLine } from '../ui/live-line.js';
 
@@ -19,6 +20,8 @@ export interface PipelineCommandOptions extends ConfigFlags {
   dryRun?: boolean;
   keep?: boolean;
   promptFile?: string;
+  /** false with --no-history. */
+  history?: boolean;
 }
 
 export interface PipelineRequest {
@@ -45,6 +48,11 @@ export interface ExecuteContext {
   onRound?: PipelineDeps['onRound'];
   /** Directory that output must stay inside (the HTTP service confines clients to its root). */
   confineTo?: string;
+  /** Called once after every model call (the spend history). */
+  onCall?: PipelineDeps['onCall'];
+  /** Limits shared with other runs (ptc batch): model calls, and sandboxes. */
+  gate?: PipelineDeps['gate'];
+  sandboxGate?: PipelineDeps['sandboxGate'];
 }
 
 export interface Executed {
@@ -268,6 +276,9 @@ async function pipelineDeps(
     onDelta: ctx.onDelta,
     onRound: ctx.onRound,
     registerCleanup: ctx.registerCleanup,
+    onCall: ctx.onCall,
+    gate: ctx.gate,
+    sandboxGate: ctx.sandboxGate,
   };
 }
 
@@ -307,6 +318,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   const { io, lifecycle } = ctx;
   lifecycle.setTimeout(req.options.timeout);
   const live = new LiveLine(io);
+  const calls: CallRecord[] = [];
   const { result, planText } = await executeRequest(req, {
     cwd: ctx.cwd,
     env: ctx.env,
@@ -317,8 +329,10 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     onPhase: (t) => live.phase(t),
     onDelta: (t, n) => live.delta(t, n),
     onRound: (round, draft) => live.round(round, draft),
+    onCall: (call) => calls.push(call),
   });
   live.stop();
+  if (calls.length > 0) await recordHistory(ctx, req, calls);
   if (lifecycle.receivedSignal) {
     result.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
     result.ok = false;
@@ -334,4 +348,21 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     }
   }
   return result.exitCode;
+}
+
+/** Records a run's model calls in the spend history, unless --no-history or the rc file's history.enabled says no. */
+async function recordHistory(ctx: CliContext, req: PipelineRequest, calls: CallRecord[]): Promise<void> {
+  const { createHistoryRecorder, historySettings } = await import('../history/recorder.js');
+  // A broken rc file was reported already; the history then just follows its defaults.
+  const rc = await resolveConfig({ cwd: ctx.cwd, env: ctx.env }).then((cfg) => cfg.file.history, () => undefined);
+  const recorder = createHistoryRecorder({
+    env: ctx.env,
+    command: req.command,
+    settings: historySettings(rc, { history: req.options.history }),
+    scrub: (t) => ctx.io.scrub(t),
+    logger: ctx.io.logger,
+  });
+  if (!recorder) return;
+  for (const call of calls) recorder.record(call);
+  await recorder.flush();
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { worstCaseCostUsd } from '../cost/cost.js';
-import { PtcError, ReplyError, SandboxError, TestsFailedError, abortReason } from '../errors.js';
+import { PtcError, ReplyError, SandboxError, TestsFailedError, abortReason, toPtcError } from '../errors.js';
+import type { CallRecord } from '../history/call-record.js';
 import type { ResultDraft } from '../report/build.js';
 import { testsFailed } from '../report/build.js';
 import type {
@@ -77,6 +78,12 @@ export interface PipelineDeps {
   onDelta?: (text: string, outputTokens: number) => void;
   onRound?: (round: ResultDraft['rounds'][number], draft: ResultDraft) => void;
   registerCleanup: (fn: () => Promise<void>) => () => void;
+  /** Called once after every model call, whatever its outcome (the spend history). */
+  onCall?: (record: CallRecord) => void;
+  /** A limit on model calls shared with other runs (ptc batch); told about the waits a server asks for. */
+  gate?: { acquire(signal: AbortSignal): Promise<() => void>; backoff(waitMs: number): void };
+  /** A limit on sandboxes shared with other runs: a place is held from creation until dispose. */
+  sandboxGate?: { acquire(signal: AbortSignal): Promise<() => void> };
 }
 
 export interface PlanLike {
@@ -434,13 +441,39 @@ async function callModel(
     }
   }
   deps.onPhase?.(round === 0 ? `asking ${provider.id}/${provider.model}` : `round ${round}: asking ${provider.model} to fix the failures`);
-  const reply = await provider.generate(messages, {
-    maxTokens: opts.maxTokens ?? undefined,
-    temperature: opts.temperature ?? undefined,
-    signal: deps.signal,
-    onDelta: deps.onDelta,
-  });
+  const release = deps.gate ? await deps.gate.acquire(deps.signal) : null;
+  const startedAt = Date.now();
+  const record = (r: Pick<CallRecord, 'usage' | 'cost' | 'outcome' | 'errorCode'>) =>
+    deps.onCall?.({
+      at: startedAt,
+      command: opts.command,
+      provider: provider.id,
+      model: provider.model,
+      durationMs: Date.now() - startedAt,
+      round,
+      prompt: messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n'),
+      ...r,
+    });
+  let reply: ProviderReply;
+  try {
+    reply = await provider.generate(messages, {
+      maxTokens: opts.maxTokens ?? undefined,
+      temperature: opts.temperature ?? undefined,
+      signal: deps.signal,
+      onDelta: deps.onDelta,
+      // A 429 or 529 here slows every run that shares the gate, not just this one.
+      onRetry: (info) => {
+        if (/^(429|529)\b/.test(info.reason)) deps.gate?.backoff(info.waitMs);
+      },
+    });
+  } catch (err) {
+    record({ usage: null, cost: null, outcome: 'error', errorCode: toPtcError(err).code });
+    throw err;
+  } finally {
+    release?.();
+  }
   const cost = deps.computeCost(reply.usage, price, reply.costUsd);
+  record({ usage: reply.usage, cost, outcome: 'ok', errorCode: null });
   draft.usage = draft.usage ? addUsage(draft.usage, reply.usage) : reply.usage;
   draft.cost = sumCost(draft.cost, cost);
   if (reply.model && reply.model !== draft.model) draft.model = draft.model ?? reply.model;
@@ -506,12 +539,23 @@ export function sumCost(a: Cost | null, b: Cost): Cost {
 
 async function createSandbox(lang: Lang, deps: PipelineDeps): Promise<Sandbox> {
   deps.onPhase?.(deps.sandbox.kind === 'daytona' ? 'creating Daytona sandbox' : 'preparing local sandbox');
-  const sandbox = await deps.sandbox.create(lang);
+  const release = deps.sandboxGate ? await deps.sandboxGate.acquire(deps.signal) : () => {};
+  let sandbox: Sandbox;
+  try {
+    sandbox = await deps.sandbox.create(lang);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const unregister = deps.registerCleanup(() => sandbox.dispose());
   const dispose = sandbox.dispose.bind(sandbox);
   (sandbox as { dispose: () => Promise<void> }).dispose = async () => {
     unregister();
-    await dispose();
+    try {
+      await dispose();
+    } finally {
+      release();
+    }
   };
   return sandbox;
 }

@@ -162,7 +162,7 @@ describe('the key never appears in any output, log or file', () => {
       name: 'apiKeyEnv named by the rc file, verbose, model echoes the key',
       setup: (s) => {
         s.write('.ptcrc.json', JSON.stringify({ providers: { kimi: { apiKeyEnv: 'MY_KIMI' } } }));
-        const env = { ...s.env, MY_KIMI: CANARY };
+        const env: NodeJS.ProcessEnv = { ...s.env, MY_KIMI: CANARY };
         delete env.MOONSHOT_API_KEY;
         return { env, args: [...kimiArgs(), '--verbose'] };
       },

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
+import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+
+const KEY = 'sk-test-canary-history-31415926';
+const REPLY = '```python path=m.py\nx = 1\n```\n\n```python path=test_m.py\nfrom m import x\n\ndef test_x():\n    assert x == 1\n```\n';
+
+let fake: OpenAIFake;
+let sb: Sandbox;
+beforeAll(async () => {
+  fake = await startOpenAIFake({ default: { text: REPLY, usage: { prompt: 1000, completion: 200, cost: 0.0123 }, usageShape: 'openrouter-with-cost' } });
+});
+afterAll(() => fake.close());
+beforeEach(() => {
+  sb = makeSandbox({ OPENROUTER_API_KEY: KEY });
+});
+afterEach(() => sb.cleanup());
+
+const gen = (extra: string[]) => ['generate', 'a module', '--provider', 'openrouter', '--base-url', fake.url, '--out', `o${Math.random()}`, ...extra];
+
+it('every generate call lands in the history, and ptc usage reports it; --no-history records nothing', async () => {
+  const db = join(sb.dir, 'data', 'ptc', 'history.sqlite');
+  const skipped = await runPtc(gen(['--no-history']), { cwd: sb.cwd, env: sb.env });
+  expect(skipped.code).toBe(0);
+  expect(existsSync(db)).toBe(false);
+
+  for (let i = 0; i < 2; i++) expect((await runPtc(gen([]), { cwd: sb.cwd, env: sb.env })).code).toBe(0);
+  expect(existsSync(db)).toBe(true);
+  expect(readFileSync(db).includes(Buffer.from(KEY))).toBe(false);
+
+  const r = await runPtc(['usage', '--by', 'provider', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(0);
+  const text = JSON.stringify(JSON.parse(r.stdout));
+  expect(text).toContain('openrouter');
+  expect(text).toMatch(/"calls":2/);
+  expect(text).toContain('0.0246');
+});
