@@ -8,6 +8,7 @@ import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import { renderResult } from '../report/text.js';
 import type { CallRecord } from '../history/call-record.js';
+import { recordCalls } from '../history/record-calls.js';
 import type { Lang, Logger, Provider } from '../types.js';
 import { LiveLine } from '../ui/live-line.js';
 
@@ -332,7 +333,15 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     onCall: (call) => calls.push(call),
   });
   live.stop();
-  if (calls.length > 0) await recordHistory(ctx, req, calls);
+  await recordCalls({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    command: req.command,
+    calls,
+    history: req.options.history,
+    scrub: (t) => io.scrub(t),
+    logger: io.logger,
+  });
   if (lifecycle.receivedSignal) {
     result.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
     result.ok = false;
@@ -348,21 +357,4 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     }
   }
   return result.exitCode;
-}
-
-/** Records a run's model calls in the spend history, unless --no-history or the rc file's history.enabled says no. */
-async function recordHistory(ctx: CliContext, req: PipelineRequest, calls: CallRecord[]): Promise<void> {
-  const { createHistoryRecorder, historySettings } = await import('../history/recorder.js');
-  // A broken rc file was reported already; the history then just follows its defaults.
-  const rc = await resolveConfig({ cwd: ctx.cwd, env: ctx.env }).then((cfg) => cfg.file.history, () => undefined);
-  const recorder = createHistoryRecorder({
-    env: ctx.env,
-    command: req.command,
-    settings: historySettings(rc, { history: req.options.history }),
-    scrub: (t) => ctx.io.scrub(t),
-    logger: ctx.io.logger,
-  });
-  if (!recorder) return;
-  for (const call of calls) recorder.record(call);
-  await recorder.flush();
 }

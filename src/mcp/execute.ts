@@ -1,5 +1,7 @@
 import { executeRequest, type PipelineRequest } from '../commands/pipeline-command.js';
 import { ExitCode, InterruptedError, PtcError, TimeoutError } from '../errors.js';
+import type { CallRecord } from '../history/call-record.js';
+import { recordCalls } from '../history/record-calls.js';
 import type { Result } from '../report/result-schema.js';
 import type { Logger } from '../types.js';
 
@@ -17,6 +19,8 @@ export interface AgentRunContext {
   /** Server-side bound in seconds, on top of the request's own `timeout`. */
   serverTimeout?: number;
   onPhase?: (text: string) => void;
+  /** The spend history names the calls after the front end that made them. */
+  historyCommand?: 'mcp' | 'serve';
 }
 
 export interface AgentRun {
@@ -53,6 +57,7 @@ export async function runAgentRequest(req: PipelineRequest, ctx: AgentRunContext
   }
 
   const cleanups = new Set<() => Promise<void>>();
+  const calls: CallRecord[] = [];
   try {
     const { result } = await executeRequest(req, {
       cwd: ctx.root,
@@ -66,6 +71,16 @@ export async function runAgentRequest(req: PipelineRequest, ctx: AgentRunContext
       addSecret: ctx.addSecret,
       onPhase: ctx.onPhase,
       confineTo: ctx.root,
+      onCall: (call) => calls.push(call),
+    });
+    await recordCalls({
+      cwd: ctx.root,
+      env: ctx.env,
+      command: ctx.historyCommand ?? 'mcp',
+      calls,
+      history: req.options.history,
+      scrub: ctx.scrub,
+      logger: ctx.logger,
     });
     return { result: JSON.parse(ctx.scrub(JSON.stringify(result))) as Result, serverTimedOut };
   } finally {

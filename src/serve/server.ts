@@ -111,6 +111,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           scrub: opts.scrub,
           signal: controller.signal,
           serverTimeout: opts.requestTimeout,
+          historyCommand: 'serve',
         });
         result = run.result;
         if (run.serverTimedOut) status = 504;

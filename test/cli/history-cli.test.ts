@@ -37,3 +37,23 @@ it('every generate call lands in the history, and ptc usage reports it; --no-his
   expect(text).toMatch(/"calls":2/);
   expect(text).toContain('0.0246');
 });
+
+it('calls made through the MCP and HTTP front ends are recorded under their names', async () => {
+  const { runAgentRequest } = await import('../../src/mcp/execute.js');
+  const { openHistoryForReading } = await import('../../src/history/store.js');
+  const { historyPath } = await import('../../src/history/paths.js');
+  const silent = { info() {}, warn() {}, debug() {}, progress() {} };
+  for (const historyCommand of ['mcp', 'serve'] as const) {
+    const run = await runAgentRequest(
+      { command: 'generate', prompt: 'a module', replyText: null, runDir: null, options: { provider: 'openrouter', baseUrl: fake.url, out: `o-${historyCommand}` } },
+      { root: sb.cwd, env: sb.env, logger: silent, addSecret() {}, scrub: (t) => t, historyCommand },
+    );
+    expect(run.result.exitCode).toBe(0);
+  }
+  const db = await openHistoryForReading(historyPath(sb.env));
+  const rows = db!.exec('SELECT command, provider FROM calls ORDER BY at')[0]!.values;
+  expect(rows).toEqual([
+    ['mcp', 'openrouter'],
+    ['serve', 'openrouter'],
+  ]);
+});
