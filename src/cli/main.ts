@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, toPtcError, UsageError } from '../errors.js';
 import type { Result } from '../report/result-schema.js';
+import { loadColorSupport } from '../ui/color.js';
 import { IO, type Writable } from '../ui/io.js';
 import { version } from '../version.js';
 import { Lifecycle } from './lifecycle.js';
@@ -280,6 +281,7 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const json = argv.includes('--json');
+  await loadColorSupport([opts.stdout ?? process.stdout, opts.stderr ?? process.stderr], env);
   const io = new IO({
     json,
     quiet: argv.includes('-q') || argv.includes('--quiet'),

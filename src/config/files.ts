@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { type RcConfig, rcSchema } from './schema.js';
+import type { RcConfig, rcSchema as RcSchema } from './schema.js';
 import { closest } from './suggest.js';
 
 export type RcFileKind = 'user' | 'project' | 'explicit';
@@ -58,7 +58,7 @@ export async function loadRcFiles(opts: {
     }
     const explorer = cosmiconfig(MODULE_NAME, { cache: false });
     const found = await readWith(() => explorer.load(path), path);
-    return found ? [validate(found.config, path, 'explicit', opts.warn)] : [];
+    return found ? [validate(found.config, path, 'explicit', opts.warn, await loadSchema())] : [];
   }
 
   const files: RcFile[] = [];
@@ -70,7 +70,7 @@ export async function loadRcFiles(opts: {
       searchStrategy: 'none',
     });
     const found = await readWith(() => userExplorer.search(userDir), userDir);
-    if (found && !found.isEmpty) files.push(validate(found.config, found.filepath, 'user', opts.warn));
+    if (found && !found.isEmpty) files.push(validate(found.config, found.filepath, 'user', opts.warn, await loadSchema()));
   }
 
   const projectExplorer = cosmiconfig(MODULE_NAME, {
@@ -80,7 +80,7 @@ export async function loadRcFiles(opts: {
   });
   const found = await readWith(() => projectExplorer.search(opts.cwd), opts.cwd);
   if (found && !found.isEmpty && !files.some((f) => f.path === found.filepath)) {
-    files.push(validate(found.config, found.filepath, 'project', opts.warn));
+    files.push(validate(found.config, found.filepath, 'project', opts.warn, await loadSchema()));
   }
   return files;
 }
@@ -117,11 +117,17 @@ function parseMessage(err: unknown): string {
   return marked ? `${cleaned} (line ${marked[1]})` : cleaned;
 }
 
+/** The rc schema, loaded only when there is a file to check (zod is the heaviest module ptc loads). */
+async function loadSchema(): Promise<typeof RcSchema> {
+  return (await import('./schema.js')).rcSchema;
+}
+
 export function validate(
   raw: unknown,
   path: string,
   kind: RcFileKind,
   warn: (message: string) => void,
+  rcSchema: typeof RcSchema,
 ): RcFile {
   const name = basename(path);
   if (raw === null || raw === undefined) return { path, kind, config: {} };
@@ -142,7 +148,7 @@ export function validate(
     for (const issue of unknown) {
       for (const key of (issue as { keys: string[] }).keys) {
         const fullPath = [...issue.path.map(String), key];
-        const known = knownKeysAt(issue.path.map(String));
+        const known = knownKeysAt(rcSchema, issue.path.map(String));
         const suggestion = closest(key, known);
         warn(
           `${name}: unknown key "${fullPath.join('.')}"` +
@@ -200,7 +206,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   return `"${where}" should be ${expected}, found ${foundText}`;
 }
 
-function knownKeysAt(path: string[]): string[] {
+function knownKeysAt(rcSchema: typeof RcSchema, path: string[]): string[] {
   let schema: unknown = rcSchema;
   for (const key of path) {
     const shape = shapeOf(schema);

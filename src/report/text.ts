@@ -1,9 +1,9 @@
 import { relative } from 'node:path';
-import type { ChalkInstance } from 'chalk';
+import type { Colors } from '../ui/color.js';
 import type { Result } from './result-schema.js';
 
 export interface RenderOptions {
-  color: ChalkInstance;
+  color: Colors;
   planText: string | null;
   verbose: boolean;
   cwd?: string;

@@ -1,4 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 
 /**
  * Colour only where a person is reading: a TTY, not CI. NO_COLOR (any non-empty value) turns it off;
@@ -22,6 +21,26 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
-export function makeChalk(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): ChalkInstance {
-  return new Chalk({ level: colorLevel(stream, env) });
+/** The styles ptc uses. Plain (identity) functions when colour is off, chalk when it is on. */
+export interface Colors {
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const same = (text: string) => text;
+export const plainColors: Colors = { red: same, green: same, yellow: same, dim: same, bold: same };
+
+let chalkModule: typeof import('chalk') | null = null;
+
+/** Loads chalk only when some stream will be coloured: scripts and CI never pay for it. */
+export async function loadColorSupport(streams: { isTTY?: boolean }[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (!chalkModule && streams.some((s) => colorLevel(s, env) > 0)) chalkModule = await import('chalk');
+}
+
+export function makeColors(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Colors {
+  const level = colorLevel(stream, env);
+  return level === 0 || !chalkModule ? plainColors : new chalkModule.Chalk({ level });
 }

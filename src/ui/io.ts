@@ -1,6 +1,5 @@
-import type { ChalkInstance } from 'chalk';
 import type { Logger } from '../types.js';
-import { isCI, makeChalk } from './color.js';
+import { type Colors, isCI, makeColors } from './color.js';
 
 export interface Writable {
   write(chunk: string): unknown;
@@ -34,8 +33,8 @@ export class IO {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
-  readonly out: ChalkInstance;
-  readonly err: ChalkInstance;
+  readonly out: Colors;
+  readonly err: Colors;
   readonly interactive: boolean;
   private readonly stdoutStream: Writable;
   private readonly stderrStream: Writable;
@@ -52,8 +51,8 @@ export class IO {
     this.verbose = Boolean(opts.verbose);
     this.stdoutStream = opts.stdout ?? process.stdout;
     this.stderrStream = opts.stderr ?? process.stderr;
-    this.out = makeChalk(this.stdoutStream, env);
-    this.err = makeChalk(this.stderrStream, env);
+    this.out = makeColors(this.stdoutStream, env);
+    this.err = makeColors(this.stderrStream, env);
     this.interactive = Boolean(this.stderrStream.isTTY) && !isCI(env) && !this.json && !this.quiet;
   }
 

@@ -5,34 +5,23 @@
  */
 import { mkdir, readFile, rename, writeFile, lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
 export const MANIFEST_DIR = '.ptc';
 export const MANIFEST_FILE = 'manifest.json';
 
-const usageSchema = z.object({
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  cacheReadTokens: z.number(),
-  cacheWriteTokens: z.number(),
-});
-
-export const manifestSchema = z.object({
-  schemaVersion: z.literal(1),
-  createdAt: z.string(),
-  command: z.string().optional(),
-  prompt: z.string().nullable(),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  usage: usageSchema.nullable(),
-  cost: z.object({ usd: z.number().nullable(), source: z.enum(['provider', 'catalog', 'unknown']) }).nullable(),
-  files: z.array(
-    z.object({ path: z.string(), kind: z.enum(['code', 'test', 'other']), bytes: z.number(), sha256: z.string() }),
-  ),
-});
-
-export type Manifest = z.infer<typeof manifestSchema>;
+/** The manifest's shape; `manifest-schema.ts` holds its zod schema, loaded only to read one back. */
+export interface Manifest {
+  schemaVersion: 1;
+  createdAt: string;
+  command?: string;
+  prompt: string | null;
+  provider: string | null;
+  model: string | null;
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
+  cost: { usd: number | null; source: 'provider' | 'catalog' | 'unknown' } | null;
+  files: { path: string; kind: 'code' | 'test' | 'other'; bytes: number; sha256: string }[];
+}
 
 /** What callers give: schemaVersion and createdAt are filled in when missing; unknown fields are dropped. */
 export type ManifestInput = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'prompt' | 'provider' | 'model' | 'usage' | 'cost'> &
@@ -56,7 +45,7 @@ export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env
 }
 
 export async function writeManifest(outDir: string, m: ManifestInput): Promise<Manifest> {
-  const manifest = manifestSchema.parse({
+  const manifest: Manifest = {
     schemaVersion: 1,
     createdAt: m.createdAt ?? new Date().toISOString(),
     command: m.command,
@@ -66,7 +55,8 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<M
     usage: m.usage ?? null,
     cost: m.cost ?? null,
     files: m.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 })),
-  });
+  };
+  if (manifest.command === undefined) delete manifest.command;
   const dir = join(resolve(outDir), MANIFEST_DIR);
   const existing = await lstat(dir).catch(() => null);
   if (existing && !existing.isDirectory()) {
@@ -102,8 +92,9 @@ export async function readManifest(outDir: string): Promise<Manifest | null> {
     return null;
   }
   try {
+    const { manifestSchema } = await import('./manifest-schema.js');
     const parsed = manifestSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    return parsed.success ? (parsed.data as Manifest) : null;
   } catch {
     return null;
   }

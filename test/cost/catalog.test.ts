@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { validate } from '../../src/config/files.js';
+import { rcSchema } from '../../src/config/schema.js';
+import { catalogSchema } from '../../src/cost/catalog-schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { defaultModel, findModel, loadCatalog, parsePricingKey, RC_PRICE_SOURCE } from '../../src/cost/catalog.js';
 import { modelsView, retiredWarning } from '../../src/cost/cost.js';
@@ -6,6 +10,12 @@ import { PROVIDER_IDS } from '../../src/types.js';
 
 describe('the shipped catalog', () => {
   const cat = loadCatalog();
+
+  it('matches the catalog schema', () => {
+    const raw = JSON.parse(readFileSync(new URL('../../catalog/models.json', import.meta.url), 'utf8'));
+    const parsed = catalogSchema.safeParse(raw);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues[0])).toBe(true);
+  });
 
   it('has a price date and every seed model', () => {
     expect(cat.pricesAsOf).toMatch(/^2026-/);
@@ -88,8 +98,8 @@ describe('rc pricing overrides', () => {
     expect(findModel(cat, 'kimi', 'kimi-k2.5')!.input).toBe(9);
   });
 
-  it('rejects malformed prices with a config error', () => {
-    expect(() => loadCatalog({ x: { input: -1, output: 1 } } as never)).toThrow(ConfigError);
+  it('malformed prices are refused with the rc file, before the catalog sees them', () => {
+    expect(() => validate({ pricing: { x: { input: -1, output: 1 } } }, '/p/.ptcrc.json', 'project', () => {}, rcSchema)).toThrow(/pricing\.x\.input/);
   });
 });
 

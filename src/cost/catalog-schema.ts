@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { PROVIDER_IDS } from '../types.js';
+
+/** The shape of catalog/models.json. The tests validate the shipped file with it; ptc itself trusts its own data. */
+const price = z.number().nonnegative();
+
+export const modelSchema = z.strictObject({
+  provider: z.enum([...PROVIDER_IDS, '*']),
+  id: z.string().min(1),
+  aliases: z.array(z.string().min(1)).optional(),
+  input: price,
+  output: price,
+  cacheRead: price,
+  cacheWrite: price,
+  source: z.string().min(1),
+  retired: z.boolean().optional(),
+  successor: z.string().min(1).optional(),
+  default: z.boolean().optional(),
+  contextWindow: z.number().int().positive().optional(),
+  note: z.string().optional(),
+});
+
+export const catalogSchema = z.strictObject({
+  pricesAsOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+  currency: z.string().optional(),
+  models: z.array(modelSchema).min(1),
+});
