@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from 'sql.js';
 import type { CallRecord } from './call-record.js';
@@ -14,17 +14,46 @@ async function readBytes(path: string): Promise<Uint8Array | null> {
   }
 }
 
+/** Calls are appended here first; the SQLite file takes them in when it is next read or the journal grows. */
+export function journalPath(path: string): string {
+  return `${path}.journal`;
+}
+
+/** Past this size an append folds the journal into the database, so it never grows without bound. */
+const FOLD_AT_BYTES = 256 * 1024;
+
 /**
- * Appends rows to the history file. sql.js keeps the database in memory, so a write is: lock, re-read the
- * file (another process may have added rows since), insert, write a temp file, rename it over the old one.
- * Readers never see a half-written file, and writers never overwrite each other's rows.
+ * Records calls. sql.js keeps a database in memory and writes it back whole, which costs the WASM start-up
+ * and a rewrite of the file; a run that made one model call should not pay that. So an append is one line of
+ * JSON per call added to a journal under the lock (cheap, and no two writers interleave), and the journal is
+ * folded into the database by readers (`ptc usage`) and by any append that finds it large.
  */
 export async function appendCalls(path: string, records: CallRecord[], lock: LockOptions = {}): Promise<void> {
   if (records.length === 0) return;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const release = await acquireLock(`${path}.lock`, lock);
+  let size = 0;
+  try {
+    await appendFile(journalPath(path), records.map((r) => JSON.stringify(r)).join('\n') + '\n', { mode: 0o600 });
+    size = (await stat(journalPath(path))).size;
+  } finally {
+    await release();
+  }
+  if (size > FOLD_AT_BYTES) await foldJournal(path, lock);
+}
+
+/**
+ * Moves the journal's calls into the database: lock, re-read the file (another process may have changed it),
+ * insert, write a temp file, rename it over the old one, then drop the journal. Readers never see a
+ * half-written file, and writers never lose each other's rows.
+ */
+export async function foldJournal(path: string, lock: LockOptions = {}): Promise<void> {
+  const journal = journalPath(path);
+  const release = await acquireLock(`${path}.lock`, lock);
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
+    const records = parseJournal(await readText(journal));
+    if (records.length === 0) return;
     const db = await openHistoryDb(await readBytes(path));
     try {
       insertCalls(db, records);
@@ -33,10 +62,31 @@ export async function appendCalls(path: string, records: CallRecord[], lock: Loc
     } finally {
       db.close();
     }
+    await rm(journal, { force: true });
   } finally {
     await rm(temp, { force: true });
     await release();
   }
+}
+
+async function readText(path: string): Promise<string | null> {
+  const bytes = await readBytes(path);
+  return bytes ? Buffer.from(bytes).toString('utf8') : null;
+}
+
+/** The journal's records; a line cut short by a crash mid-append is skipped, not fatal. */
+function parseJournal(text: string | null): CallRecord[] {
+  if (!text) return [];
+  const records: CallRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line) as CallRecord);
+    } catch {
+      // skip
+    }
+  }
+  return records;
 }
 
 function insertCalls(db: Database, records: CallRecord[]): void {
@@ -74,11 +124,20 @@ function insertCalls(db: Database, records: CallRecord[]): void {
 }
 
 /**
- * Opens the history for reading (no lock needed: the file is only ever replaced whole). Null when there is
- * no history yet. The caller closes the database.
+ * Opens the history for reading, with the journal folded in first. Where it cannot be folded (a read-only
+ * data folder, a lock held too long) the journal's calls are added to the in-memory copy instead. Null when
+ * there is no history yet. The caller closes the database.
  */
 export async function openHistoryForReading(path: string): Promise<Database | null> {
+  let pending: CallRecord[] = [];
+  try {
+    await foldJournal(path, { timeoutMs: 5000 });
+  } catch {
+    pending = parseJournal(await readText(journalPath(path)).catch(() => null));
+  }
   const bytes = await readBytes(path);
-  if (!bytes) return null;
-  return openHistoryDb(bytes);
+  if (!bytes && pending.length === 0) return null;
+  const db = await openHistoryDb(bytes);
+  if (pending.length > 0) insertCalls(db, pending);
+  return db;
 }

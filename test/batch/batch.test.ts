@@ -139,8 +139,9 @@ describe('ptc batch', () => {
     const r = await ptc(batchArgs('--no-run'), { cwd: box.cwd, env: fakeEnv(box.env) });
     expect(r.code, r.stderr).toBe(0);
     const db = join(box.dir, 'data', 'ptc', 'history.sqlite');
-    expect(readFileSync(db).includes(FAKE_KEY)).toBe(false);
+    expect(readFileSync(`${db}.journal`).includes(FAKE_KEY)).toBe(false);
     const usage = await ptc(['usage', '--by', 'model', '--json'], { cwd: box.cwd, env: box.env });
+    expect(readFileSync(db).includes(FAKE_KEY)).toBe(false);
     const doc = JSON.parse(usage.stdout);
     expect(doc.rows).toEqual([expect.objectContaining({ key: 'openai/fake-model', calls: 3 })]);
     expect(doc.total.usage).toMatchObject({ outputTokens: 150, inputTokens: 300 });

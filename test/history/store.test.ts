@@ -101,6 +101,17 @@ describe('history store', () => {
     await (await acquireLock(lock, { timeoutMs: 200 }))();
   });
 
+  it('appends go to a journal, folded into the database by a reader or once the journal grows large', async () => {
+    const { existsSync } = await import('node:fs');
+    await appendCalls(db, [call({ task: 'a' })]);
+    expect(existsSync(`${db}.journal`)).toBe(true);
+    expect(existsSync(db)).toBe(false);
+    await appendCalls(db, [call({ task: 'big', prompt: 'x'.repeat(300 * 1024) })]);
+    expect(existsSync(`${db}.journal`)).toBe(false);
+    expect(existsSync(db)).toBe(true);
+    expect((await rows(db)).map((r) => r.task)).toEqual(['a', 'big']);
+  });
+
   it('concurrent writers in separate processes lose no rows', async () => {
     const writers = 4;
     const each = 25;
