@@ -178,8 +178,9 @@ export function scanReply(input: string): ScanResult {
     const adjacentPath = adjacent ? parsePathLine(prev) : null;
     const earlierPath = lastPathLine && lastPathLine.at >= openLine - PATH_LINE_REACH ? lastPathLine.value : null;
     const info = parseInfoString(open.info);
-    // A deletion marker right before a fence covers that block too: its body is not a file.
-    if (adjacentPath?.deleted) {
+    // A deletion marker right before a fence covers that block too (its body is not a file), unless the fence
+    // names a different path of its own: then the marker was about another file.
+    if (adjacentPath?.deleted && (info.path === null || info.path === adjacentPath.path)) {
       info.deleted = true;
       info.path ??= adjacentPath.path;
     }
