@@ -45,7 +45,7 @@ export interface ExecuteContext {
   addSecret: (value: string | null) => void;
   /** Live progress hooks; the CLI draws a line on a TTY, others may report progress their own way. */
   onPhase?: (text: string) => void;
-  onDelta?: (text: string, outputTokens: number) => void;
+  onDelta?: PipelineDeps['onDelta'];
   onRound?: PipelineDeps['onRound'];
   /** Directory that output must stay inside (the HTTP service confines clients to its root). */
   confineTo?: string;
@@ -328,7 +328,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     registerCleanup: (fn) => lifecycle.onCleanup(fn),
     addSecret: (v) => io.addSecret(v),
     onPhase: (t) => live.phase(t),
-    onDelta: (t, n) => live.delta(t, n),
+    onDelta: (t, n, usd) => live.delta(t, n, usd),
     onRound: (round, draft) => live.round(round, draft),
     onCall: (call) => calls.push(call),
   });

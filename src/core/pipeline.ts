@@ -75,7 +75,8 @@ export interface PipelineDeps {
   /** Phase changes for the progress line. */
   onPhase?: (text: string) => void;
   /** Streaming text from the model, for a live token counter. */
-  onDelta?: (text: string, outputTokens: number) => void;
+  /** Streaming text, the output tokens so far, and the spend so far including this call's estimate (null: no price). */
+  onDelta?: (text: string, outputTokens: number, spentUsd: number | null) => void;
   onRound?: (round: ResultDraft['rounds'][number], draft: ResultDraft) => void;
   registerCleanup: (fn: () => Promise<void>) => () => void;
   /** Called once after every model call, whatever its outcome (the spend history). */
@@ -441,6 +442,11 @@ async function callModel(
     }
   }
   deps.onPhase?.(round === 0 ? `asking ${provider.id}/${provider.model}` : `round ${round}: asking ${provider.model} to fix the failures`);
+  // The live line's running cost: spend so far plus this call's input (estimated) and output so far.
+  const spentBefore = draft.cost ? draft.cost.usd : 0;
+  const inputEstimate = estimateTokens(messages.map((m) => m.content).join(''));
+  const runningCost = (outputTokens: number) =>
+    price && spentBefore !== null ? spentBefore + (inputEstimate * price.input + outputTokens * price.output) / 1e6 : null;
   const release = deps.gate ? await deps.gate.acquire(deps.signal) : null;
   const startedAt = Date.now();
   const record = (r: Pick<CallRecord, 'usage' | 'cost' | 'outcome' | 'errorCode'>) =>
@@ -460,7 +466,7 @@ async function callModel(
       maxTokens: opts.maxTokens ?? undefined,
       temperature: opts.temperature ?? undefined,
       signal: deps.signal,
-      onDelta: deps.onDelta,
+      onDelta: deps.onDelta && ((text, outputTokens) => deps.onDelta!(text, outputTokens, runningCost(outputTokens))),
       // A 429 or 529 here slows every run that shares the gate, not just this one.
       onRetry: (info) => {
         if (/^(429|529)\b/.test(info.reason)) deps.gate?.backoff(info.waitMs);

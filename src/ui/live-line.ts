@@ -20,8 +20,9 @@ export class LiveLine {
     this.draw(true);
   }
 
-  delta(_text: string, outputTokens: number): void {
+  delta(_text: string, outputTokens: number, spentUsd: number | null = null): void {
     this.tokens = outputTokens;
+    if (spentUsd !== null) this.spent = spentUsd;
     this.draw(false);
   }
 
@@ -42,7 +43,7 @@ export class LiveLine {
     const elapsed = ((now - this.started) / 1000).toFixed(1);
     const parts = [this.phaseText, `${elapsed}s`];
     if (this.tokens > 0) parts.push(`${this.tokens} tokens`);
-    if (this.spent !== null) parts.push(`$${this.spent.toFixed(4)} so far`);
+    if (this.spent !== null) parts.push(`~$${this.spent.toFixed(4)}`);
     this.io.progress(parts.join(' · '));
   }
 
