@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RcConfig, rcSchema as RcSchema } from './schema.js';
@@ -106,7 +107,8 @@ function fileOf(err: unknown, fallback: string): string {
 function parseMessage(err: unknown): string {
   const e = err as { name?: string; message?: string; mark?: { line: number; column: number }; reason?: string };
   if (e?.mark) return `${e.reason ?? 'invalid YAML'} at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
-  const text = String(e?.message ?? err);
+  // The code frame is coloured wherever its colour detection says so (CI, for one): read it without escapes.
+  const text = stripVTControlCharacters(String(e?.message ?? err));
   // parse-json frames the error: "> 3 |   oops" marks the line; the reason is the first line without a frame.
   const marked = /^>\s*(\d+)\s*\|/m.exec(text);
   const reason = text

@@ -105,6 +105,7 @@ describe('validation', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain('.ptcrc.json');
     expect(err.message).toMatch(/line 3/);
+    expect(err.message).not.toContain('\u001b');
 
     rmSync(join(dir, 'project', '.ptcrc.json'));
     writeFileSync(join(dir, 'project', '.ptcrc.yaml'), 'provider: kimi\nlang: [python\n');
