@@ -242,6 +242,20 @@ describe('interrupts and time limits', () => {
     expect(result.error.code).toBe('interrupted');
   });
 
+  it('SIGTERM exits 143 and the result says so', async () => {
+    fake.enqueue({ hang: true });
+    const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const before = fake.requests.length;
+    const deadline = Date.now() + 10_000;
+    while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, exitCode: 143, error: { code: 'interrupted' } });
+  });
+
   it('--timeout bounds the whole command (exit 3, retryable)', async () => {
     fake.enqueue({ hang: true });
     const started = Date.now();
