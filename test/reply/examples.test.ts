@@ -47,7 +47,7 @@ describe('example replies', () => {
         }).outputText.replace(/from '\.\/slugify\.ts'/, "from './slugify.mjs'");
         writeFileSync(join(dir, f.path.replace(/\.ts$/, '.mjs')), js);
       }
-      const run = spawnSync(process.execPath, ['--test', join(dir, 'slugify.test.mjs')], { cwd: dir, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(dir, 'slugify.test.mjs')], { cwd: dir, encoding: 'utf8' });
       expect(run.stdout).toMatch(/# pass 9/);
       expect(run.status).toBe(0);
     });
