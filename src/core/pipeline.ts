@@ -183,11 +183,13 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     return extras;
   }
 
-  const sandbox = await createSandbox(opts.lang, deps);
+  // A saved reply says its language by its files: `ptc apply` of a TypeScript answer needs no --lang.
+  const lang = opts.command === 'apply' && !opts.langExplicit ? (detectLang([...working.keys()]) ?? opts.lang) : opts.lang;
+  const sandbox = await createSandbox(lang, deps);
   try {
     await uploadDir(sandbox, opts.outDir, deps);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
-    draft.tests = await runTests(sandbox, opts.lang, [...working.values()], parsed.dependencies, opts, deps);
+    draft.tests = await runTests(sandbox, lang, [...working.values()], parsed.dependencies, opts, deps);
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
 

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { resultSchema } from '../../src/report/result-schema.js';
+import { makeSandbox, ROOT, runPtc, type Sandbox } from './harness.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+it('the README\'s first example: the Python sample reply, applied and run with no key', async () => {
+  const r = await runPtc(['apply', join(ROOT, 'examples/replies/prime-python.md'), '--run', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(0);
+  const result = resultSchema.parse(JSON.parse(r.stdout));
+  // The default folder is named after the reply file (language words dropped).
+  expect(result.outDir).toBe(join(sb.cwd, 'prime'));
+  expect(result.tests).toMatchObject({ ran: true, sandbox: 'local', failed: 0, errors: 0 });
+  expect(result.tests!.passed).toBeGreaterThan(0);
+  expect(existsSync(join(sb.cwd, 'prime', '.ptc', 'manifest.json'))).toBe(true);
+});
+
+it('a TypeScript reply runs under node --test without --lang: the language comes from its files', async () => {
+  const r = await runPtc(['apply', join(ROOT, 'examples/replies/slugify-typescript.md'), '--out', 'slug', '--run', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.stdout);
+  expect(result.tests).toMatchObject({ ran: true, passed: 9, failed: 0 });
+  expect(result.tests.cases.every((c: { file: string }) => c.file === 'slugify.test.ts')).toBe(true);
+});
+
+it('reads the reply from stdin with "-"', async () => {
+  const reply = '```python path=m.py\nx = 2\n```\n\n```python path=test_m.py\nfrom m import x\n\ndef test_x():\n    assert x == 3\n```\n';
+  const r = await runPtc(['apply', '-', '--out', 'm', '--run'], { cwd: sb.cwd, env: sb.env, input: reply });
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain('✗ test_x (test_m.py)');
+  expect(r.stdout).toContain('assert 2 == 3');
+});
