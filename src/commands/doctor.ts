@@ -72,14 +72,16 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
   else if (!base) checks.push({ name: `endpoint ${selected}`, status: 'fail', detail: 'no base URL', hint: `set providers.${selected}.baseURL` });
   else checks.push(await reachable(`endpoint ${selected}`, base));
 
-  const bwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--dev', '/dev', '--proc', '/proc', 'true'], { stdio: 'ignore', timeout: 10_000 });
+  // The same probe the local sandbox makes: a jail with every namespace unshared, not just "is it installed".
+  const { findBwrap, usableBwrap } = await import('../sandbox/isolation.js');
+  const bwrap = await usableBwrap();
   checks.push(
-    bwrap.status === 0
+    bwrap
       ? { name: 'sandbox local', status: 'ok', detail: 'bubblewrap works (no network, read-only system)' }
       : {
           name: 'sandbox local',
           status: cfg.settings.sandbox.value === 'local' ? 'fail' : 'warn',
-          detail: bwrap.error ? 'bubblewrap not found' : 'bubblewrap is installed but cannot create namespaces here',
+          detail: findBwrap() ? 'bubblewrap is installed but cannot create namespaces here' : 'bubblewrap not found',
           hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
         },
   );

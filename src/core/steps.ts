@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { worstCaseCostUsd } from '../cost/cost.js';
 import { ReplyError, SandboxError, abortReason, toPtcError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
-import type { ResultDraft } from '../report/build.js';
+import { contractTests, type ResultDraft } from '../report/build.js';
 import type {
   ChatMessage,
   Cost,
@@ -210,18 +210,9 @@ export async function runTests(
   return report;
 }
 
+/** A round's tests in the contract's shape (the same shape as the final `tests`). */
 export function toRoundTests(t: TestReport) {
-  return {
-    ran: t.ran,
-    sandbox: t.sandbox,
-    passed: t.passed,
-    failed: t.failed,
-    errors: t.errors,
-    skipped: t.skipped,
-    durationMs: Math.round(t.durationMs),
-    cases: t.cases.map((c) => ({ ...c, durationMs: Math.round(c.durationMs) })),
-    problem: t.problem ?? null,
-  };
+  return contractTests(t)!;
 }
 
 export async function writeManifest(opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft): Promise<void> {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { resolveApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
 import { version } from '../version.js';
@@ -12,19 +11,9 @@ export interface Health {
 }
 
 /** Whether bubblewrap can create its namespaces here; checked once at start, since it does not change. */
-export function bubblewrapWorks(): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const child = spawn('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--dev', '/dev', '--proc', '/proc', 'true'], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.on('error', () => {
-      clearTimeout(timer);
-      resolvePromise(false);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code === 0);
-    });
-  });
+export async function bubblewrapWorks(): Promise<boolean> {
+  const { usableBwrap } = await import('../sandbox/isolation.js');
+  return (await usableBwrap()) !== null;
 }
 
 /** Read per call, so a key added to the root's .env shows without a restart. */
