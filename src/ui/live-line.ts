@@ -11,6 +11,7 @@ export class LiveLine {
   private readonly started = Date.now();
   private lastDraw = 0;
   private spent: number | null = null;
+  private firstRound: ResultDraft['rounds'][number] | null = null;
 
   constructor(private readonly io: IO) {}
 
@@ -26,14 +27,30 @@ export class LiveLine {
     this.draw(false);
   }
 
+  /**
+   * One line per round, once there is more than one: a run without repairs has its summary in the report, so
+   * round 0 is held back until round 1 shows that repairs are happening.
+   */
   round(round: ResultDraft['rounds'][number], draft: ResultDraft): void {
     this.spent = draft.cost?.usd ?? null;
     if (!this.io.interactive) return;
+    if (round.round === 0) {
+      this.firstRound = round;
+      return;
+    }
+    if (this.firstRound) {
+      this.io.note(this.roundLine(this.firstRound));
+      this.firstRound = null;
+    }
+    this.io.note(this.roundLine(round));
+  }
+
+  private roundLine(round: ResultDraft['rounds'][number]): string {
     const t = round.tests;
     const tests = t ? `${t.passed}/${t.passed + t.failed + t.errors} passed` : 'no tests yet';
     const tokens = round.usage ? `${round.usage.inputTokens + round.usage.cacheReadTokens + round.usage.cacheWriteTokens} in / ${round.usage.outputTokens} out` : '';
     const cost = round.cost?.usd != null ? `$${round.cost.usd.toFixed(4)}` : '';
-    this.io.note(this.io.err.dim(`round ${round.round}: ${[tests, tokens, cost].filter(Boolean).join(' · ')}`));
+    return this.io.err.dim(`round ${round.round}: ${[tests, tokens, cost].filter(Boolean).join(' · ')}`);
   }
 
   private draw(force: boolean): void {

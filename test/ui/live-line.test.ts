@@ -28,15 +28,18 @@ it('shows the phase, elapsed time, tokens so far and the running cost', () => {
   expect(lines.at(-1)).toBe('asking kimi/kimi-k2.5 · 1.5s · 240 tokens · ~$0.0247');
 });
 
-it('prints one line per repair round with tests, tokens and cost', () => {
+it('prints one line per round once repairs happen, and nothing for a run without them', () => {
   const { io, notes } = fakeIO();
   const live = new LiveLine(io);
-  const round = {
-    round: 1,
+  const round = (n: number, passed: number) => ({
+    round: n,
     usage: { inputTokens: 900, outputTokens: 300, cacheReadTokens: 100, cacheWriteTokens: 0 },
     cost: { usd: 0.0042, source: 'catalog' as const },
-    tests: { ran: true, sandbox: 'local' as const, passed: 3, failed: 1, errors: 0, skipped: 0, durationMs: 10, cases: [] },
-  };
-  live.round(round, { cost: { usd: 0.008, source: 'catalog' } } as never);
-  expect(notes).toEqual(['round 1: 3/4 passed · 1000 in / 300 out · $0.0042']);
+    tests: { ran: true, sandbox: 'local' as const, passed, failed: 4 - passed, errors: 0, skipped: 0, durationMs: 10, cases: [] },
+  });
+  const draft = { cost: { usd: 0.008, source: 'catalog' } } as never;
+  live.round(round(0, 3), draft);
+  expect(notes).toEqual([]);
+  live.round(round(1, 4), draft);
+  expect(notes).toEqual(['round 0: 3/4 passed · 1000 in / 300 out · $0.0042', 'round 1: 4/4 passed · 1000 in / 300 out · $0.0042']);
 });
