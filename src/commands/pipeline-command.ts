@@ -59,14 +59,18 @@ export interface ExecuteContext {
 export interface Executed {
   result: Result;
   planText: string | null;
+  /** The rc file's `history` settings this run resolved, for recording its calls without resolving again. */
+  history: ResolvedConfig['file']['history'];
 }
 
 /** Runs one request to the end and always returns a result: errors become `result.error`, never throws. */
 export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext): Promise<Executed> {
   const draft = newDraft(req.command);
   let planText: string | null = null;
+  let history: Executed['history'];
   try {
     const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options) });
+    history = cfg.file.history;
     for (const w of cfg.warnings) {
       draft.warnings.push(w);
       ctx.logger.warn(w);
@@ -76,10 +80,10 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
     const extras = await runPipeline(opts, deps, draft);
     planText = extras.planText;
-    return { result: finishResult(draft, null), planText };
+    return { result: finishResult(draft, null), planText, history };
   } catch (err) {
     const reason = ctx.signal.aborted && ctx.signal.reason instanceof PtcError ? ctx.signal.reason : null;
-    return { result: finishResult(draft, reason ?? toPtcError(err)), planText };
+    return { result: finishResult(draft, reason ?? toPtcError(err)), planText, history };
   }
 }
 
@@ -320,7 +324,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   lifecycle.setTimeout(req.options.timeout);
   const live = new LiveLine(io);
   const calls: CallRecord[] = [];
-  const { result, planText } = await executeRequest(req, {
+  const { result, planText, history } = await executeRequest(req, {
     cwd: ctx.cwd,
     env: ctx.env,
     logger: io.logger,
@@ -334,10 +338,10 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   });
   live.stop();
   await recordCalls({
-    cwd: ctx.cwd,
     env: ctx.env,
     command: req.command,
     calls,
+    rc: history,
     history: req.options.history,
     scrub: (t) => io.scrub(t),
     logger: io.logger,

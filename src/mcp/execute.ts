@@ -59,7 +59,7 @@ export async function runAgentRequest(req: PipelineRequest, ctx: AgentRunContext
   const cleanups = new Set<() => Promise<void>>();
   const calls: CallRecord[] = [];
   try {
-    const { result } = await executeRequest(req, {
+    const { result, history } = await executeRequest(req, {
       cwd: ctx.root,
       env: ctx.env,
       logger: ctx.logger,
@@ -74,8 +74,8 @@ export async function runAgentRequest(req: PipelineRequest, ctx: AgentRunContext
       onCall: (call) => calls.push(call),
     });
     await recordCalls({
-      cwd: ctx.root,
       env: ctx.env,
+      rc: history,
       command: ctx.historyCommand ?? 'mcp',
       calls,
       history: req.options.history,
