@@ -222,7 +222,8 @@ describe('the key never appears in any output, log or file', () => {
 });
 
 describe('interrupts and time limits', () => {
-  it('SIGINT cancels the HTTP request at once and exits 130', async () => {
+  /** Starts a generate against a hanging provider, sends `signal` once the request is in flight, and waits. */
+  async function interruptWhileWaiting(signal: NodeJS.Signals) {
     fake.enqueue({ hang: true });
     const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -232,28 +233,23 @@ describe('interrupts and time limits', () => {
     while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(fake.requests.length).toBeGreaterThan(before);
     const sentAt = Date.now();
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    const took = Date.now() - sentAt;
+    return { code, took: Date.now() - sentAt, result: JSON.parse(stdout) };
+  }
+
+  it('SIGINT cancels the HTTP request at once and exits 130', async () => {
+    const { code, took, result } = await interruptWhileWaiting('SIGINT');
     expect(code).toBe(130);
     expect(took).toBeLessThan(1000);
-    const result = JSON.parse(stdout);
     expect(result.exitCode).toBe(130);
     expect(result.error.code).toBe('interrupted');
   });
 
   it('SIGTERM exits 143 and the result says so', async () => {
-    fake.enqueue({ hang: true });
-    const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const before = fake.requests.length;
-    const deadline = Date.now() + 10_000;
-    while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const { code, result } = await interruptWhileWaiting('SIGTERM');
     expect(code).toBe(143);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, exitCode: 143, error: { code: 'interrupted' } });
+    expect(result).toMatchObject({ ok: false, exitCode: 143, error: { code: 'interrupted' } });
   });
 
   it('--timeout bounds the whole command (exit 3, retryable)', async () => {
