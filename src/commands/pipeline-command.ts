@@ -155,6 +155,7 @@ function pipelineOptions(
     systemAppend: cfg.file.prompt?.systemAppend,
     limits: cfg.file.limits ?? {},
     testTimeoutMs: (cfg.file.local?.testTimeout ?? 120) * 1000,
+    pytestPlugins: cfg.file.local?.pytestPlugins,
   };
 }
 

@@ -64,6 +64,7 @@ export const rcSchema = z.strictObject({
       isolation: z.enum(['auto', 'bwrap', 'none']).optional(),
       testTimeout: z.number().positive().optional(),
       keep: z.boolean().optional(),
+      pytestPlugins: z.enum(['used', 'all']).optional(),
     })
     .optional(),
   daytona: z

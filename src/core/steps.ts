@@ -202,6 +202,8 @@ export async function runTests(
     signal: deps.signal,
     logger: deps.logger,
     network: sandbox.kind === 'daytona',
+    // A Daytona sandbox is fresh: its plugins are the ones the code asked for, whatever the local setting.
+    pytestPlugins: sandbox.kind === 'local' ? opts.pytestPlugins : 'used',
     onPhase: (p) => deps.onPhase?.(p === 'installing' ? 'installing dependencies' : 'running tests'),
   });
   if (!report.ran && report.problem) {

@@ -15,7 +15,15 @@ import type {
   TestReport,
 } from '../types.js';
 import { silentLogger } from '../types.js';
-import { detectJsDeps, detectPythonDeps, pythonModuleForPackage, requirementName, type SourceFile } from './deps.js';
+import {
+  detectJsDeps,
+  detectPythonDeps,
+  normalizePackageName,
+  pytestPluginsUsed,
+  pythonModuleForPackage,
+  requirementName,
+  type SourceFile,
+} from './deps.js';
 import { prepareTypeScript, TS_SOURCE } from './typescript.js';
 
 export { rewriteTsImports } from './typescript.js';
@@ -32,6 +40,11 @@ export interface RunTestsInput {
   onPhase?: (phase: 'installing' | 'running') => void;
   /** Whether the sandbox can reach package registries (false for the local sandbox). */
   network: boolean;
+  /**
+   * Which installed pytest plugins load: `used` (default) only those of the packages the code declares, imports
+   * or uses through a fixture or marker; `all` every plugin installed, as a bare `pytest` would.
+   */
+  pytestPlugins?: 'used' | 'all';
 }
 
 /** Scratch space inside the sandbox for reports and installed packages. */
@@ -82,12 +95,14 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     nodeFlags = ts.nodeFlags;
   }
 
-  const deps = python ? await detectPythonDeps(depSources, input.dependencies) : detectJsDeps(depSources, input.dependencies);
+  const deps = python
+    ? withPytestPlugins(await detectPythonDeps(depSources, input.dependencies), depSources)
+    : detectJsDeps(depSources, input.dependencies);
   const setup = deps.length > 0 ? await installDeps(ctx, deps) : { install: null, missing: [], env: {} };
 
   input.onPhase?.('running');
   const run = python
-    ? await runPytest(ctx, testFiles, setup.env)
+    ? await runPytest(ctx, testFiles, setup.env, deps)
     : await runNodeTests(ctx, testFiles, runPaths, nodeFlags, setup.env);
 
   const report = buildReport(base, run, python);
@@ -266,12 +281,58 @@ function npmName(spec: string): string {
 
 // ---------- python ----------
 
-async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<string, string>): Promise<RunOutcome> {
-  let env = baseEnv;
+/** The packages plus the distributions of the pytest plugins the tests use by fixture or marker. */
+function withPytestPlugins(deps: string[], sources: SourceFile[]): string[] {
+  const have = new Set(deps.map((d) => normalizePackageName(requirementName(d))));
+  const extra = pytestPluginsUsed(sources).filter((p) => !have.has(normalizePackageName(p)));
+  return [...deps, ...extra];
+}
+
+/**
+ * pytest with the plugins of the given distributions only: autoloading is off (PYTEST_DISABLE_PLUGIN_AUTOLOAD),
+ * and each `pytest11` entry point whose distribution is wanted is loaded with `-p`.
+ */
+const PYTEST_WITH_PLUGINS = `
+import sys, json, re
+from importlib.metadata import entry_points
+wanted = set(json.loads(sys.argv[1]))
+args = []
+for ep in entry_points(group="pytest11"):
+    dist = getattr(ep, "dist", None)
+    if dist is not None and re.sub(r"[-_.]+", "-", dist.name).lower() in wanted:
+        args += ["-p", ep.value.split(":")[0].strip()]
+import pytest
+sys.exit(pytest.main(args + sys.argv[2:]))
+`;
+
+/**
+ * The pytest command. By default only the plugins of the code's own packages load: a plugin that merely happens
+ * to be installed for the host's python (pytest-randomly reordering tests, pytest-django refusing to run outside
+ * a Django project, hypothesis' and pytest-benchmark's start-up) would change the result or its cost, and the
+ * same tests must behave alike in the local sandbox and in a fresh Daytona one.
+ */
+function pytestCommand(testFiles: string[], deps: string[], plugins: 'used' | 'all'): { cmd: string; env: Record<string, string> } {
   // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
-  const cmd =
-    `rm -f ${PY_JUNIT}; exec python3 -m pytest -q -p no:cacheprovider --rootdir=. ` +
-    `--junitxml=${PY_JUNIT} -o junit_family=xunit1 ${testFiles.map(argPath).join(' ')}`;
+  const args =
+    `-q -p no:cacheprovider --rootdir=. --junitxml=${PY_JUNIT} -o junit_family=xunit1 ` +
+    testFiles.map(argPath).join(' ');
+  const clear = `rm -f ${PY_JUNIT}; `;
+  if (plugins === 'all') return { cmd: `${clear}exec python3 -m pytest ${args}`, env: {} };
+  const env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' };
+  if (deps.length === 0) return { cmd: `${clear}exec python3 -m pytest ${args}`, env };
+  const dists = [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
+  return { cmd: `${clear}exec python3 -c ${shq(PYTEST_WITH_PLUGINS)} ${shq(JSON.stringify(dists))} ${args}`, env };
+}
+
+async function runPytest(
+  ctx: RunCtx,
+  testFiles: string[],
+  baseEnv: Record<string, string>,
+  deps: string[],
+): Promise<RunOutcome> {
+  const pytest = pytestCommand(testFiles, deps, ctx.input.pytestPlugins ?? 'used');
+  const cmd = pytest.cmd;
+  let env = { ...baseEnv, ...pytest.env };
   let res = await exec(ctx, cmd, 'run pytest', env);
   if (!res.timedOut && isMissingPytest(res)) {
     // A fresh Daytona image may lack pytest: with network, install it next to the other packages and retry.
@@ -305,7 +366,8 @@ async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<strin
 }
 
 function isMissingPytest(res: ExecResult): boolean {
-  return res.exitCode !== 0 && /No module named pytest\b/.test(res.stderr + res.stdout);
+  // `python3 -m pytest` says `No module named pytest`; the plugin-selecting bootstrap `No module named 'pytest'`.
+  return res.exitCode !== 0 && /No module named '?pytest\b/.test(res.stderr + res.stdout);
 }
 
 /** The sandbox cannot run the tests at all: ptc's problem to report (exit 4), not the generated code's. */

@@ -36,3 +36,20 @@ it('reads the reply from stdin with "-"', async () => {
   expect(r.stdout).toContain('✗ test_x (test_m.py)');
   expect(r.stdout).toContain('assert 2 == 3');
 });
+
+it('`local.pytestPlugins: all` in the rc file loads the host python\'s plugins, which ptc run leaves out by default', async () => {
+  // A plugin distribution next to the tests is on pytest's sys.path just as one in site-packages would be.
+  sb.write('proj/ptcdemo_plug.py', 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n');
+  sb.write('proj/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
+  sb.write('proj/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
+  sb.write('proj/test_plug.py', 'def test_value(demo_value):\n    assert demo_value == 42\n');
+
+  const plain = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(plain.code).toBe(1);
+  expect(JSON.parse(plain.stdout).tests).toMatchObject({ passed: 0, errors: 1 });
+
+  sb.write('.ptcrc.json', JSON.stringify({ local: { pytestPlugins: 'all' } }));
+  const all = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(all.code).toBe(0);
+  expect(JSON.parse(all.stdout).tests).toMatchObject({ passed: 1, errors: 0 });
+});

@@ -4,6 +4,7 @@ import {
   detectPythonDeps,
   jsPackageName,
   pythonImports,
+  pytestPluginsUsed,
   pythonModuleForPackage,
   requirementName,
 } from '../../src/sandbox/deps.js';
@@ -130,5 +131,47 @@ describe('detectJsDeps', () => {
     expect(jsPackageName('child_process')).toBeNull();
     expect(jsPackageName('../x')).toBeNull();
     expect(jsPackageName('@a/b/c')).toBe('@a/b');
+  });
+});
+
+describe('pytestPluginsUsed', () => {
+  it('finds plugins from the fixtures tests take and the markers they set', () => {
+    const test = [
+      'import pytest',
+      'pytestmark = pytest.mark.timeout(5)',
+      '',
+      'def test_calls(mocker, tmp_path):',
+      '    mocker.patch("os.getcwd")',
+      '',
+      '@pytest.mark.asyncio',
+      'async def test_async():',
+      '    assert True',
+      '',
+      'def test_fast(',
+      '    benchmark,',
+      '):',
+      '    benchmark(lambda: 1)',
+    ].join('\n');
+    expect(pytestPluginsUsed([{ path: 'test_x.py', content: test }]).sort()).toEqual(
+      ['pytest-asyncio', 'pytest-benchmark', 'pytest-mock', 'pytest-timeout'].sort(),
+    );
+  });
+
+  it('ignores built-in fixtures and markers, fixtures the project defines, and non-Python files', () => {
+    const conftest = 'import pytest\n\n@pytest.fixture\ndef snapshot(tmp_path):\n    return tmp_path\n';
+    const test = [
+      'import pytest',
+      '@pytest.mark.parametrize("x", [1, 2])',
+      '@pytest.mark.skip',
+      'def test_a(x, snapshot, capsys, monkeypatch, constructor, toString):',
+      '    pass',
+    ].join('\n');
+    expect(
+      pytestPluginsUsed([
+        { path: 'conftest.py', content: conftest },
+        { path: 'test_a.py', content: test },
+        { path: 'notes.md', content: 'def test_b(mocker): pass' },
+      ]),
+    ).toEqual([]);
   });
 });

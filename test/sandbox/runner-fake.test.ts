@@ -70,7 +70,9 @@ describe('runTestsIn over another sandbox (network available)', () => {
       'rm -f .ptc/junit.xml; exec',
     ]);
     expect(fake.commands[1]!.command).toContain("--target .ptc/site 'requests'");
-    expect(fake.commands[2]!.env).toEqual({ PYTHONPATH: '.ptc/site' });
+    // Only the installed packages' pytest plugins load, whatever else the image has.
+    expect(fake.commands[2]!.env).toEqual({ PYTHONPATH: '.ptc/site', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' });
+    expect(fake.commands[2]!.command).toMatch(/exec python3 -c '[^']*entry_points\(group="pytest11"\)[^']*' '\["requests"\]' -q /);
     expect(report).toMatchObject({ sandbox: 'daytona', passed: 3, failed: 3, install: { packages: ['requests'], ok: true } });
     expect(phases).toEqual(['installing', 'running']);
   });
@@ -124,7 +126,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
     const report = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: true });
     expect(pytestInstalled).toBe(true);
     expect(report.passed).toBe(3);
-    expect(fake.commands.at(-1)!.env).toEqual({ PYTHONPATH: '.ptc/site' });
+    expect(fake.commands.at(-1)!.env).toEqual({ PYTHONPATH: '.ptc/site', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' });
   });
 });
 

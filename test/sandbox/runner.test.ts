@@ -185,6 +185,49 @@ describe('runTestsIn: python (pytest)', () => {
   });
 });
 
+/**
+ * A pytest plugin "installed" next to the project: a dist-info with a `pytest11` entry point, found by
+ * importlib.metadata on the sandbox's sys.path (the copy's root) exactly as one in site-packages would be.
+ */
+function projectWithPlugin(test: string): SandboxFile[] {
+  return [
+    { path: 'ptcdemo_plug.py', content: 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n' },
+    { path: 'ptcdemo_plug-1.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n' },
+    { path: 'ptcdemo_plug-1.0.dist-info/entry_points.txt', content: '[pytest11]\nptcdemo = ptcdemo_plug\n' },
+    { path: 'test_plug.py', content: test },
+  ];
+}
+
+describe('runTestsIn: which pytest plugins load', () => {
+  const usesFixture = 'def test_value(demo_value):\n    assert demo_value == 42\n';
+
+  it('does not load an installed plugin the code does not ask for', async () => {
+    const { report } = await run('python', projectWithPlugin(usesFixture));
+    expect(report).toMatchObject({ passed: 0, errors: 1 });
+    expect(report.cases[0]!.message).toContain("fixture 'demo_value' not found");
+  });
+
+  it('loads every installed plugin with pytestPlugins: all, as bare pytest does', async () => {
+    const { report } = await run('python', projectWithPlugin(usesFixture), { pytestPlugins: 'all' });
+    expect(report).toMatchObject({ passed: 1, failed: 0, errors: 0, problem: null });
+  });
+
+  it('loads the plugin of a package the reply declares (imported packages are found the same way)', async () => {
+    const { report } = await run('python', projectWithPlugin(usesFixture), { dependencies: ['ptcdemo_plug>=1.0'] });
+    expect(report).toMatchObject({ passed: 1, failed: 0, errors: 0, problem: null });
+    expect(report.install).toMatchObject({ packages: ['ptcdemo_plug>=1.0'], ok: true });
+  });
+
+  it('reports a plugin the tests use by fixture as a missing package when the sandbox lacks it', async () => {
+    const test = 'def test_mocked(mocker):\n    assert mocker is not None\n';
+    const { report } = await run('python', [{ path: 'test_m.py', content: test }], {
+      // A plugin distribution name that cannot be installed on the host, standing in for pytest-mock.
+      dependencies: ['ptc-no-such-plugin'],
+    });
+    expect(report.install?.packages).toEqual(['ptc-no-such-plugin', 'pytest-mock']);
+  });
+});
+
 describe('runTestsIn: javascript and typescript (node --test)', () => {
   it('reports node test results per file, with describe names', async () => {
     const { report } = await run('javascript', fixtureFiles('js-mixed'));
