@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -47,8 +47,12 @@ export async function loadRcFiles(opts: {
   env: NodeJS.ProcessEnv;
   warn: (message: string) => void;
 }): Promise<RcFile[]> {
-  const { cosmiconfig } = await import('cosmiconfig');
   const explicit = opts.env.PTC_CONFIG;
+  const userDir = userConfigDir(opts.env);
+  const hasUserDir = existsSync(userDir);
+  // Most runs have no rc file at all: then cosmiconfig (and its parsers) need not load.
+  if (!(explicit && explicit.trim() !== '') && !hasUserDir && !mayHaveProjectRc(opts.cwd)) return [];
+  const { cosmiconfig } = await import('cosmiconfig');
   if (explicit && explicit.trim() !== '') {
     const path = resolve(opts.cwd, explicit);
     if (!existsSync(path)) {
@@ -63,8 +67,7 @@ export async function loadRcFiles(opts: {
   }
 
   const files: RcFile[] = [];
-  const userDir = userConfigDir(opts.env);
-  if (existsSync(userDir)) {
+  if (hasUserDir) {
     const userExplorer = cosmiconfig(MODULE_NAME, {
       cache: false,
       searchPlaces: USER_SEARCH_PLACES,
@@ -84,6 +87,48 @@ export async function loadRcFiles(opts: {
     files.push(validate(found.config, found.filepath, 'project', opts.warn, await loadSchema()));
   }
   return files;
+}
+
+/**
+ * Whether cosmiconfig's project search from `cwd` could find anything: one of the search places, a package.json
+ * with a `ptc` key (an unreadable one counts: cosmiconfig must report it), or a cosmiconfig meta config in the
+ * process's directory. Walks up as the `project` strategy does, stopping at the first package.json/package.yaml.
+ */
+export function mayHaveProjectRc(cwd: string): boolean {
+  if (hasMetaConfig(process.cwd())) return true;
+  let dir = resolve(cwd);
+  for (;;) {
+    for (const place of PROJECT_SEARCH_PLACES) {
+      const path = join(dir, place);
+      if (place === 'package.json' ? packageJsonHas(path, MODULE_NAME) : existsSync(path)) return true;
+    }
+    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'package.yaml'))) return false;
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
+function hasMetaConfig(dir: string): boolean {
+  return (
+    packageJsonHas(join(dir, 'package.json'), 'cosmiconfig') ||
+    ['config.json', 'config.yaml', 'config.yml'].some((name) => existsSync(join(dir, '.config', name)))
+  );
+}
+
+function packageJsonHas(path: string, key: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, key);
+  } catch {
+    return true;
+  }
 }
 
 async function readWith<T>(read: () => Promise<T>, where: string): Promise<T> {

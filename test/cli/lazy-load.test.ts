@@ -48,3 +48,19 @@ it('the ptc binary runs from any directory', async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('Prompt → Test → Code');
 });
+
+it('without an rc file anywhere, cosmiconfig is not loaded; with one it is, and the file is read', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { BIN } = await import('./harness.js');
+  const show = () => {
+    const { args: nodeArgs, log } = hookFiles();
+    const r = spawnSync(process.execPath, [...nodeArgs, BIN, 'config', 'show', '--json'], { cwd: sb.cwd, env: sb.env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    return { loaded: readFileSync(log, 'utf8'), out: r.stdout };
+  };
+  expect(show().loaded).not.toContain('node_modules/cosmiconfig/');
+  sb.write('.ptcrc.json', JSON.stringify({ model: 'moonshot-v1-32k' }));
+  const withRc = show();
+  expect(withRc.loaded).toContain('node_modules/cosmiconfig/');
+  expect(withRc.out).toContain('moonshot-v1-32k');
+});
