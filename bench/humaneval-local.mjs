@@ -10,6 +10,10 @@
 // (164/164 expected for the canonical solutions), and the time ratio ptc / bare (target <= 1.3x).
 // `--broken` makes every solution return None: most problems must then fail on both sides.
 //
+// Bare pytest autoloads every plugin installed for the python (hypothesis, pytest-benchmark, ...); ptc's sandbox
+// loads only the plugins the code uses. So the bench also times bare pytest with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1,
+// the same plugin set as ptc, and prints both ratios: the first is the target's, the second is ptc's own cost.
+//
 // `--breakdown` (cli mode) also times `ptc apply` without --run on each problem, to split ptc's overhead into
 // the CLI's own cost (start-up, config, parse, write) and the sandbox's (bwrap, copy, runner, JUnit).
 //
@@ -79,10 +83,10 @@ function problemFiles(problem, broken) {
   return { solution, test, reply };
 }
 
-function run(file, args, cwd) {
+function run(file, args, cwd, env = undefined) {
   return new Promise((resolveRun) => {
     const started = performance.now();
-    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env: env ? { ...process.env, ...env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -96,8 +100,8 @@ function realPython() {
   return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 }
 
-async function bareRun(python, dir) {
-  const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], dir);
+async function bareRun(python, dir, env = undefined) {
+  const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], dir, env);
   return { passed: r.code === 0, ms: r.ms, detail: r.code === 0 ? '' : lastLine(r.stdout) };
 }
 
@@ -158,6 +162,14 @@ async function libRunner() {
   };
 }
 
+/** The distributions with pytest plugins installed for the python, which bare pytest autoloads. */
+function installedPlugins(python) {
+  const script =
+    'from importlib.metadata import entry_points\n' +
+    'print(",".join(sorted({ep.dist.name for ep in entry_points(group="pytest11") if ep.dist})))';
+  return execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim().split(',').filter(Boolean);
+}
+
 function lastLine(text) {
   return text.trim().split('\n').pop() ?? '';
 }
@@ -178,7 +190,8 @@ const python = realPython();
 const lib = opts.mode === 'lib' ? await libRunner() : null;
 const work = await mkdtemp(join(tmpdir(), 'ptc-humaneval-'));
 
-const totals = { bare: { passed: 0, ms: 0 }, ptc: { passed: 0, ms: 0 }, cliOnly: { ms: 0 } };
+const plugins = installedPlugins(python);
+const totals = { bare: { passed: 0, ms: 0 }, bareNoPlugins: { ms: 0 }, ptc: { passed: 0, ms: 0 }, cliOnly: { ms: 0 } };
 const disagreements = [];
 try {
   for (const [i, problem] of problems.entries()) {
@@ -200,6 +213,7 @@ try {
       bare = await bareSide();
     }
     if (opts.breakdown && !lib) totals.cliOnly.ms += (await cliNoRun(dir)).ms;
+    totals.bareNoPlugins.ms += (await bareRun(python, dir, { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' })).ms;
     totals.bare.ms += bare.ms;
     totals.ptc.ms += ptc.ms;
     if (bare.passed) totals.bare.passed++;
@@ -224,11 +238,16 @@ const summary = {
   bare: { passed: totals.bare.passed, failed: n - totals.bare.passed, totalSeconds: round(totals.bare.ms / 1000), meanMs: round(totals.bare.ms / n) },
   ptc: { passed: totals.ptc.passed, failed: n - totals.ptc.passed, totalSeconds: round(totals.ptc.ms / 1000), meanMs: round(totals.ptc.ms / n) },
   ratio: round(totals.ptc.ms / totals.bare.ms),
+  pytestPluginsInstalled: plugins,
+  bareNoPluginsMeanMs: round(totals.bareNoPlugins.ms / n),
+  // Against bare pytest loading the same plugins as ptc's sandbox (none, for these problems).
+  ratioSamePlugins: round(totals.ptc.ms / totals.bareNoPlugins.ms),
+  overheadMs: round((totals.ptc.ms - totals.bareNoPlugins.ms) / n),
   ...(opts.breakdown && !lib
     ? {
         cliWithoutRunMeanMs: round(totals.cliOnly.ms / n),
-        // ptc minus its CLI-only cost, against bare pytest: what the sandbox and runner themselves cost.
-        sandboxRatio: round((totals.ptc.ms - totals.cliOnly.ms) / totals.bare.ms),
+        // ptc minus its CLI-only cost, against bare pytest with the same plugins: what the sandbox and runner cost.
+        sandboxRatio: round((totals.ptc.ms - totals.cliOnly.ms) / totals.bareNoPlugins.ms),
       }
     : {}),
   disagreements,
@@ -245,9 +264,12 @@ if (opts.json) {
   console.log(`  bare pytest : ${summary.bare.passed}/${n} passed  ${summary.bare.totalSeconds}s (${summary.bare.meanMs} ms/problem)`);
   console.log(`  ptc (bwrap) : ${summary.ptc.passed}/${n} passed  ${summary.ptc.totalSeconds}s (${summary.ptc.meanMs} ms/problem)`);
   console.log(`  time ratio ptc/bare: ${summary.ratio}x (target <= 1.3x)`);
+  console.log(`  pytest plugins installed (bare pytest autoloads them): ${plugins.join(', ') || 'none'}`);
+  console.log(`  bare pytest with the plugins ptc loads (PYTEST_DISABLE_PLUGIN_AUTOLOAD=1): ${summary.bareNoPluginsMeanMs} ms/problem`);
+  console.log(`  time ratio ptc/bare with the same plugins: ${summary.ratioSamePlugins}x; ptc's own cost ${summary.overheadMs} ms/problem`);
   if (summary.cliWithoutRunMeanMs !== undefined) {
     console.log(`  ptc apply without --run: ${summary.cliWithoutRunMeanMs} ms/problem (the CLI's own cost)`);
-    console.log(`  sandbox + runner only (ptc - CLI) / bare: ${summary.sandboxRatio}x`);
+    console.log(`  sandbox + runner only (ptc - CLI) / bare with the same plugins: ${summary.sandboxRatio}x`);
   }
   for (const d of disagreements.slice(0, 20)) console.log(`  disagree ${d.task}: bare=${d.bare} ptc=${d.ptc} ${d.detail}`);
 }
