@@ -64,3 +64,15 @@ it('without an rc file anywhere, cosmiconfig is not loaded; with one it is, and 
   expect(withRc.loaded).toContain('node_modules/cosmiconfig/');
   expect(withRc.out).toContain('moonshot-v1-32k');
 });
+
+const hasCompileCache = typeof (await import('node:module')).default.enableCompileCache === 'function';
+
+it.skipIf(!hasCompileCache)('on Node >= 22 the compiled CLI is cached in the temp dir between runs', async () => {
+  const { existsSync, mkdirSync, readdirSync } = await import('node:fs');
+  const tmp = join(sb.dir, 'tmp');
+  mkdirSync(tmp);
+  const r = await runPtc(['config', 'path'], { cwd: sb.cwd, env: { ...sb.env, TMPDIR: tmp } });
+  expect(r.code).toBe(0);
+  const cache = join(tmp, 'node-compile-cache');
+  expect(existsSync(cache) && readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
+});
