@@ -75,6 +75,9 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
       draft.warnings.push(w);
       ctx.logger.warn(w);
     }
+    const willRunLocally =
+      cfg.settings.sandbox.value === 'local' && (req.command === 'run' || (Boolean(cfg.settings.run.value) && !req.options.dryRun));
+    if (willRunLocally) warmLocalSandbox();
     const parts = await loadParts();
     const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
@@ -157,6 +160,16 @@ function pipelineOptions(
     testTimeoutMs: (cfg.file.local?.testTimeout ?? 120) * 1000,
     pytestPlugins: cfg.file.local?.pytestPlugins,
   };
+}
+
+/**
+ * Starts what the local sandbox will need (its modules, the bubblewrap check, where python lives) while the
+ * reply is parsed and written. All of it is memoised, and any failure shows up where it is used.
+ */
+function warmLocalSandbox(): void {
+  void Promise.all([import('../sandbox/local.js'), import('../sandbox/runner.js')])
+    .then(([local]) => local.warmUpLocalSandbox())
+    .catch(() => undefined);
 }
 
 /** The pipeline's parts, loaded when a pipeline command runs (not for --help or config show). */

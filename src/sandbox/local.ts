@@ -54,6 +54,12 @@ async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | nul
   );
 }
 
+/** Starts the checks createLocalSandbox awaits (both memoised per process), so they overlap other work. */
+export function warmUpLocalSandbox(bwrapPath?: string): void {
+  void usableBwrap(bwrapPath);
+  void hostInterpreters();
+}
+
 export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<Sandbox> {
   const logger = opts.logger ?? silentLogger;
   // Start asking python where it lives while bwrap is checked: both are needed before the first command.
