@@ -3,7 +3,8 @@
 // loopback server that answers each task's prompt with that problem's canonical solution and a pytest file
 // calling `check`), local sandboxes, at --concurrency 1 and 2; against bare `python -m pytest` over the same
 // files one at a time. Prints tasks/minute for each and the ratio.
-// Target: at concurrency 2 on 2 cores, at least 1.5x the bare pytest throughput.
+// Target: at concurrency 2 on 2 cores, at least 1.5x the bare pytest throughput. Also timed: bare pytest with
+// PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, the plugin set the sandbox uses for these tests.
 // The problems are cut into --slices parts and each part runs every way in a rotating order, so a machine
 // that gets busier or quieter during the bench affects all the ways alike.
 //
@@ -104,7 +105,8 @@ function run(file, args, opts) {
   });
 }
 
-async function bare(problems, work) {
+/** `noPlugins`: with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, the plugin set ptc's sandbox uses for these tests. */
+async function bare(problems, work, noPlugins = false) {
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
   let passed = 0;
   const started = performance.now();
@@ -114,7 +116,8 @@ async function bare(problems, work) {
     const f = problemFiles(p);
     await writeFile(join(dir, 'solution.py'), f.solution);
     await writeFile(join(dir, 'test_solution.py'), f.test);
-    const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], { cwd: dir });
+    const env = noPlugins ? { ...process.env, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } : process.env;
+    const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], { cwd: dir, env });
     if (r.code === 0) passed++;
   }
   return { passed, ms: performance.now() - started };
@@ -171,7 +174,12 @@ const work = await mkdtemp(join(tmpdir(), 'ptc-bench-batch-'));
 const fake = await startFakeProvider(new Map(problems.map((p) => [taskId(p), problemFiles(p).reply])));
 const perMinute = (n, ms) => (n * 60_000) / ms;
 try {
-  const ways = [{ name: 'bare pytest, one at a time', run: (ps) => bare(ps, work) }];
+  // Bare pytest autoloads the python's installed plugins; ptc's sandbox loads only those the code uses. The second
+  // row is bare pytest with the sandbox's plugin set, so the ratio against it is ptc's own throughput cost.
+  const ways = [
+    { name: 'bare pytest, one at a time', run: (ps) => bare(ps, work) },
+    { name: 'bare pytest, no plugins', run: (ps) => bare(ps, work, true) },
+  ];
   for (const c of opts.concurrency) ways.push({ name: `ptc batch --concurrency ${c}`, run: (ps, slice) => batch(ps, work, fake.url, c, slice) });
   const totals = ways.map((w) => ({ name: w.name, passed: 0, ms: 0, failures: [], taskMs: [], testsMs: [] }));
   const size = Math.ceil(problems.length / opts.slices);
@@ -206,6 +214,7 @@ try {
       for (const f of (r.failures ?? []).slice(0, 5)) console.log(`    ${f}`);
     }
     if (c2) console.log(`concurrency 2 / bare pytest = ${summary.target.ratio.toFixed(2)}x (target >= 1.5x): ${summary.target.met ? 'met' : 'NOT met'}`);
+    if (c2) console.log(`concurrency 2 / bare pytest with the same plugins = ${(c2.perMinute / rows[1].perMinute).toFixed(2)}x`);
   }
 } finally {
   await fake.close();
