@@ -1,6 +1,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
+import { packageName, packagesFromPackageJson, packagesFromRequirements } from '../reply/dependencies.js';
 import type { Lang } from '../types.js';
 
 /** Folders that are never part of a project's tests: VCS, dependencies, caches, ptc's own state. */
@@ -53,4 +54,21 @@ export function detectLang(paths: string[]): Lang | null {
   if (has(/\.(ts|mts|cts)$/)) return 'typescript';
   if (has(/\.(js|mjs|cjs)$/)) return 'javascript';
   return null;
+}
+
+/**
+ * The packages a project declares at its top level, as a reply's requirements block would: requirements*.txt
+ * (or .in) for Python, package.json's dependencies and devDependencies for JavaScript and TypeScript.
+ */
+export function projectDependencies(files: { path: string; content: string }[], lang: Lang): string[] {
+  const found: string[] = [];
+  for (const f of files) {
+    if (f.path.includes('/')) continue;
+    if (lang === 'python' && /^requirements[\w.-]*\.(txt|in)$/.test(f.path)) found.push(...packagesFromRequirements(f.content));
+    if (lang !== 'python' && f.path === 'package.json') found.push(...packagesFromPackageJson(f.content));
+  }
+  // One spec per package: the first file's wins.
+  const byName = new Map<string, string>();
+  for (const spec of found) if (!byName.has(packageName(spec))) byName.set(packageName(spec), spec);
+  return [...byName.values()];
 }

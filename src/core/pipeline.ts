@@ -14,7 +14,7 @@ import type {
   TestReport,
   Usage,
 } from '../types.js';
-import { collectFiles, detectLang } from './collect.js';
+import { collectFiles, detectLang, projectDependencies } from './collect.js';
 import { type LoopState, repairLoop } from './repair-loop.js';
 import {
   callModel,
@@ -229,7 +229,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   const sandbox = await createSandbox(lang, deps);
   try {
     await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
-    draft.tests = await runTests(sandbox, lang, files, [], opts, deps);
+    draft.tests = await runTests(sandbox, lang, files, projectDependencies(files, lang), opts, deps);
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {
     deps.onPhase?.('cleaning up');

@@ -53,3 +53,16 @@ it('`local.pytestPlugins: all` in the rc file loads the host python\'s plugins, 
   expect(all.code).toBe(0);
   expect(JSON.parse(all.stdout).tests).toMatchObject({ passed: 1, errors: 0 });
 });
+
+it('ptc run takes the packages a project declares in requirements.txt, and loads their pytest plugins', async () => {
+  sb.write('proj/ptcdemo_plug.py', 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n');
+  sb.write('proj/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
+  sb.write('proj/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
+  sb.write('proj/test_plug.py', 'def test_value(demo_value):\n    assert demo_value == 42\n');
+  sb.write('proj/requirements.txt', '# the plugin the tests use\nptcdemo-plug>=1.0\n');
+  const r = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(0);
+  const tests = JSON.parse(r.stdout).tests;
+  expect(tests).toMatchObject({ passed: 1, errors: 0 });
+  expect(tests.install).toMatchObject({ packages: ['ptcdemo-plug>=1.0'], ok: true });
+});
