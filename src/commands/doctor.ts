@@ -85,12 +85,7 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
           hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
         },
   );
-  const pytest = spawnSync('python3', ['-m', 'pytest', '--version'], { encoding: 'utf8', timeout: 20_000 });
-  checks.push(
-    pytest.status === 0
-      ? { name: 'python tests', status: 'ok', detail: (pytest.stdout || pytest.stderr).trim().split('\n')[0] ?? 'pytest' }
-      : { name: 'python tests', status: 'warn', detail: 'python3 -m pytest not available', hint: 'pip install pytest (needed for --lang python with the local sandbox)' },
-  );
+  checks.push(pytestCheck(cfg.file.local?.pytestPlugins ?? 'used'));
   checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
 
   const daytona = resolveDaytona(cfg);
@@ -104,6 +99,31 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
     checks.push(await reachable('sandbox daytona', daytona.apiUrl.value));
   }
   return checks;
+}
+
+const PYTEST_PROBE =
+  'import json, pytest\nfrom importlib.metadata import entry_points\n' +
+  'print(json.dumps({"version": pytest.__version__, ' +
+  '"plugins": sorted({ep.dist.name for ep in entry_points(group="pytest11") if ep.dist})}))';
+
+/** pytest for the host python, and its installed plugins with whether the sandbox loads them. */
+function pytestCheck(policy: 'used' | 'all'): Check {
+  const r = spawnSync('python3', ['-c', PYTEST_PROBE], { encoding: 'utf8', timeout: 20_000 });
+  let found: { version: string; plugins: string[] } | null = null;
+  try {
+    found = r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { version: string; plugins: string[] }) : null;
+  } catch {
+    found = null;
+  }
+  if (!found) {
+    return { name: 'python tests', status: 'warn', detail: 'python3 -m pytest not available', hint: 'pip install pytest (needed for --lang python with the local sandbox)' };
+  }
+  const plugins = found.plugins.length === 0
+    ? 'no plugins installed'
+    : policy === 'all'
+      ? `plugins always loaded (local.pytestPlugins: all): ${found.plugins.join(', ')}`
+      : `plugins loaded only when the code uses them: ${found.plugins.join(', ')}`;
+  return { name: 'python tests', status: 'ok', detail: `pytest ${found.version}; ${plugins}` };
 }
 
 /** Any HTTP answer means the host is there; only a network failure or a timeout fails the check. */

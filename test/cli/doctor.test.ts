@@ -47,3 +47,20 @@ it('reports an invalid rc file as a failed check', async () => {
   expect(r.code).toBe(2);
   expect(r.stdout).toMatch(/✗ config\s+invalid rc file/);
 });
+
+it("names pytest's installed plugins and whether the sandbox loads them", async () => {
+  // A plugin distribution on the host python's path (PYTHONPATH reaches doctor's own probe, not the sandbox).
+  sb.write('plugins/ptcdemo_plug.py', 'import pytest\n');
+  sb.write('plugins/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
+  sb.write('plugins/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
+  const env = { ...sb.env, PYTHONPATH: `${sb.cwd}/plugins` };
+  const check = async () => {
+    const r = await runPtc(['doctor', '--offline', '--json'], { cwd: sb.cwd, env });
+    return JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'python tests');
+  };
+  const used = await check();
+  expect(used.status).toBe('ok');
+  expect(used.detail).toMatch(/^pytest \d+\.\d+.*loaded only when the code uses them: .*ptcdemo-plug/);
+  sb.write('.ptcrc.json', JSON.stringify({ local: { pytestPlugins: 'all' } }));
+  expect((await check()).detail).toMatch(/always loaded \(local\.pytestPlugins: all\): .*ptcdemo-plug/);
+});
