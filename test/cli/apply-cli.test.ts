@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
+import { DEMO_PLUGIN_FILES, DEMO_PLUGIN_TEST } from '../fixtures/pytest-plugin.js';
 import { makeSandbox, ROOT, runPtc, type Sandbox } from './harness.js';
 
 let sb: Sandbox;
@@ -9,6 +10,12 @@ beforeEach(() => {
   sb = makeSandbox();
 });
 afterEach(() => sb.cleanup());
+
+/** A project whose one test needs the fixture of a pytest plugin installed next to it. */
+function writeDemoPluginProject(dir: string): void {
+  for (const [path, content] of Object.entries(DEMO_PLUGIN_FILES)) sb.write(`${dir}/${path}`, content);
+  sb.write(`${dir}/test_plug.py`, DEMO_PLUGIN_TEST);
+}
 
 it('the README\'s first example: the Python sample reply, applied and run with no key', async () => {
   const r = await runPtc(['apply', join(ROOT, 'examples/replies/prime-python.md'), '--run', '--json'], { cwd: sb.cwd, env: sb.env });
@@ -38,11 +45,7 @@ it('reads the reply from stdin with "-"', async () => {
 });
 
 it('`local.pytestPlugins: all` in the rc file loads the host python\'s plugins, which ptc run leaves out by default', async () => {
-  // A plugin distribution next to the tests is on pytest's sys.path just as one in site-packages would be.
-  sb.write('proj/ptcdemo_plug.py', 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n');
-  sb.write('proj/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
-  sb.write('proj/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
-  sb.write('proj/test_plug.py', 'def test_value(demo_value):\n    assert demo_value == 42\n');
+  writeDemoPluginProject('proj');
 
   const plain = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
   expect(plain.code).toBe(1);
@@ -55,10 +58,7 @@ it('`local.pytestPlugins: all` in the rc file loads the host python\'s plugins, 
 });
 
 it('ptc run takes the packages a project declares in requirements.txt, and loads their pytest plugins', async () => {
-  sb.write('proj/ptcdemo_plug.py', 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n');
-  sb.write('proj/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
-  sb.write('proj/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
-  sb.write('proj/test_plug.py', 'def test_value(demo_value):\n    assert demo_value == 42\n');
+  writeDemoPluginProject('proj');
   sb.write('proj/requirements.txt', '# the plugin the tests use\nptcdemo-plug>=1.0\n');
   const r = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
   expect(r.code).toBe(0);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startOpenAIFake } from '../fakes/openai-server.js';
+import { DEMO_PLUGIN_FILES } from '../fixtures/pytest-plugin.js';
 import { makeSandbox, runPtc, type Sandbox } from './harness.js';
 
 let sb: Sandbox;
@@ -50,9 +51,7 @@ it('reports an invalid rc file as a failed check', async () => {
 
 it("names pytest's installed plugins and whether the sandbox loads them", async () => {
   // A plugin distribution on the host python's path (PYTHONPATH reaches doctor's own probe, not the sandbox).
-  sb.write('plugins/ptcdemo_plug.py', 'import pytest\n');
-  sb.write('plugins/ptcdemo_plug-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n');
-  sb.write('plugins/ptcdemo_plug-1.0.dist-info/entry_points.txt', '[pytest11]\nptcdemo = ptcdemo_plug\n');
+  for (const [path, content] of Object.entries(DEMO_PLUGIN_FILES)) sb.write(`plugins/${path}`, content);
   const env = { ...sb.env, PYTHONPATH: `${sb.cwd}/plugins` };
   const check = async () => {
     const r = await runPtc(['doctor', '--offline', '--json'], { cwd: sb.cwd, env });

@@ -65,7 +65,8 @@ it('without an rc file anywhere, cosmiconfig is not loaded; with one it is, and 
   expect(withRc.out).toContain('moonshot-v1-32k');
 });
 
-const hasCompileCache = typeof (await import('node:module')).default.enableCompileCache === 'function';
+// Typed for Node 20, which has no such API.
+const hasCompileCache = typeof ((await import('node:module')).default as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 it.skipIf(!hasCompileCache)('on Node >= 22 the compiled CLI is cached in the temp dir between runs', async () => {
   const { existsSync, mkdirSync, readdirSync } = await import('node:fs');

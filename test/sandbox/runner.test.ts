@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalSandbox } from '../../src/sandbox/local.js';
 import { rewriteTsImports, runTestsIn, type RunTestsInput } from '../../src/sandbox/runner.js';
 import type { FileKind, Lang, Logger, Sandbox, SandboxFile } from '../../src/types.js';
+import { DEMO_PLUGIN_FILES, DEMO_PLUGIN_TEST } from '../fixtures/pytest-plugin.js';
 
 // Keep ptc's host-python cache out of the real ~/.cache while testing.
 process.env.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'ptc-cache-'));
@@ -185,21 +186,12 @@ describe('runTestsIn: python (pytest)', () => {
   });
 });
 
-/**
- * A pytest plugin "installed" next to the project: a dist-info with a `pytest11` entry point, found by
- * importlib.metadata on the sandbox's sys.path (the copy's root) exactly as one in site-packages would be.
- */
 function projectWithPlugin(test: string): SandboxFile[] {
-  return [
-    { path: 'ptcdemo_plug.py', content: 'import pytest\n\n@pytest.fixture\ndef demo_value():\n    return 42\n' },
-    { path: 'ptcdemo_plug-1.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: ptcdemo-plug\nVersion: 1.0\n' },
-    { path: 'ptcdemo_plug-1.0.dist-info/entry_points.txt', content: '[pytest11]\nptcdemo = ptcdemo_plug\n' },
-    { path: 'test_plug.py', content: test },
-  ];
+  return [...Object.entries(DEMO_PLUGIN_FILES).map(([path, content]) => ({ path, content })), { path: 'test_plug.py', content: test }];
 }
 
 describe('runTestsIn: which pytest plugins load', () => {
-  const usesFixture = 'def test_value(demo_value):\n    assert demo_value == 42\n';
+  const usesFixture = DEMO_PLUGIN_TEST;
 
   it('does not load an installed plugin the code does not ask for', async () => {
     const { report } = await run('python', projectWithPlugin(usesFixture));
