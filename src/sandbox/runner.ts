@@ -330,7 +330,8 @@ async function runPytest(
   baseEnv: Record<string, string>,
   deps: string[],
 ): Promise<RunOutcome> {
-  const pytest = pytestCommand(testFiles, deps, ctx.input.pytestPlugins ?? 'used');
+  const plugins = ctx.input.pytestPlugins ?? 'used';
+  const pytest = pytestCommand(testFiles, deps, plugins);
   const cmd = pytest.cmd;
   let env = { ...baseEnv, ...pytest.env };
   let res = await exec(ctx, cmd, 'run pytest', env);
@@ -348,7 +349,10 @@ async function runPytest(
   const output = tail(joinOutput(res), OUTPUT_TAIL_BYTES);
   if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
   const xml = await ctx.sandbox.readFile(PY_JUNIT);
-  if (!xml) return { cases: [], problem: noReportProblem('pytest', res, output), output };
+  if (!xml) {
+    const note = plugins === 'used' ? missingPluginNote(output, []) : null;
+    return { cases: [], problem: noReportProblem('pytest', res, output) + (note ? `\n${note}` : ''), output };
+  }
   const { parseJUnit } = await loadJUnit();
   let cases: TestCase[];
   try {
@@ -362,7 +366,25 @@ async function runPytest(
   } else if (res.exitCode !== 0 && res.exitCode !== 1 && res.exitCode !== 2 && !cases.some(isBad)) {
     problem = `pytest exited with code ${res.exitCode} although no test failed:\n${lastLines(output, 10)}`;
   }
+  if (plugins === 'used' && (problem || cases.some(isBad))) {
+    const note = missingPluginNote(output, cases);
+    if (note) ctx.logger.warn(note);
+  }
   return { cases, problem, output };
+}
+
+/** What pytest says when a test or a config counts on a plugin that was not loaded. */
+const MISSING_PLUGIN_SIGNS = /unrecognized arguments: [^\n]*|fixture '\w+' not found|Unknown config option: \w+/;
+
+/** With only the code's own plugins loaded, a failure that looks like a missing plugin says how to load it. */
+function missingPluginNote(output: string, cases: TestCase[]): string | null {
+  const sign = MISSING_PLUGIN_SIGNS.exec([output, ...cases.map((c) => c.message ?? '')].join('\n'));
+  if (!sign) return null;
+  return (
+    `pytest loaded only the plugins of the packages the code declares or uses (${sign[0].trim()}): if the tests ` +
+    'need another plugin, list its package in requirements.txt, or set local.pytestPlugins: all to load every ' +
+    'plugin installed for the local python'
+  );
 }
 
 function isMissingPytest(res: ExecResult): boolean {

@@ -193,10 +193,27 @@ function projectWithPlugin(test: string): SandboxFile[] {
 describe('runTestsIn: which pytest plugins load', () => {
   const usesFixture = DEMO_PLUGIN_TEST;
 
-  it('does not load an installed plugin the code does not ask for', async () => {
-    const { report } = await run('python', projectWithPlugin(usesFixture));
+  it('does not load an installed plugin the code does not ask for, and says how to when a test misses it', async () => {
+    const logger = warnings();
+    const { report } = await run('python', projectWithPlugin(usesFixture), { logger });
     expect(report).toMatchObject({ passed: 0, errors: 1 });
     expect(report.cases[0]!.message).toContain("fixture 'demo_value' not found");
+    expect(logger.warned.join('\n')).toMatch(/only the plugins .*fixture 'demo_value' not found.*local\.pytestPlugins: all/);
+  });
+
+  it('points at the plugin setting when a pytest.ini needs an option no loaded plugin knows', async () => {
+    const files = [
+      { path: 'pytest.ini', content: '[pytest]\naddopts = --ptcdemo-flag\n' },
+      { path: 'test_a.py', content: 'def test_a():\n    assert True\n' },
+    ];
+    const { report } = await run('python', files);
+    expect(report.problem).toMatch(/unrecognized arguments: --ptcdemo-flag[\s\S]*local\.pytestPlugins: all/);
+  });
+
+  it('stays quiet about plugins when the tests pass or fail for other reasons', async () => {
+    const logger = warnings();
+    await run('python', [{ path: 'test_a.py', content: 'def test_a():\n    assert 1 == 2\n' }], { logger });
+    expect(logger.warned.join('\n')).not.toContain('plugins');
   });
 
   it('loads every installed plugin with pytestPlugins: all, as bare pytest does', async () => {
