@@ -191,7 +191,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   try {
     await uploadDir(sandbox, opts.outDir, deps);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
-    draft.tests = await runTests(sandbox, lang, [...working.values()], parsed.dependencies, opts, deps);
+    draft.tests = await runTests(sandbox, lang, [...working.values()], parsed.dependencies, opts, deps, draft);
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
 
@@ -229,7 +229,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   const sandbox = await createSandbox(lang, deps);
   try {
     await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
-    draft.tests = await runTests(sandbox, lang, files, projectDependencies(files, lang), opts, deps);
+    draft.tests = await runTests(sandbox, lang, files, projectDependencies(files, lang), opts, deps, draft);
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {
     deps.onPhase?.('cleaning up');

@@ -109,7 +109,7 @@ export async function repairLoop(
       applied.written.map((f) => ({ path: f.path, content: f.content })),
       applied.deleted,
     );
-    draft.tests = await runTests(sandbox, opts.lang, [...state.working.values()], state.dependencies, opts, deps);
+    draft.tests = await runTests(sandbox, opts.lang, [...state.working.values()], state.dependencies, opts, deps, draft);
     entry.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
   }

@@ -190,6 +190,7 @@ export async function runTests(
   dependencies: string[],
   opts: PipelineOptions,
   deps: PipelineDeps,
+  draft: ResultDraft,
 ): Promise<TestReport> {
   const reason = abortReason(deps.signal);
   if (reason) throw reason;
@@ -200,7 +201,13 @@ export async function runTests(
     dependencies,
     timeoutMs: opts.testTimeoutMs,
     signal: deps.signal,
-    logger: deps.logger,
+    // The runner's warnings (a missing optional package, a plugin not loaded) belong in the result too.
+    logger: {
+      info: (m) => deps.logger.info(m),
+      debug: (m) => deps.logger.debug(m),
+      progress: (m) => deps.logger.progress(m),
+      warn: (m) => warn(draft, deps.logger, m),
+    },
     network: sandbox.kind === 'daytona',
     // A Daytona sandbox is fresh: its plugins are the ones the code asked for, whatever the local setting.
     pytestPlugins: sandbox.kind === 'local' ? opts.pytestPlugins : 'used',

@@ -50,6 +50,8 @@ it('`local.pytestPlugins: all` in the rc file loads the host python\'s plugins, 
   const plain = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
   expect(plain.code).toBe(1);
   expect(JSON.parse(plain.stdout).tests).toMatchObject({ passed: 0, errors: 1 });
+  // The runner's note reaches scripts in the result, not only people on stderr.
+  expect(JSON.parse(plain.stdout).warnings.join('\n')).toMatch(/fixture 'demo_value' not found.*local\.pytestPlugins: all/);
 
   sb.write('.ptcrc.json', JSON.stringify({ local: { pytestPlugins: 'all' } }));
   const all = await runPtc(['run', 'proj', '--json'], { cwd: sb.cwd, env: sb.env });
