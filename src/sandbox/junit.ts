@@ -169,8 +169,14 @@ function pytestMessage(detail: XmlNode | string, status: TestStatus, maxLines: n
   const where = lines.filter((l) => /^[^\s].*:\d+: \S/.test(l));
   if (eLines.length === 0) return firstLines([message, text].filter(Boolean).join('\n'), maxLines);
   const picked: string[] = [];
-  if (message && !eLines.join('\n').includes(message.split('\n')[0]!)) picked.push(message);
-  picked.push(...eLines);
+  // A fixture's error: pytest's message wraps the whole text (`failed on setup with "file …"`); the phase and
+  // the `E` lines say it, on a first line a one-line summary can show.
+  const phase = message ? /^failed on (setup|teardown) with "/.exec(message)?.[1] : undefined;
+  if (phase) picked.push(`failed on ${phase}: ${eLines[0]}`, ...eLines.slice(1));
+  else {
+    if (message && !message.includes(eLines[0]!) && !eLines.join('\n').includes(message.split('\n')[0]!)) picked.push(message);
+    picked.push(...eLines);
+  }
   if (where.length > 0) picked.push(where[where.length - 1]!);
   return firstLines(picked.join('\n'), maxLines);
 }
