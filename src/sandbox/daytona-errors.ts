@@ -146,3 +146,21 @@ export function isNotFound(err: unknown): boolean {
   if (e.statusCode === 404 || (e.name ?? '').includes('NotFound')) return true;
   return /no such file|not found|does not exist/i.test(e.message ?? '');
 }
+
+/** The HTTP status the SDK's error carries, if any. */
+export function statusOf(err: unknown): number | null {
+  const status = err && typeof err === 'object' ? (err as SdkErrorShape).statusCode : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+/**
+ * A failure of a read-only toolbox call (polling a command, reading its output) that is worth another try: a
+ * 5xx or 429 from the toolbox or a proxy in front of it, or a connection that was dropped or timed out.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const status = statusOf(err);
+  if (status !== null) return status === 408 || status === 429 || status >= 500;
+  const name = (err as SdkErrorShape).name ?? '';
+  return name === 'DaytonaConnectionError' || name.includes('Timeout');
+}

@@ -6,7 +6,14 @@
  *   daytona.create        POST {api}/sandbox, then GET {api}/sandbox/{id} until `started`
  *   sandbox.getWorkDir    GET  {toolbox}/{id}/work-dir
  *   fs.uploadFiles        POST {toolbox}/{id}/files/bulk-upload (multipart: files[i].path, files[i].file)
- *   process.executeCommand POST {toolbox}/{id}/process/execute {command, timeout, cwd?, envs?}
+ *   process.createSession          POST   {toolbox}/{id}/process/session {sessionId}
+ *   process.executeSessionCommand  POST   {toolbox}/{id}/process/session/{sessionId}/exec {command, runAsync} → {cmdId}
+ *   process.getSessionCommand      GET    {toolbox}/{id}/process/session/{sessionId}/command/{cmdId} → {exitCode?}
+ *   process.getSessionCommandLogs  GET    {toolbox}/{id}/process/session/{sessionId}/command/{cmdId}/logs
+ *                                         → {output, stdout, stderr}
+ *   process.deleteSession          DELETE {toolbox}/{id}/process/session/{sessionId} (kills what runs in it)
+ *   process.executeCommand POST {toolbox}/{id}/process/execute {command, timeout, cwd?, envs?} (toolboxes
+ *                          without sessions only)
  *   fs.downloadFile       POST {toolbox}/{id}/files/bulk-download {paths} → multipart
  *   daytona.delete        DELETE {api}/sandbox/{id}
  *   daytona.list          GET  {api}/sandbox?labels=<json>&cursor=…
@@ -25,7 +32,7 @@ import {
   type Sandbox,
   type SandboxFile,
 } from '../types.js';
-import { isNotFound, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
+import { isNotFound, isTransient, statusOf, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
 
 export type DaytonaPhaseName = 'creating' | 'uploading' | 'cleaning up';
 
@@ -46,8 +53,16 @@ export interface DaytonaSandboxOptions {
 
 /** Characters kept from one command (as the local sandbox keeps per stream); the middle is cut. */
 export const DAYTONA_OUTPUT_CAP = 1024 * 1024;
-/** How long the HTTP call may outlive the command's own time limit before ptc gives up on the toolbox. */
+/** How long a command may outlive its own time limit before ptc gives up on the toolbox (it stops answering). */
 const EXEC_GRACE_MS = 30_000;
+/** Pause before the first poll of a session command; it grows by POLL_BACKOFF up to POLL_MAX_MS. */
+const POLL_FIRST_MS = 100;
+const POLL_MAX_MS = 1_000;
+const POLL_BACKOFF = 1.5;
+/** Further tries of a poll or a log read that failed with a 5xx, a 429 or a dropped connection. */
+const TRANSIENT_RETRIES = 3;
+/** How long ptc waits for a session to be deleted, and for the output of a command it stopped. */
+const SESSION_CLEANUP_MS = 3_000;
 /** How long cleanup of an abandoned create waits for the SDK to hand back the sandbox. */
 const ABANDONED_CREATE_GRACE_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -102,6 +117,25 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref?.());
 }
 
+/**
+ * Wait between two polls, or reject as soon as one of `signals` fires. The timer is not unref'd: between polls
+ * nothing else may keep the process alive, and a CLI must not exit while its tests run.
+ */
+function pause(ms: number, signals: (AbortSignal | undefined)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  return raceAbort(waited, signals).finally(() => clearTimeout(timer));
+}
+
+/** Settle with `work`'s value, or with undefined when it fails or takes longer than `ms`. */
+async function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([work.catch(() => undefined), delay(ms).then(() => undefined)]);
+}
+
+function aborted(signals: (AbortSignal | undefined)[]): boolean {
+  return signals.some((s) => s?.aborted);
+}
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -141,9 +175,61 @@ function safeRelative(p: string): string {
   return norm;
 }
 
+interface ExecRun {
+  started: number;
+  /** When the command is killed, counted from `started`. */
+  limitMs: number;
+  /** The limit as the one-request route takes it (whole seconds). */
+  timeoutSec: number;
+  /** The run's and the command's abort signals, and the toolbox deadline. */
+  signals: (AbortSignal | undefined)[];
+}
+
+interface SessionLogs {
+  output?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+function sessionResult(exitCode: number, logs: SessionLogs, run: ExecRun): ExecResult {
+  let stdout = logs.stdout ?? '';
+  const stderr = logs.stderr ?? '';
+  // A toolbox that returns only the combined `output` still gives the output back, mixed as before.
+  if (stdout === '' && stderr === '' && logs.output) stdout = logs.output;
+  const out = capOutput(stdout);
+  const err = capOutput(stderr);
+  return {
+    exitCode,
+    stdout: out.text,
+    stderr: err.text,
+    timedOut: false,
+    truncated: out.truncated || err.truncated,
+    durationMs: Date.now() - run.started,
+  };
+}
+
+function timedOutResult(partial: SessionLogs | undefined, run: ExecRun, seconds: number): ExecResult {
+  const note = `[ptc: the command was killed after ${seconds}s]`;
+  const printed = partial ? (partial.stdout || (partial.stderr ? '' : partial.output) || '') : '';
+  const out = capOutput(printed);
+  const err = capOutput(partial?.stderr ?? '');
+  return {
+    exitCode: null,
+    stdout: out.text === '' ? note : `${out.text}${out.text.endsWith('\n') ? '' : '\n'}${note}`,
+    stderr: err.text,
+    timedOut: true,
+    truncated: out.truncated || err.truncated,
+    durationMs: Date.now() - run.started,
+  };
+}
+
 class DaytonaSandbox implements Sandbox {
   readonly kind = 'daytona' as const;
   private disposing: Promise<void> | null = null;
+  /** The session commands run in (see execInSession); replaced after a timeout, an abort or a failure. */
+  private session: { id: string; ready: Promise<boolean> } | null = null;
+  /** Set once the toolbox answered 404 to the session API: every command then goes through `process/execute`. */
+  private oneRequestExec = false;
 
   constructor(
     private readonly client: DaytonaClient,
@@ -183,7 +269,8 @@ class DaytonaSandbox implements Sandbox {
       const targets = remove.map((p) => shellQuote(posix.join(this.root, safeRelative(p)))).join(' ');
       const res = await this.exec(`rm -rf -- ${targets}`, { timeoutMs: 60_000 });
       if (res.exitCode !== 0) {
-        throw new SandboxError(`could not remove files in the Daytona sandbox: ${res.stdout.slice(0, 300)}`, {
+        const why = (res.stderr.trim() || res.stdout.trim()).split('\n')[0]!.slice(0, 300);
+        throw new SandboxError(`could not remove files in the Daytona sandbox: ${why}`, {
           code: 'sandbox_upload',
           hint: 'run again; if it keeps failing, run with --verbose',
         });
@@ -208,7 +295,7 @@ class DaytonaSandbox implements Sandbox {
     const dir = opts.cwd ? posix.join(this.root, safeRelative(opts.cwd)) : this.root;
     const timeoutSec = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     this.logger.debug(`daytona exec (${timeoutSec}s) in ${dir}: ${command}`);
-    const call = this.sdk.process.executeCommand(wrapForToolbox(command, dir, opts.env), undefined, undefined, timeoutSec);
+    const wrapped = wrapForToolbox(command, dir, opts.env);
     // The SDK takes no signal; bound the wait ourselves so a hung toolbox cannot hang ptc.
     const deadline = new AbortController();
     const timer = setTimeout(
@@ -222,35 +309,169 @@ class DaytonaSandbox implements Sandbox {
       opts.timeoutMs + EXEC_GRACE_MS,
     );
     timer.unref?.();
+    const run: ExecRun = {
+      started,
+      limitMs: Math.max(1_000, opts.timeoutMs),
+      timeoutSec,
+      signals: [this.opts.signal, opts.signal, deadline.signal],
+    };
     try {
-      const res = await raceAbort(call, [this.opts.signal, opts.signal, deadline.signal]);
-      const { text, truncated } = capOutput(res.result ?? '');
-      return {
-        exitCode: typeof res.exitCode === 'number' ? res.exitCode : null,
-        stdout: text, // the toolbox mixes stdout and stderr into one `result`
-        stderr: '',
-        timedOut: false,
-        truncated,
-        durationMs: Date.now() - started,
-      };
+      const viaSession = this.oneRequestExec ? null : await this.execInSession(wrapped, run);
+      return viaSession ?? (await this.execInOneRequest(wrapped, run));
     } catch (err) {
       if (deadline.signal.aborted) throw deadline.signal.reason as SandboxError;
       for (const s of [this.opts.signal, opts.signal]) if (s?.aborted) throw abortReason(s);
-      const e = err as { statusCode?: number; name?: string };
-      // The daemon kills the process group at the time limit and answers 408 (output is lost).
-      if (e.statusCode === 408 || e.name === 'DaytonaProcessExecutionTimeoutError') {
-        return {
-          exitCode: null,
-          stdout: `[ptc: the command was killed after ${timeoutSec}s]`,
-          stderr: '',
-          timedOut: true,
-          truncated: false,
-          durationMs: Date.now() - started,
-        };
-      }
       throw this.fail(err, 'exec');
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Run the command in this sandbox's session: start it in the background, poll until it has an exit code,
+   * then read stdout and stderr. No HTTP request stays open for the length of the command, so proxies' request
+   * timeouts cannot cut a long test run. At the time limit (and on abort, or when the toolbox fails mid-way) the
+   * session is deleted, which kills the command's processes; the next command gets a new session.
+   * Null when the toolbox has no session API (it answered 404): ptc then runs commands with `process/execute`.
+   */
+  private async execInSession(wrapped: string, run: ExecRun): Promise<ExecResult | null> {
+    // The session shell would hand the command its own stdin (a pipe that never ends); `process/execute` gave none.
+    const command = `${wrapped} < /dev/null`;
+    let sessionId: string | null = null;
+    let cmdId: string | undefined;
+    for (let attempt = 0; cmdId === undefined; attempt++) {
+      sessionId = await this.openSession(run.signals);
+      if (sessionId === null) return null;
+      try {
+        const res = await raceAbort(this.sdk.process.executeSessionCommand(sessionId, { command, runAsync: true }), run.signals);
+        if (typeof res.cmdId !== 'string' || res.cmdId === '') {
+          throw new SandboxError('the Daytona toolbox started the command but returned no command id', {
+            code: 'sandbox_error',
+            hint: 'run again; if it keeps failing, run with --verbose',
+          });
+        }
+        cmdId = res.cmdId;
+      } catch (err) {
+        // A session the toolbox no longer knows (its daemon restarted): open a new one, once.
+        if (attempt === 0 && statusOf(err) === 404 && !aborted(run.signals)) {
+          this.forgetSession(sessionId);
+          continue;
+        }
+        // The command may have started anyway: delete the session so it cannot run on, or hold up the next one.
+        await this.dropSession(sessionId);
+        throw err;
+      }
+    }
+    const session = sessionId!;
+    this.logger.debug(`daytona command ${cmdId} started in session ${session}`);
+
+    const limitAt = run.started + run.limitMs;
+    try {
+      let wait = POLL_FIRST_MS;
+      for (;;) {
+        const cmd = await this.retrying(() => this.sdk.process.getSessionCommand(session, cmdId), run.signals);
+        if (typeof cmd.exitCode === 'number') {
+          const logs = await this.retrying(() => this.sdk.process.getSessionCommandLogs(session, cmdId), run.signals);
+          return sessionResult(cmd.exitCode, logs, run);
+        }
+        const left = limitAt - Date.now();
+        if (left <= 0) break;
+        await pause(Math.min(wait, left), run.signals);
+        wait = Math.min(wait * POLL_BACKOFF, POLL_MAX_MS);
+      }
+    } catch (err) {
+      await this.dropSession(session);
+      throw err;
+    }
+
+    // Past the time limit: keep what it printed so far, then kill it with its session.
+    this.logger.debug(`daytona command ${cmdId} reached its time limit; deleting session ${session}`);
+    const partial = await bounded(this.sdk.process.getSessionCommandLogs(session, cmdId), SESSION_CLEANUP_MS);
+    await this.dropSession(session);
+    return timedOutResult(partial, run, Math.round(run.limitMs / 100) / 10);
+  }
+
+  /** Toolboxes without sessions: one HTTP request for the whole command; the daemon enforces the time limit. */
+  private async execInOneRequest(wrapped: string, run: ExecRun): Promise<ExecResult> {
+    try {
+      const res = await raceAbort(
+        this.sdk.process.executeCommand(wrapped, undefined, undefined, run.timeoutSec),
+        run.signals,
+      );
+      const { text, truncated } = capOutput(res.result ?? '');
+      return {
+        exitCode: typeof res.exitCode === 'number' ? res.exitCode : null,
+        stdout: text, // this route mixes stdout and stderr into one `result`
+        stderr: '',
+        timedOut: false,
+        truncated,
+        durationMs: Date.now() - run.started,
+      };
+    } catch (err) {
+      const e = err as { statusCode?: number; name?: string };
+      // The daemon kills the process group at the time limit and answers 408 (output is lost).
+      if (!aborted(run.signals) && (e.statusCode === 408 || e.name === 'DaytonaProcessExecutionTimeoutError')) {
+        return timedOutResult(undefined, run, run.timeoutSec);
+      }
+      throw err;
+    }
+  }
+
+  /** This sandbox's session, created on first use; null when the toolbox has none (from then on, for good). */
+  private async openSession(signals: (AbortSignal | undefined)[]): Promise<string | null> {
+    if (this.oneRequestExec) return null;
+    if (!this.session) {
+      const id = `ptc-${randomUUID()}`;
+      const ready = this.sdk.process.createSession(id).then(
+        () => {
+          this.logger.debug(`daytona session ${id} created`);
+          return true;
+        },
+        (err: unknown) => {
+          if (this.session?.id === id) this.session = null; // the next command tries again
+          if (statusOf(err) !== 404) throw err;
+          this.oneRequestExec = true;
+          this.logger.debug('the Daytona toolbox has no session API (404); running each command in one HTTP request');
+          return false;
+        },
+      );
+      this.session = { id, ready };
+    }
+    const { id, ready } = this.session;
+    return (await raceAbort(ready, signals)) ? id : null;
+  }
+
+  private forgetSession(id: string): void {
+    if (this.session?.id === id) this.session = null;
+  }
+
+  /** Delete a session (killing what runs in it), waiting a bounded time; never throws. */
+  private async dropSession(id: string): Promise<void> {
+    this.forgetSession(id);
+    if (this.disposing) return; // deleting the sandbox kills everything in it anyway
+    const done = await bounded(
+      this.sdk.process.deleteSession(id).then(
+        () => true,
+        (err: unknown) => {
+          this.logger.debug(`could not delete Daytona session ${id}: ${this.fail(err, 'exec').message}`);
+          return true;
+        },
+      ),
+      SESSION_CLEANUP_MS,
+    );
+    if (!done) this.logger.debug(`deleting Daytona session ${id} did not finish within ${SESSION_CLEANUP_MS / 1000}s`);
+  }
+
+  /** A read-only toolbox call, tried again after a 5xx, a 429 or a dropped connection. */
+  private async retrying<T>(call: () => Promise<T>, signals: (AbortSignal | undefined)[]): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await raceAbort(call(), signals);
+      } catch (err) {
+        if (aborted(signals) || failures >= TRANSIENT_RETRIES || !isTransient(err)) throw err;
+        this.logger.debug(`the Daytona toolbox failed (${this.fail(err, 'exec').message}); trying again`);
+        await pause(250 * (failures + 1), signals);
+      }
     }
   }
 

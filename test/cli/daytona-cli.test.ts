@@ -47,6 +47,13 @@ describe('the daytona sandbox through the CLI', () => {
     expect(mine).toHaveLength(1);
     expect(fake.deleted).toEqual(expect.arrayContaining(mine));
     expect(r.stdout + r.stderr).not.toContain(KEY);
+    // The commands ran in a session, in the background, polled; none in one long HTTP request.
+    const toolbox = fake.requests.filter((q) => q.path.startsWith(`/toolbox/${mine[0]}/`)).map((q) => q.route);
+    expect(toolbox).toContain('POST /process/session');
+    expect(toolbox).toContain('POST /process/session/:id/exec');
+    expect(toolbox).toContain('GET /process/session/:id/command/:id');
+    expect(toolbox).toContain('GET /process/session/:id/command/:id/logs');
+    expect(toolbox).not.toContain('POST /process/execute');
   });
 
   it('deletes the sandbox when interrupted mid-run (exit 130)', async () => {
@@ -56,7 +63,7 @@ describe('the daytona sandbox through the CLI', () => {
     const child = spawn(process.execPath, [BIN, 'apply', 'slow.md', '--out', 'slow', '--run'], { cwd: sb.cwd, env: sb.env, stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     // Wait until the test command is executing inside the sandbox (the command itself travels encoded).
-    while (Date.now() < deadline && !fake.requests.slice(requestsBefore).some((q) => q.path.endsWith('/process/execute'))) {
+    while (Date.now() < deadline && !fake.requests.slice(requestsBefore).some((q) => q.route === 'POST /process/session/:id/exec')) {
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(Date.now()).toBeLessThan(deadline);

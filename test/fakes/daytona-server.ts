@@ -6,18 +6,28 @@
  * is split at spaces (plain quotes, no escapes) and exec'd WITHOUT a shell, stdout and stderr go into one
  * `result`, the process group is killed at the time limit and the answer is 408. The Socket.IO upgrade is
  * refused, so the SDK falls back to polling.
+ *
+ * Sessions (`process/session…`) behave like the daemon's too: a session runs its commands one after another
+ * through a shell (`sh -c`, the daemon writes them to a long-lived shell's stdin); `exec` with `runAsync`
+ * answers 202 `{cmdId}` at once; `command/{id}` carries `exitCode` only once the command has ended; `logs` is
+ * JSON `{output, stdout, stderr}` (so far); deleting a session kills the process groups of its commands and
+ * forgets it (its commands and logs then answer 404). `sessions: false` makes every session route answer 404,
+ * as a toolbox from before sessions does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export interface RecordedRequest {
   method: string;
-  /** Route key such as `POST /sandbox` or `POST /process/execute` (ids replaced by `:id`). */
+  /**
+   * Route key such as `POST /sandbox`, `POST /process/execute` or `GET /process/session/:id/command/:id/logs`
+   * (ids replaced by `:id`).
+   */
   route: string;
   path: string;
   query: Record<string, string>;
@@ -40,6 +50,28 @@ export interface FakeSandbox {
   /** GETs left before a `creating` sandbox turns `started` (null: never). */
   pollsUntilStarted: number | null;
   running: Set<ChildProcess>;
+  sessions: Map<string, FakeSession>;
+}
+
+export interface FakeSessionCommand {
+  id: string;
+  command: string;
+  /** Set once the command has ended (and never for one that was killed with its session). */
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as they arrived. */
+  output: string;
+  /** The process while it runs; its pid is the process group's id. */
+  child?: ChildProcess;
+}
+
+export interface FakeSession {
+  id: string;
+  commands: Map<string, FakeSessionCommand>;
+  /** The end of the session's queue: commands run one after another, as in the daemon's shell. */
+  tail: Promise<void>;
+  deleted: boolean;
 }
 
 interface Failure {
@@ -53,6 +85,8 @@ export interface DaytonaFakeOptions {
   apiKey?: string;
   /** Page size of `GET /sandbox` when the client gives none. */
   pageSize?: number;
+  /** false: the toolbox has no session API (every `process/session…` route answers 404). Default true. */
+  sessions?: boolean;
 }
 
 export interface DaytonaFake {
@@ -67,6 +101,8 @@ export interface DaytonaFake {
   setCreateState(state: string, afterPolls?: number | null): void;
   /** A sandbox made outside this test's code (another tool's, or a leftover), for list/prune tests. */
   seed(labels: Record<string, string>, state?: string): string;
+  /** Turn the toolbox's session API on or off (off: 404, as an older toolbox). */
+  setSessionSupport(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -139,6 +175,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
   const failures = new Map<string, Failure>();
   let createState = 'started';
   let createAfterPolls: number | null = 1;
+  let sessionSupport = opts.sessions ?? true;
   let origin = '';
 
   const dto = (sb: FakeSandbox) => ({
@@ -180,6 +217,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       home,
       pollsUntilStarted: state === 'creating' ? createAfterPolls : null,
       running: new Set(),
+      sessions: new Map(),
     };
     sandboxes.set(id, sb);
     return sb;
@@ -187,6 +225,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
 
   const destroy = (sb: FakeSandbox) => {
     for (const child of sb.running) killGroup(child);
+    for (const session of sb.sessions.values()) session.deleted = true;
+    sb.sessions.clear();
     sandboxes.delete(sb.id);
     deleted.push(sb.id);
     rmSync(sb.dir, { recursive: true, force: true });
@@ -337,7 +377,108 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       });
       return;
     }
+    if (rest === '/process/session' || rest.startsWith('/process/session/')) {
+      if (!sessionSupport) return sendJson(res, 404, errorBody(404, `Cannot ${method} ${rest}`));
+      return sessionRoute(res, sb, method, rest.split('/').slice(3), body);
+    }
     return sendJson(res, 404, errorBody(404, `Cannot ${method} ${rest}`));
+  }
+
+  /** The process/session routes; `parts` is what follows `/process/session/`. */
+  function sessionRoute(res: ServerResponse, sb: FakeSandbox, method: string, parts: string[], body: Buffer) {
+    const notFound = (what: string) => sendJson(res, 404, errorBody(404, `${what} not found`));
+    if (parts.length === 0 && method === 'POST') {
+      const { sessionId } = JSON.parse(body.toString('utf8') || '{}') as { sessionId?: string };
+      if (!sessionId) return sendJson(res, 400, errorBody(400, 'invalid request body: sessionId is required'));
+      if (sb.sessions.has(sessionId)) return sendJson(res, 409, errorBody(409, 'session already exists'));
+      sb.sessions.set(sessionId, { id: sessionId, commands: new Map(), tail: Promise.resolve(), deleted: false });
+      return sendJson(res, 201, undefined);
+    }
+    if (parts.length === 0 && method === 'GET') {
+      return sendJson(res, 200, [...sb.sessions.values()].map((x) => sessionDto(x)));
+    }
+    const session = sb.sessions.get(decodeURIComponent(parts[0] ?? ''));
+    if (!session) return notFound('session');
+    if (parts.length === 1 && method === 'GET') return sendJson(res, 200, sessionDto(session));
+    if (parts.length === 1 && method === 'DELETE') {
+      session.deleted = true;
+      sb.sessions.delete(session.id);
+      for (const cmd of session.commands.values()) if (cmd.child) killGroup(cmd.child);
+      res.writeHead(204);
+      return res.end();
+    }
+    if (parts.length === 2 && parts[1] === 'exec' && method === 'POST') {
+      const input = JSON.parse(body.toString('utf8') || '{}') as { command?: string; runAsync?: boolean; async?: boolean };
+      if (!input.command?.trim()) return sendJson(res, 400, errorBody(400, 'command cannot be empty'));
+      const cmd: FakeSessionCommand = { id: randomUUID(), command: input.command, stdout: '', stderr: '', output: '' };
+      session.commands.set(cmd.id, cmd);
+      const finished = session.tail.then(() => runSessionCommand(sb, session, cmd));
+      session.tail = finished;
+      if (input.runAsync || input.async) return sendJson(res, 202, { cmdId: cmd.id });
+      void finished.then(() => {
+        if (cmd.exitCode === undefined) return sendJson(res, 400, errorBody(400, 'session cancelled'));
+        sendJson(res, 200, { cmdId: cmd.id, output: cmd.output, exitCode: cmd.exitCode });
+      });
+      return;
+    }
+    if (parts[1] !== 'command' || parts.length < 3 || method !== 'GET') return notFound('route');
+    const cmd = session.commands.get(decodeURIComponent(parts[2] ?? ''));
+    if (!cmd) return notFound('command');
+    if (parts.length === 3) {
+      return sendJson(res, 200, { id: cmd.id, command: cmd.command, ...(cmd.exitCode !== undefined ? { exitCode: cmd.exitCode } : {}) });
+    }
+    if (parts.length === 4 && parts[3] === 'logs') {
+      return sendJson(res, 200, { output: cmd.output, stdout: cmd.stdout, stderr: cmd.stderr });
+    }
+    return notFound('route');
+  }
+
+  function sessionDto(session: FakeSession) {
+    return {
+      sessionId: session.id,
+      commands: [...session.commands.values()].map((c) => ({ id: c.id, command: c.command, ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) })),
+    };
+  }
+
+  /** Run one session command through a shell in its own process group; settles when it has ended. */
+  function runSessionCommand(sb: FakeSandbox, session: FakeSession, cmd: FakeSessionCommand): Promise<void> {
+    if (session.deleted) return Promise.resolve();
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, LANG: 'C.UTF-8', ...sb.env };
+    return new Promise<void>((done) => {
+      let child: ChildProcess;
+      try {
+        child = spawn('sh', ['-c', cmd.command], { cwd: sb.home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        cmd.stderr = cmd.output = `${(err as Error).message}\n`;
+        cmd.exitCode = 127;
+        return done();
+      }
+      cmd.child = child;
+      sb.running.add(child);
+      child.stdout?.on('data', (c: Buffer) => {
+        const text = c.toString('utf8');
+        cmd.stdout += text;
+        cmd.output += text;
+      });
+      child.stderr?.on('data', (c: Buffer) => {
+        const text = c.toString('utf8');
+        cmd.stderr += text;
+        cmd.output += text;
+      });
+      child.on('error', (err) => {
+        sb.running.delete(child);
+        cmd.child = undefined;
+        if (!session.deleted) (cmd.stderr += err.message), (cmd.exitCode = 127);
+        done();
+      });
+      child.on('close', (code, signal) => {
+        sb.running.delete(child);
+        cmd.child = undefined;
+        // A command killed with its session never writes its exit code, as in the daemon.
+        if (!session.deleted) cmd.exitCode = code ?? 128 + (signal ? (osSignals[signal] ?? 0) : 0);
+        done();
+      });
+    });
   }
 
   const server = createServer(async (req, res) => {
@@ -352,7 +493,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       } else if (path.startsWith('/toolbox/')) {
         const [, , id, ...rest] = path.split('/');
         tb = { sb: sandboxes.get(id ?? ''), rest: `/${rest.join('/')}` };
-        route = `${req.method} ${tb.rest}`;
+        const key = tb.rest.replace(/^\/process\/session\/[^/]+/, '/process/session/:id').replace(/\/command\/[^/]+/, '/command/:id');
+        route = `${req.method} ${key}`;
       } else route = `${req.method} ${path}`;
       requests.push({
         method: req.method ?? 'GET',
@@ -410,6 +552,9 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       const sb = newSandbox(labels, {}, state);
       return sb.id;
     },
+    setSessionSupport(on) {
+      sessionSupport = on;
+    },
     async close() {
       for (const sb of sandboxes.values()) {
         for (const child of sb.running) killGroup(child);
@@ -420,6 +565,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     },
   };
 }
+
+const osSignals: Record<string, number> = osConstants.signals as unknown as Record<string, number>;
 
 function killGroup(child: ChildProcess): void {
   try {

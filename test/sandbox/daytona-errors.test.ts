@@ -112,10 +112,54 @@ describe('daytona failures', () => {
     await sb.dispose();
   });
 
-  it('a toolbox that answers 504 to a command is sandbox_exec_timeout', async () => {
+  it('a toolbox that answers 504 to a command is sandbox_exec_timeout, and its session is deleted', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('POST /process/session/:id/exec', 504, { statusCode: 504, message: 'Gateway Timeout' });
+    expectSandboxError(await failure(sb.exec('true', { timeoutMs: 5_000 })), 'sandbox_exec_timeout', false);
+    expect(fake.requests.filter((r) => r.route === 'DELETE /process/session/:id')).toHaveLength(1);
+    expect((await sb.exec('echo fine', { timeoutMs: 5_000 })).stdout).toBe('fine\n'); // in a new session
+    await sb.dispose();
+  });
+
+  it('a toolbox without sessions that answers 504 to a command is sandbox_exec_timeout', async () => {
+    fake.setSessionSupport(false);
     const sb = await createDaytonaSandbox(base());
     fake.failNext('POST /process/execute', 504, { statusCode: 504, message: 'Gateway Timeout' });
     expectSandboxError(await failure(sb.exec('true', { timeoutMs: 5_000 })), 'sandbox_exec_timeout', false);
+    await sb.dispose();
+  });
+
+  it('a session that cannot be created is a sandbox error with the status, and the next command tries again', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('POST /process/session', 500, { statusCode: 500, message: 'no shell' });
+    const err = await failure(sb.exec('true', { timeoutMs: 5_000 }));
+    expectSandboxError(err, 'sandbox_error', true);
+    expect(err.message).toContain('(500)');
+    expect(err.message).toContain('no shell');
+    expect((await sb.exec('echo ok', { timeoutMs: 5_000 })).stdout).toBe('ok\n');
+    expect(fake.requests.filter((r) => r.route === 'POST /process/execute')).toHaveLength(0);
+    await sb.dispose();
+  });
+
+  it('polls and log reads that fail now and then (502, 429) are tried again', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('GET /process/session/:id/command/:id', 502, { statusCode: 502, message: 'Bad Gateway' }, { times: 2 });
+    fake.failNext('GET /process/session/:id/command/:id/logs', 429, { statusCode: 429, message: 'slow down' });
+    const r = await sb.exec('sleep 0.3; echo done; exit 5', { timeoutMs: 10_000 });
+    expect(r).toMatchObject({ exitCode: 5, stdout: 'done\n', timedOut: false });
+    expect(fake.requests.filter((r) => r.route === 'DELETE /process/session/:id')).toHaveLength(0);
+    await sb.dispose();
+  });
+
+  it('a poll that keeps failing is a one-line sandbox error without the key, and the session is deleted', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('GET /process/session/:id/command/:id', 500, { statusCode: 500, message: `boom ${fake.apiKey}` }, { times: 50 });
+    const err = await failure(sb.exec('sleep 5', { timeoutMs: 10_000 }));
+    expectSandboxError(err, 'sandbox_error', true);
+    expect(err.message).toContain('(500)');
+    expect(err.message).not.toContain(fake.apiKey);
+    expect(fake.requests.filter((r) => r.route === 'GET /process/session/:id/command/:id')).toHaveLength(4);
+    expect(fake.requests.filter((r) => r.route === 'DELETE /process/session/:id')).toHaveLength(1);
     await sb.dispose();
   });
 
