@@ -38,6 +38,21 @@ const positive = (name: string) => (raw: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${raw}"`);
   return n;
 };
+const count = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
+};
+const port = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be a port number from 0 to 65535, got "${raw}"`);
+  return n;
+};
+const temperature = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2) throw new InvalidArgumentError(`${name} must be a number from 0 to 2, got "${raw}"`);
+  return n;
+};
 const nonNegative = (name: string) => (raw: string) => {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0, got "${raw}"`);
@@ -57,8 +72,8 @@ function pipelineOptions(cmd: Command, opts: { model: boolean }): Command {
       .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
       .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
       .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
-      .option('--max-tokens <n>', 'limit on the reply\'s length in tokens', positive('--max-tokens'))
-      .option('--temperature <t>', 'sampling temperature, where the model supports it', nonNegative('--temperature'))
+      .option('--max-tokens <n>', 'limit on the reply\'s length in tokens', count('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
       .option('--fix <n>', 'repair rounds: feed failing tests back to the model up to n times (needs --run)', int('--fix'))
       .option('--max-cost <usd>', 'stop before a call that could take the spend past this many dollars', nonNegative('--max-cost'))
       .option('--protect-tests', 'in repair rounds, never let the model change the test files')
@@ -178,17 +193,17 @@ Examples:
       .description('many tasks through the generate pipeline: bounded concurrency, shared budget, resumable, one report')
       .argument('<tasks>', 'a JSONL file, one task a line {"id", "prompt", ...generate options}, or "-" for stdin')
       .option('-o, --out <root>', 'output root: each task writes into <root>/<id>; the resume state lives here too', 'ptc-batch')
-      .option('--concurrency <n>', 'tasks in flight (default 4)', positive('--concurrency'))
-      .option('--llm-concurrency <n>', 'model calls in flight across the batch (default: --concurrency)', positive('--llm-concurrency'))
-      .option('--sandbox-concurrency <n>', 'sandboxes at once across the batch (default: --concurrency)', positive('--sandbox-concurrency'))
+      .option('--concurrency <n>', 'tasks in flight (default 4)', count('--concurrency'))
+      .option('--llm-concurrency <n>', 'model calls in flight across the batch (default: --concurrency)', count('--llm-concurrency'))
+      .option('--sandbox-concurrency <n>', 'sandboxes at once across the batch (default: --concurrency)', count('--sandbox-concurrency'))
       .option('--max-cost <usd>', 'budget for the whole batch: no task starts once it is spent', nonNegative('--max-cost'))
       .option('--jsonl', 'stream one JSON line per finished task on stdout, then a totals line')
       .option('--no-history', 'do not record the calls in the spend history')
       .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
       .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
       .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
-      .option('--max-tokens <n>', 'limit on each reply\'s length in tokens', positive('--max-tokens'))
-      .option('--temperature <t>', 'sampling temperature, where the model supports it', nonNegative('--temperature'))
+      .option('--max-tokens <n>', 'limit on each reply\'s length in tokens', count('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
       .option('--fix <n>', 'repair rounds per task (needs --run)', int('--fix'))
       .option('--protect-tests', 'in repair rounds, never let the model change the test files')
       .option('-l, --lang <lang>', 'python (default) | typescript | javascript')
@@ -265,9 +280,9 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
     .command('serve')
     .description('HTTP service: GET /health, POST /v1/generate, /v1/apply, /v1/run (the JSON contract)')
     .option('--host <host>', 'address to bind; anything but loopback needs PTC_SERVE_TOKEN', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', int('--port'), 8001)
+    .option('--port <n>', 'port (0 picks a free one)', port('--port'), 8001)
     .option('--root <dir>', 'outputs are confined here and relative paths start here (default: the working directory)')
-    .option('--max-concurrency <n>', 'requests run at once; more get 429 with Retry-After', positive('--max-concurrency'), 2)
+    .option('--max-concurrency <n>', 'requests run at once; more get 429 with Retry-After', count('--max-concurrency'), 2)
     .option('--request-timeout <seconds>', 'bound on each request (504 with the result when hit)', positive('--request-timeout'), 600)
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests in flight may finish before they are cancelled', nonNegative('--shutdown-timeout'), 30)
     .option('--allow-base-url', 'accept "baseUrl" in request bodies (it decides where this server\'s API keys are sent)')
@@ -310,14 +325,18 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   let code: number = ExitCode.ok;
   const program = buildProgram(ctx, (c) => (code = c));
   program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => io.print(s.replace(/\n$/, '')),
-    writeErr: (s) => io.note(s.replace(/\n$/, '')),
-    outputError: (s, write) => write(s.replace(/^error: /, 'ptc: ')),
-  });
+  // Subcommands were made before these settings: give each its own, so their errors read the same.
+  const output = {
+    writeOut: (s: string) => io.print(s.replace(/\n$/, '')),
+    writeErr: (s: string) => io.note(s.replace(/\n$/, '')),
+    // `error: option '--fix <n>' argument 'x' is invalid. --fix must be …` → `ptc: --fix must be …`
+    outputError: (s: string, write: (str: string) => void) =>
+      write(s.replace(/^error: (option '[^']*' argument '[^']*' is invalid\. )?/, 'ptc: ')),
+  };
+  program.configureOutput(output);
   for (const sub of program.commands) {
-    sub.exitOverride();
-    for (const subsub of sub.commands) subsub.exitOverride();
+    sub.exitOverride().configureOutput(output);
+    for (const subsub of sub.commands) subsub.exitOverride().configureOutput(output);
   }
 
   try {

@@ -106,10 +106,30 @@ describe('usage errors', () => {
     expect(r.stderr).toContain('generate');
   });
 
-  it('a bad number exits 2 and names the option', async () => {
+  it('a bad number exits 2 and names the option, in one line', async () => {
     const r = await runPtc(['generate', 'x', '--fix', 'many'], { cwd: sb.cwd, env: sb.env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--fix must be a whole number');
+    expect(r.stderr.trim()).toBe('ptc: --fix must be a whole number ≥ 0, got "many"');
+  });
+
+  // Each was accepted (or crashed as an internal error, exit 70) before being checked where it is parsed.
+  for (const [args, message] of [
+    [['serve', '--port', '99999'], '--port must be a port number from 0 to 65535'],
+    [['generate', 'x', '--temperature', '9'], '--temperature must be a number from 0 to 2'],
+    [['generate', 'x', '--max-tokens', '1.5'], '--max-tokens must be a whole number ≥ 1'],
+    [['batch', 't.jsonl', '--concurrency', '2.5'], '--concurrency must be a whole number ≥ 1'],
+  ] as const) {
+    it(`ptc ${args.join(' ')}: exit 2, "${message}"`, async () => {
+      const r = await runPtc([...args], { cwd: sb.cwd, env: sb.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^ptc: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    });
+  }
+
+  it("a subcommand's usage error reads like the others (ptc:, not commander's error:)", async () => {
+    const r = await runPtc(['config', 'frob'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ptc: unknown command 'frob'/);
   });
 
   it('--help teaches with examples; --version prints the version', async () => {
