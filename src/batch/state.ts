@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resultSchema } from '../report/result-schema.js';
 import type { TaskResult } from './task-result.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export const STATE_FILE = '.ptc-batch.jsonl';
 
@@ -58,7 +59,7 @@ export class BatchState {
 
   async record(fingerprint: string, result: TaskResult): Promise<void> {
     const line: StateLine = { id: result.id, fingerprint, finishedAt: new Date().toISOString(), result };
-    await mkdir(join(this.path, '..'), { recursive: true });
+    await makeDirs(join(this.path, '..'));
     await appendFile(this.path, JSON.stringify(line) + '\n');
     this.done.set(result.id, line);
   }

@@ -13,6 +13,11 @@ export class Lifecycle {
   private cleaned: Promise<void> | null = null;
   private readonly handlers: [NodeJS.Signals, () => void][] = [];
   receivedSignal: NodeJS.Signals | null = null;
+  /**
+   * After a first signal, how long the command may take to wind down (cleanups, a server's drain) before the
+   * process exits anyway, as on a second signal. A stuck file system must not make Ctrl-C or SIGTERM useless.
+   */
+  signalGraceMs = 20_000;
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -23,16 +28,19 @@ export class Lifecycle {
     return () => this.cleanups.delete(fn);
   }
 
-  installSignalHandlers(onSecondSignal: (code: number) => void): void {
+  installSignalHandlers(onSecondSignal: (code: number, why: 'second signal' | 'grace expired') => void): void {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       const handler = () => {
+        const code = sig === 'SIGINT' ? 130 : 143;
         if (this.receivedSignal) {
           // A second signal means "now": skip waiting for anything but the cleanups already running.
-          onSecondSignal(sig === 'SIGINT' ? 130 : 143);
+          onSecondSignal(code, 'second signal');
           return;
         }
         this.receivedSignal = sig;
         this.controller.abort(new InterruptedError(sig));
+        // unref: a command that finishes in time exits normally and never sees this timer.
+        setTimeout(() => onSecondSignal(code, 'grace expired'), this.signalGraceMs).unref();
       };
       process.on(sig, handler);
       this.handlers.push([sig, handler]);

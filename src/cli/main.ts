@@ -316,7 +316,10 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     stdin,
   };
   if (opts.installSignalHandlers !== false) {
-    lifecycle.installSignalHandlers((code) => {
+    lifecycle.installSignalHandlers((code, why) => {
+      if (why === 'grace expired') {
+        io.note(`ptc: still winding down ${lifecycle.signalGraceMs / 1000}s after the signal; exiting without waiting further`);
+      }
       io.close();
       process.exit(code);
     });

@@ -52,6 +52,8 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   });
   ctx.io.note(`listening on ${service.url} (root ${root}${token ? ', token required' : ''})`);
 
+  // The drain may take its whole --shutdown-timeout; the exit-anyway deadline after a signal must outlast it.
+  ctx.lifecycle.signalGraceMs = Math.max(ctx.lifecycle.signalGraceMs, opts.shutdownTimeout * 1000 + 15_000);
   const signal = ctx.lifecycle.signal;
   await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
   ctx.io.note(`shutting down: letting requests in flight finish (up to ${opts.shutdownTimeout}s)`);

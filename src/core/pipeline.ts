@@ -166,8 +166,10 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, ...opts.limits });
   for (const r of plan.refused) warn(draft, logger, `refused ${JSON.stringify(r.path)}: ${r.reason}`);
   draft.refused = plan.refused;
-  draft.files = plan.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 }));
+  // `files` is what was written (or, in a dry run, what would be): set only once that is true.
+  const planned = plan.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 }));
   if (opts.dryRun) {
+    draft.files = planned;
     draft.dryRun = true;
     extras.planText = deps.workspace.renderPlan(plan);
     if (parsed.dependencies.length > 0) extras.planText += `\ndependencies: ${parsed.dependencies.join(' ')}`;
@@ -175,6 +177,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     return extras;
   }
   await deps.workspace.commitWrite(plan);
+  draft.files = planned;
   // The working set: every file ptc wrote this run, as it is now; repair rounds change it.
   const working = new Map<string, GeneratedFile>();
   for (const f of plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });

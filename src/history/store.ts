@@ -1,9 +1,10 @@
-import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from 'sql.js';
 import type { CallRecord } from './call-record.js';
 import { openHistoryDb } from './db.js';
 import { acquireLock, type LockOptions } from './lock.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 async function readBytes(path: string): Promise<Uint8Array | null> {
   try {
@@ -30,7 +31,7 @@ const FOLD_AT_BYTES = 256 * 1024;
  */
 export async function appendCalls(path: string, records: CallRecord[], lock: LockOptions = {}): Promise<void> {
   if (records.length === 0) return;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirs(dirname(path), 0o700);
   const release = await acquireLock(`${path}.lock`, lock);
   let size = 0;
   try {

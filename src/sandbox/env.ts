@@ -5,9 +5,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
+import { makeDirs } from '../util/make-dirs.js';
 
 export interface HostPython {
   /** The interpreter binary, as `sys.executable` names it. */
@@ -141,7 +142,7 @@ function readCachedProbe(key: string): HostPython | null {
 async function writeCachedProbe(key: string, python: HostPython): Promise<void> {
   const path = probeCachePath();
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path));
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify({ key, python }));
     await rename(tmp, path);

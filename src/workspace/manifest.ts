@@ -3,9 +3,10 @@
  * what cost. Never a key: the input holds none, and any value of a `*_API_KEY`/`*_TOKEN` variable that
  * still shows up is blanked before writing.
  */
-import { mkdir, readFile, rename, writeFile, lstat, unlink } from 'node:fs/promises';
+import { readFile, rename, writeFile, lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export const MANIFEST_DIR = '.ptc';
 export const MANIFEST_FILE = 'manifest.json';
@@ -65,7 +66,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<M
       hint: `remove ${dir}; ptc keeps its manifest there`,
     });
   }
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const text = redactSecrets(`${JSON.stringify(manifest, null, 2)}\n`);
   const dest = join(dir, MANIFEST_FILE);
   const tmp = `${dest}.${process.pid}.tmp`;

@@ -3,11 +3,12 @@
  * all-or-nothing. Nothing outside the output directory is ever touched, through `..` or through symlinks.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ReplyError, UsageError } from '../errors.js';
 import type { FileKind, GeneratedFile } from '../types.js';
 import { checkPath } from './paths.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export interface PlannedFile {
   /** Normalised relative POSIX path. */
@@ -234,7 +235,7 @@ export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } =
   const journal: JournalEntry[] = [];
   let current = '';
   try {
-    const rootCreated = await mkdir(root, { recursive: true });
+    const rootCreated = await makeDirs(root);
     if (rootCreated) createdDirs.push(rootCreated);
     const toWrite = plan.files.filter((f) => f.action !== 'unchanged');
     for (const file of toWrite) {
@@ -243,7 +244,7 @@ export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } =
       // Check again: the disk may have changed since the plan (a folder swapped for a symlink).
       const disk = await inspect(root, realRoot, file.path, 0);
       if (disk.kind === 'refused') throw new Error(disk.reason);
-      const made = await mkdir(dirname(dest), { recursive: true });
+      const made = await makeDirs(dirname(dest));
       if (made) createdDirs.push(made);
       const tmp = sidePath(dest, 'ptc-tmp');
       temps.set(dest, tmp);

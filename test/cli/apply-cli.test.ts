@@ -68,3 +68,25 @@ it('ptc run takes the packages a project declares in requirements.txt, and loads
   expect(tests).toMatchObject({ passed: 1, errors: 0 });
   expect(tests.install).toMatchObject({ packages: ['ptcdemo-plug>=1.0'], ok: true });
 });
+
+it('an --out under /proc fails at once with a one-line error (Node\'s recursive mkdir would spin there for ever)', async () => {
+  const r = await runPtc(['apply', join(ROOT, 'examples/replies/prime-python.md'), '--out', '/proc/ptc-no-such/x', '--json'], {
+    cwd: sb.cwd,
+    env: sb.env,
+    timeoutMs: 15_000,
+  });
+  expect(r.signal).toBeNull(); // not killed by the harness's timeout
+  expect(r.code).not.toBe(0);
+  const doc = JSON.parse(r.stdout);
+  expect(doc.error.message).toMatch(/\/proc\/ptc-no-such/);
+  expect(doc.error.message.split('\n')).toHaveLength(1);
+  // Nothing was written, and neither the result nor the human report says otherwise.
+  expect(doc.files).toEqual([]);
+  const human = await runPtc(['apply', join(ROOT, 'examples/replies/prime-python.md'), '--out', '/proc/ptc-no-such/x'], {
+    cwd: sb.cwd,
+    env: sb.env,
+    timeoutMs: 15_000,
+  });
+  expect(human.stdout).not.toContain('wrote');
+  expect(human.stderr).toContain('nothing was written');
+});

@@ -1,0 +1,31 @@
+import { afterEach, expect, it } from 'vitest';
+import { Lifecycle } from '../../src/cli/lifecycle.js';
+
+let life: Lifecycle | null = null;
+afterEach(() => {
+  life?.dispose();
+  life = null;
+});
+
+it('a first signal aborts the run; if it has not wound down within the grace period, the process is told to exit', async () => {
+  life = new Lifecycle();
+  life.signalGraceMs = 50;
+  const exits: [number, string][] = [];
+  life.installSignalHandlers((code, why) => exits.push([code, why]));
+  process.emit('SIGTERM');
+  expect(life.signal.aborted).toBe(true);
+  expect(life.receivedSignal).toBe('SIGTERM');
+  expect(exits).toEqual([]);
+  await new Promise((r) => setTimeout(r, 120));
+  expect(exits).toEqual([[143, 'grace expired']]);
+});
+
+it('a second signal exits at once, with the code of the signal', () => {
+  life = new Lifecycle();
+  const exits: [number, string][] = [];
+  life.installSignalHandlers((code, why) => exits.push([code, why]));
+  process.emit('SIGINT');
+  expect(exits).toEqual([]);
+  process.emit('SIGINT');
+  expect(exits).toEqual([[130, 'second signal']]);
+});
