@@ -53,7 +53,10 @@ export class IO {
     this.stderrStream = opts.stderr ?? process.stderr;
     this.out = makeColors(this.stdoutStream, env);
     this.err = makeColors(this.stderrStream, env);
-    this.interactive = Boolean(this.stderrStream.isTTY) && !isCI(env) && !this.json && !this.quiet;
+    // A terminal that reports 0 columns (a pty nobody sized: `script` from a pipe, some CI runners) cannot hold
+    // a redrawn line, and ora's clear-lines count divides by the width: it would loop for ever.
+    const sized = this.stderrStream.columns !== 0;
+    this.interactive = Boolean(this.stderrStream.isTTY) && sized && !isCI(env) && !this.json && !this.quiet;
   }
 
   addSecret(value: string | null | undefined): void {
