@@ -42,7 +42,7 @@ export function renderResult(r: Result, o: RenderOptions): string {
     if (t.problem) lines.push(`  ${c.red('✗')} ${t.problem}`);
     const failing = t.cases.filter((x) => x.status === 'failed' || x.status === 'error');
     for (const f of failing.slice(0, MAX_FAILURES_SHOWN)) {
-      const first = (f.message ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+      const first = summaryLine(f.message ?? '');
       lines.push(`  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}`);
       if (first) lines.push(`      ${c.dim(first.trim().slice(0, 160))}`);
     }
@@ -74,4 +74,13 @@ function displayPath(abs: string, cwd: string): string {
   const rel = relative(cwd, abs);
   if (rel === '') return '.';
   return rel.startsWith('..') ? abs : `./${rel}`;
+}
+
+/** A failure's message in one line: its first line, with pytest's `where` explanation when there is one. */
+function summaryLine(message: string): string {
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  const first = lines[0]?.trim() ?? '';
+  const where = lines[1]?.trim();
+  // `assert False` says little; `+  where False = is_prime(2)` says which call.
+  return where && /^\+\s+where /.test(where) ? `${first}  (${where.replace(/^\+\s+/, '')})` : first;
 }

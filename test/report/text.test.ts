@@ -1,0 +1,37 @@
+import { expect, it } from 'vitest';
+import { finishResult, newDraft } from '../../src/report/build.js';
+import { renderResult } from '../../src/report/text.js';
+import type { TestCase } from '../../src/types.js';
+import { plainColors } from '../../src/ui/color.js';
+
+function withCases(cases: TestCase[]) {
+  const draft = newDraft('run');
+  draft.outDir = '/tmp/x';
+  draft.tests = {
+    ran: true,
+    sandbox: 'local',
+    passed: 0,
+    failed: cases.length,
+    errors: 0,
+    skipped: 0,
+    durationMs: 200,
+    cases,
+    runner: 'pytest',
+    install: null,
+    output: '',
+    problem: null,
+  };
+  return renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+}
+
+const failed = (name: string, message: string): TestCase => ({ name, file: 'test_prime.py', status: 'failed', durationMs: 1, message });
+
+it("shows each failure on one line, with pytest's `where` when the assertion alone says little", () => {
+  const text = withCases([
+    failed('test_small', 'assert False\n +  where False = is_prime(2)\ntest_prime.py:4: AssertionError'),
+    failed('test_eq', 'assert 4 == 5\ntest_prime.py:9: AssertionError'),
+  ]);
+  expect(text).toContain('✗ test_small (test_prime.py)\n      assert False  (where False = is_prime(2))');
+  expect(text).toContain('✗ test_eq (test_prime.py)\n      assert 4 == 5');
+  expect(text).not.toContain('assert 4 == 5  (');
+});
