@@ -7,6 +7,7 @@ import { createDaytonaSandbox, disposeAllDaytona } from '../../src/sandbox/dayto
 import { runTestsIn } from '../../src/sandbox/runner.js';
 import { silentLogger } from '../../src/types.js';
 import { startDaytonaFake, type DaytonaFake } from '../fakes/daytona-server.js';
+import { DEMO_PLUGIN_FILES, DEMO_PLUGIN_TEST } from '../fixtures/pytest-plugin.js';
 
 let fake: DaytonaFake;
 beforeEach(async () => {
@@ -53,6 +54,28 @@ describe('runTestsIn on the Daytona sandbox', () => {
     }
     expect(fake.deleted).toEqual(fake.created);
     expect(fake.requests.some((r) => r.route === 'POST /files/bulk-download')).toBe(true);
+  });
+
+  it('loads the pytest plugin of a declared package through the toolbox (the bootstrap survives its quoting)', async () => {
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-plugin' });
+    const files = [...Object.entries(DEMO_PLUGIN_FILES).map(([path, content]) => ({ path, content })), { path: 'test_plug.py', content: DEMO_PLUGIN_TEST }];
+    try {
+      await sandbox.prepare(files);
+      const run = (dependencies: string[]) =>
+        runTestsIn(sandbox, {
+          lang: 'python',
+          files: files.map(({ path }) => ({ path, kind: path === 'test_plug.py' ? ('test' as const) : ('code' as const) })),
+          dependencies,
+          timeoutMs: 60_000,
+          logger: silentLogger,
+          network: true,
+        });
+      expect(await run([])).toMatchObject({ passed: 0, errors: 1 });
+      expect(await run(['ptcdemo-plug'])).toMatchObject({ passed: 1, errors: 0, problem: null });
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(fake.deleted).toEqual(fake.created);
   });
 
   it('a suite that outlives the time limit is reported as timed out, not as passed', async () => {
