@@ -11,6 +11,9 @@ export type Lang = (typeof LANGS)[number];
 
 export const SANDBOX_KINDS = ['local', 'daytona'] as const;
 export type SandboxKind = (typeof SANDBOX_KINDS)[number];
+/** Which installed pytest plugins a test run loads: those the code uses (default), or all of them. */
+export const PYTEST_PLUGIN_POLICIES = ['used', 'all'] as const;
+export type PytestPluginPolicy = (typeof PYTEST_PLUGIN_POLICIES)[number];
 
 /**
  * Token counts, normalised the moment they leave a provider adapter.

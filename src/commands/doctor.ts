@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { CliContext } from '../cli/main.js';
 import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
 import { toPtcError } from '../errors.js';
-import { PROVIDER_IDS } from '../types.js';
+import { PROVIDER_IDS, type PytestPluginPolicy } from '../types.js';
 
 export interface Check {
   name: string;
@@ -107,7 +107,7 @@ const PYTEST_PROBE =
   '"plugins": sorted({ep.dist.name for ep in entry_points(group="pytest11") if ep.dist})}))';
 
 /** pytest for the host python, and its installed plugins with whether the sandbox loads them. */
-function pytestCheck(policy: 'used' | 'all'): Check {
+function pytestCheck(policy: PytestPluginPolicy): Check {
   const r = spawnSync('python3', ['-c', PYTEST_PROBE], { encoding: 'utf8', timeout: 20_000 });
   let found: { version: string; plugins: string[] } | null = null;
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { LANGS, PROVIDER_IDS, PYTEST_PLUGIN_POLICIES, SANDBOX_KINDS } from '../types.js';
 
 /**
  * The rc file, validated. Objects are strict so a misspelt key is found; the loader turns unknown keys into
@@ -64,7 +64,7 @@ export const rcSchema = z.strictObject({
       isolation: z.enum(['auto', 'bwrap', 'none']).optional(),
       testTimeout: z.number().positive().optional(),
       keep: z.boolean().optional(),
-      pytestPlugins: z.enum(['used', 'all']).optional(),
+      pytestPlugins: z.enum(PYTEST_PLUGIN_POLICIES).optional(),
     })
     .optional(),
   daytona: z

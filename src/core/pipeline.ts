@@ -9,6 +9,7 @@ import type {
   Lang,
   Logger,
   Provider,
+  PytestPluginPolicy,
   Sandbox,
   SandboxKind,
   TestReport,
@@ -63,7 +64,7 @@ export interface PipelineOptions {
   limits: { maxFiles?: number; maxBytes?: number; maxFileBytes?: number };
   testTimeoutMs: number;
   /** Which of the host python's pytest plugins the local sandbox loads (see RunTestsInput). Default `used`. */
-  pytestPlugins?: 'used' | 'all';
+  pytestPlugins?: PytestPluginPolicy;
 }
 
 export interface PipelineDeps {
@@ -73,7 +74,7 @@ export interface PipelineDeps {
   price: (provider: Provider) => PriceLike | null;
   computeCost: (usage: Usage, price: PriceLike | null, providerUsd: number | null) => Cost;
   sandbox: { kind: SandboxKind; create: (lang: Lang) => Promise<Sandbox> };
-  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind'] }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: 'used' | 'all'; onPhase?: (p: string) => void }) => Promise<TestReport>;
+  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind'] }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
     buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];
     parseReply: (text: string, o: { lang: Lang }) => import('../types.js').ParsedReply;

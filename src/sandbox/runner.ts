@@ -10,6 +10,7 @@ import type {
   InstallReport,
   Lang,
   Logger,
+  PytestPluginPolicy,
   Sandbox,
   TestCase,
   TestReport,
@@ -44,7 +45,7 @@ export interface RunTestsInput {
    * Which installed pytest plugins load: `used` (default) only those of the packages the code declares, imports
    * or uses through a fixture or marker; `all` every plugin installed, as a bare `pytest` would.
    */
-  pytestPlugins?: 'used' | 'all';
+  pytestPlugins?: PytestPluginPolicy;
 }
 
 /** Scratch space inside the sandbox for reports and installed packages. */
@@ -311,7 +312,7 @@ sys.exit(pytest.main(args + sys.argv[2:]))
  * a Django project, hypothesis' and pytest-benchmark's start-up) would change the result or its cost, and the
  * same tests must behave alike in the local sandbox and in a fresh Daytona one.
  */
-function pytestCommand(testFiles: string[], deps: string[], plugins: 'used' | 'all'): { cmd: string; env: Record<string, string> } {
+function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPluginPolicy): { cmd: string; env: Record<string, string> } {
   // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
   const args =
     `-q -p no:cacheprovider --rootdir=. --junitxml=${PY_JUNIT} -o junit_family=xunit1 ` +
