@@ -178,7 +178,7 @@ Examples:
   $ ptc run ./prime
   $ ptc run . --sandbox daytona --json
 
-Packages come from the folder's requirements*.txt (or package.json), else from the imports. pytest loads
+Packages come from the folder's requirements*.txt, pyproject.toml or package.json, else from the imports. pytest loads
 only the plugins of those packages and the ones the tests use by fixture or marker; set
 local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your python.`,
     )

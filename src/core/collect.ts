@@ -56,17 +56,57 @@ export function detectLang(paths: string[]): Lang | null {
   return null;
 }
 
+/** Optional-dependency and dependency groups that hold what the tests need. */
+const TEST_GROUPS = ['test', 'tests', 'testing', 'dev'];
+
+/**
+ * The packages a pyproject.toml declares: PEP 621 `[project] dependencies` and the test/dev extras, PEP 735
+ * test/dev `[dependency-groups]`, and Poetry's dependencies and test/dev groups. A file that does not parse
+ * declares nothing here (pytest, which reads it too, will say what is wrong).
+ */
+async function pyprojectDependencies(content: string): Promise<string[]> {
+  const { parse } = await import('smol-toml');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(content) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const at = (value: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
+  const specs: string[] = [];
+  const addList = (list: unknown) => {
+    if (Array.isArray(list)) for (const item of list) if (typeof item === 'string') specs.push(item);
+  };
+  // Poetry lists names with its own version syntax (`^2.0`): the name is what can be installed or checked.
+  const addNames = (table: unknown) => {
+    if (table && typeof table === 'object') specs.push(...Object.keys(table).filter((name) => name.toLowerCase() !== 'python'));
+  };
+  addList(at(doc, 'project', 'dependencies'));
+  addNames(at(doc, 'tool', 'poetry', 'dependencies'));
+  addNames(at(doc, 'tool', 'poetry', 'dev-dependencies'));
+  for (const group of TEST_GROUPS) {
+    addList(at(doc, 'project', 'optional-dependencies', group));
+    addList(at(doc, 'dependency-groups', group));
+    addNames(at(doc, 'tool', 'poetry', 'group', group, 'dependencies'));
+  }
+  return packagesFromRequirements(specs.join('\n'));
+}
+
 /**
  * The packages a project declares at its top level, as a reply's requirements block would: requirements*.txt
- * (or .in) for Python, package.json's dependencies and devDependencies for JavaScript and TypeScript.
+ * (or .in) and pyproject.toml for Python, package.json's dependencies and devDependencies for JavaScript and
+ * TypeScript.
  */
-export function projectDependencies(files: { path: string; content: string }[], lang: Lang): string[] {
+export async function projectDependencies(files: { path: string; content: string }[], lang: Lang): Promise<string[]> {
   const found: string[] = [];
   for (const f of files) {
     if (f.path.includes('/')) continue;
     if (lang === 'python' && /^requirements[\w.-]*\.(txt|in)$/.test(f.path)) found.push(...packagesFromRequirements(f.content));
     if (lang !== 'python' && f.path === 'package.json') found.push(...packagesFromPackageJson(f.content));
   }
+  const pyproject = lang === 'python' ? files.find((f) => f.path === 'pyproject.toml') : undefined;
+  if (pyproject) found.push(...(await pyprojectDependencies(pyproject.content)));
   // One spec per package: the first file's wins.
   const byName = new Map<string, string>();
   for (const spec of found) if (!byName.has(packageName(spec))) byName.set(packageName(spec), spec);

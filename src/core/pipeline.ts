@@ -233,7 +233,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   const sandbox = await createSandbox(lang, deps);
   try {
     await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
-    draft.tests = await runTests(sandbox, lang, files, projectDependencies(files, lang), opts, deps, draft);
+    draft.tests = await runTests(sandbox, lang, files, await projectDependencies(files, lang), opts, deps, draft);
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {
     deps.onPhase?.('cleaning up');

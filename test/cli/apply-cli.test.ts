@@ -67,6 +67,13 @@ it('ptc run takes the packages a project declares in requirements.txt, and loads
   const tests = JSON.parse(r.stdout).tests;
   expect(tests).toMatchObject({ passed: 1, errors: 0 });
   expect(tests.install).toMatchObject({ packages: ['ptcdemo-plug>=1.0'], ok: true });
+
+  // The same package declared in pyproject.toml instead (a PEP 735 test group).
+  writeDemoPluginProject('proj2');
+  sb.write('proj2/pyproject.toml', '[project]\nname = "demo"\nversion = "0"\n\n[dependency-groups]\ntest = ["ptcdemo-plug"]\n');
+  const r2 = await runPtc(['run', 'proj2', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(r2.code).toBe(0);
+  expect(JSON.parse(r2.stdout).tests).toMatchObject({ passed: 1, errors: 0, install: { packages: ['ptcdemo-plug'] } });
 });
 
 it('an --out under /proc fails at once with a one-line error (Node\'s recursive mkdir would spin there for ever)', async () => {
