@@ -165,7 +165,6 @@ const PYTEST_PLUGIN_FIXTURES: ReadonlyMap<string, string> = new Map(Object.entri
   requests_mock: 'requests-mock',
   freezer: 'pytest-freezer',
   time_machine: 'time-machine',
-  snapshot: 'syrupy',
   faker: 'Faker',
   anyio_backend: 'anyio',
   event_loop: 'pytest-asyncio',
@@ -180,13 +179,12 @@ const PYTEST_PLUGIN_MARKERS: ReadonlyMap<string, string> = new Map(Object.entrie
   benchmark: 'pytest-benchmark',
   httpx_mock: 'pytest-httpx',
   respx: 'respx',
-  flaky: 'flaky',
 }));
 
 /** Distributions of the pytest plugins Python sources use through fixtures or markers (see the tables above). */
 export function pytestPluginsUsed(files: SourceFile[]): string[] {
   const py = files.filter((f) => f.path.endsWith('.py'));
-  // A fixture the project defines itself (`def snapshot(...)` in a conftest) is not a plugin's.
+  // A fixture the project defines itself (`def mocker(...)` in a conftest) is not a plugin's.
   const defined = new Set(py.flatMap((f) => [...f.content.matchAll(/\bdef\s+([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!)));
   const found: string[] = [];
   for (const f of py) {

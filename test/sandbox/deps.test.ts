@@ -158,12 +158,12 @@ describe('pytestPluginsUsed', () => {
   });
 
   it('ignores built-in fixtures and markers, fixtures the project defines, and non-Python files', () => {
-    const conftest = 'import pytest\n\n@pytest.fixture\ndef snapshot(tmp_path):\n    return tmp_path\n';
+    const conftest = 'import pytest\n\n@pytest.fixture\ndef mocker(tmp_path):\n    return tmp_path\n';
     const test = [
       'import pytest',
       '@pytest.mark.parametrize("x", [1, 2])',
       '@pytest.mark.skip',
-      'def test_a(x, snapshot, capsys, monkeypatch, constructor, toString):',
+      'def test_a(x, mocker, capsys, monkeypatch, constructor, toString):',
       '    pass',
     ].join('\n');
     expect(
