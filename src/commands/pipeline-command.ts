@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/main.js';
@@ -172,6 +173,19 @@ function warmLocalSandbox(): void {
     .catch(() => undefined);
 }
 
+/**
+ * A JS/TS project's installed packages: the copy leaves node_modules out and the local sandbox cannot install,
+ * so the tests see the project's own, read-only.
+ */
+function installedNodeModules(projectDir: string): { hostPath: string; path: string }[] {
+  const hostPath = resolve(projectDir, 'node_modules');
+  try {
+    return statSync(hostPath).isDirectory() ? [{ hostPath: realpathSync(hostPath), path: 'node_modules' }] : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The pipeline's parts, loaded when a pipeline command runs (not for --help or config show). */
 async function loadParts() {
   const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog] = await Promise.all([
@@ -248,7 +262,7 @@ async function pipelineDeps(
     computeCost: cost.computeCost as PipelineDeps['computeCost'],
     sandbox: {
       kind: sandboxKind,
-      create: async (lang: Lang) => {
+      create: async (lang: Lang, o?: { projectDir?: string }) => {
         if (sandboxKind === 'daytona') {
           if (!daytona.apiKey.value) {
             throw new ConfigError('the daytona sandbox needs a key: set DAYTONA_API_KEY', {
@@ -275,6 +289,7 @@ async function pipelineDeps(
           allowNoIsolation: isolation === 'none',
           keep: Boolean(req.options.keep ?? cfg.file.local?.keep),
           logger: ctx.logger,
+          readOnlyMounts: lang !== 'python' && o?.projectDir ? installedNodeModules(o.projectDir) : [],
         });
       },
     },

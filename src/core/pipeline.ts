@@ -73,7 +73,8 @@ export interface PipelineDeps {
   provider: (() => Promise<Provider>) | null;
   price: (provider: Provider) => PriceLike | null;
   computeCost: (usage: Usage, price: PriceLike | null, providerUsd: number | null) => Cost;
-  sandbox: { kind: SandboxKind; create: (lang: Lang) => Promise<Sandbox> };
+  /** `projectDir`: the folder the files come from (its installed node_modules may be shown to the tests). */
+  sandbox: { kind: SandboxKind; create: (lang: Lang, o?: { projectDir?: string }) => Promise<Sandbox> };
   runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind'] }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
     buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];
@@ -191,7 +192,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
 
   // A saved reply says its language by its files: `ptc apply` of a TypeScript answer needs no --lang.
   const lang = opts.command === 'apply' && !opts.langExplicit ? (detectLang([...working.keys()]) ?? opts.lang) : opts.lang;
-  const sandbox = await createSandbox(lang, deps);
+  const sandbox = await createSandbox(lang, deps, opts.outDir);
   try {
     await uploadDir(sandbox, opts.outDir, deps);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
@@ -230,7 +231,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
       hint: lang === 'python' ? 'tests are files named test_*.py or *_test.py' : 'tests are files named *.test.ts / *.test.js',
     });
   }
-  const sandbox = await createSandbox(lang, deps);
+  const sandbox = await createSandbox(lang, deps, dir);
   try {
     await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
     draft.tests = await runTests(sandbox, lang, files, await projectDependencies(files, lang), opts, deps, draft);

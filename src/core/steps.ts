@@ -154,12 +154,12 @@ export function sumCost(a: Cost | null, b: Cost): Cost {
   return { usd: a.usd + b.usd, source: a.source === b.source ? a.source : 'catalog' };
 }
 
-export async function createSandbox(lang: Lang, deps: PipelineDeps): Promise<Sandbox> {
+export async function createSandbox(lang: Lang, deps: PipelineDeps, projectDir?: string): Promise<Sandbox> {
   deps.onPhase?.(deps.sandbox.kind === 'daytona' ? 'creating Daytona sandbox' : 'preparing local sandbox');
   const release = deps.sandboxGate ? await deps.sandboxGate.acquire(deps.signal) : () => {};
   let sandbox: Sandbox;
   try {
-    sandbox = await deps.sandbox.create(lang);
+    sandbox = await deps.sandbox.create(lang, { projectDir });
   } catch (err) {
     release();
     throw err;

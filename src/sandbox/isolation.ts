@@ -31,6 +31,8 @@ export interface JailSpec {
   extraReadOnly: string[];
   /** Working directory inside the jail (absolute, under JAIL_ROOT). */
   cwd: string;
+  /** Host directories shown read-only inside the copy (the project's node_modules), after the copy is mounted. */
+  readOnlyInside?: { hostPath: string; jailPath: string }[];
 }
 
 function systemDirArgs(): string[] {
@@ -101,7 +103,9 @@ export async function bwrapArgs(spec: JailSpec): Promise<string[]> {
     '--tmpfs', '/tmp',
   ];
   for (const dir of extraMountsNeeded(spec.extraReadOnly)) args.push('--ro-bind', dir, dir);
-  args.push('--bind', spec.hostRoot, JAIL_ROOT, '--chdir', spec.cwd);
+  args.push('--bind', spec.hostRoot, JAIL_ROOT);
+  for (const m of spec.readOnlyInside ?? []) args.push('--ro-bind', m.hostPath, m.jailPath);
+  args.push('--chdir', spec.cwd);
   return args;
 }
 

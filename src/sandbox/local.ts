@@ -2,7 +2,7 @@
  * The local sandbox: a fresh temporary copy of the files, and commands run on it inside bubblewrap (or, only
  * when the user says so, as a plain process group). Never the user's directory, never the user's environment.
  */
-import { lstat, mkdir, mkdtemp, readFile, realpath, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, sep } from 'node:path';
 import { SandboxError } from '../errors.js';
@@ -25,6 +25,12 @@ export interface LocalSandboxOptions {
   tmpRoot?: string;
   /** The bubblewrap binary to use instead of the one found on the system (unusual installs, tests). */
   bwrapPath?: string;
+  /**
+   * Host directories the code may read, shown at a relative path inside the copy: a project's installed
+   * node_modules, which the copy leaves out and the sandbox has no network to install. Read-only under
+   * bubblewrap; a symlink without isolation.
+   */
+  readOnlyMounts?: { hostPath: string; path: string }[];
 }
 
 /** Scratch dirs inside the copy: HOME, TMPDIR (unisolated mode) and the runner's reports. */
@@ -81,6 +87,11 @@ export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<San
     logger.warn(
       `running generated code WITHOUT isolation (no bubblewrap): it can read your files and use the network; copy at ${dir}`,
     );
+    for (const m of opts.readOnlyMounts ?? []) {
+      const link = join(dir, normalizeRelative(m.path));
+      await mkdir(dirname(link), { recursive: true });
+      await symlink(m.hostPath, link);
+    }
   }
   return new LocalSandbox(dir, bwrap, await interpreters, opts, logger);
 }
@@ -168,6 +179,10 @@ class LocalSandbox implements Sandbox {
       hostRoot: this.root,
       extraReadOnly: extra,
       cwd: posix.join(JAIL_ROOT, cwdRel),
+      readOnlyInside: (this.opts.readOnlyMounts ?? []).map((m) => ({
+        hostPath: m.hostPath,
+        jailPath: posix.join(JAIL_ROOT, normalizeRelative(m.path)),
+      })),
     });
     const env = buildSandboxEnv({
       pathDirs: this.interpreters.pathDirs,

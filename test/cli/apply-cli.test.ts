@@ -97,3 +97,26 @@ it('an --out under /proc fails at once with a one-line error (Node\'s recursive 
   expect(human.stdout).not.toContain('wrote');
   expect(human.stderr).toContain('nothing was written');
 });
+
+it("ptc run shows a JS project's installed node_modules to its tests, read-only", async () => {
+  sb.write('web/node_modules/left-pad/package.json', JSON.stringify({ name: 'left-pad', version: '1.3.0', main: 'index.js' }));
+  sb.write('web/node_modules/left-pad/index.js', "module.exports = (s, n, c = ' ') => String(s).padStart(n, c);\n");
+  sb.write('web/package.json', JSON.stringify({ name: 'web', type: 'module', dependencies: { 'left-pad': '^1.3.0' } }));
+  sb.write(
+    'web/pad.test.js',
+    [
+      "import { test } from 'node:test';",
+      "import assert from 'node:assert/strict';",
+      "import { writeFileSync } from 'node:fs';",
+      "import leftPad from 'left-pad';",
+      "test('pads', () => assert.equal(leftPad('7', 3, '0'), '007'));",
+      "test('cannot change the installed packages', () => {",
+      "  assert.throws(() => writeFileSync('node_modules/left-pad/index.js', 'hacked'), /EROFS|read-only/);",
+      '});',
+    ].join('\n'),
+  );
+  const r = await runPtc(['run', 'web', '--json'], { cwd: sb.cwd, env: sb.env });
+  const tests = JSON.parse(r.stdout).tests;
+  expect(tests).toMatchObject({ passed: 2, failed: 0, errors: 0, problem: null, install: { packages: ['left-pad'], ok: true } });
+  expect(r.code).toBe(0);
+});
