@@ -37,7 +37,7 @@ export function renderResult(r: Result, o: RenderOptions): string {
     ].filter(Boolean);
     lines.push(`tests (${t.sandbox}): ${counts.join(', ')} of ${total} in ${(t.durationMs / 1000).toFixed(1)}s`);
     if (t.install && t.install.packages.length > 0) {
-      lines.push(`  dependencies ${t.install.ok ? 'installed' : c.red('failed to install')}: ${t.install.packages.join(' ')}`);
+      lines.push(`  dependencies ${t.install.ok ? 'ready' : c.red('not available')}: ${t.install.packages.join(' ')}`);
     }
     if (t.problem) lines.push(`  ${c.red('✗')} ${t.problem}`);
     const failing = t.cases.filter((x) => x.status === 'failed' || x.status === 'error');

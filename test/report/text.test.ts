@@ -35,3 +35,15 @@ it("shows each failure on one line, with pytest's `where` when the assertion alo
   expect(text).toContain('✗ test_eq (test_prime.py)\n      assert 4 == 5');
   expect(text).not.toContain('assert 4 == 5  (');
 });
+
+it('says whether the dependencies were ready, without claiming an install the local sandbox never makes', () => {
+  const draft = newDraft('run');
+  draft.tests = {
+    ran: true, sandbox: 'local', passed: 1, failed: 0, errors: 0, skipped: 0, durationMs: 10, cases: [],
+    runner: 'pytest', install: { packages: ['numpy', 'requests'], ok: true, output: null }, output: '', problem: null,
+  };
+  const render = () => renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+  expect(render()).toContain('dependencies ready: numpy requests');
+  draft.tests.install = { packages: ['numpy'], ok: false, output: null };
+  expect(render()).toContain('dependencies not available: numpy');
+});
