@@ -28,36 +28,28 @@ export interface MainOptions {
 
 type Handler = (ctx: CliContext, ...args: unknown[]) => Promise<number>;
 
-const int = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0, got "${raw}"`);
-  return n;
-};
-const positive = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${raw}"`);
-  return n;
-};
-const count = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-};
-const port = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be a port number from 0 to 65535, got "${raw}"`);
-  return n;
-};
-const temperature = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2) throw new InvalidArgumentError(`${name} must be a number from 0 to 2, got "${raw}"`);
-  return n;
-};
-const nonNegative = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0, got "${raw}"`);
-  return n;
-};
+/**
+ * A numeric option's parser: whole numbers only or any finite number, from `min` (or, with `above`, more than
+ * it) up to `max`; anything else is a usage error that names the option and says what it must be.
+ */
+function numberArg(o: { whole?: boolean; min: number; above?: boolean; max?: number; rejectBlank?: boolean; mustBe: string }) {
+  return (name: string) => (raw: string) => {
+    const n = Number(raw);
+    const ok =
+      (o.whole ? Number.isInteger(n) : Number.isFinite(n)) &&
+      (o.above ? n > o.min : n >= o.min) &&
+      (o.max === undefined || n <= o.max) &&
+      !(o.rejectBlank && raw.trim() === '');
+    if (!ok) throw new InvalidArgumentError(`${name} must be ${o.mustBe}, got "${raw}"`);
+    return n;
+  };
+}
+const int = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
+const count = numberArg({ whole: true, min: 1, mustBe: 'a whole number ≥ 1' });
+const positive = numberArg({ min: 0, above: true, mustBe: 'a number > 0' });
+const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
+const port = numberArg({ whole: true, min: 0, max: 65535, mustBe: 'a port number from 0 to 65535' });
+const temperature = numberArg({ min: 0, max: 2, rejectBlank: true, mustBe: 'a number from 0 to 2' });
 
 function outputOptions(cmd: Command): Command {
   return cmd
