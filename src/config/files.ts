@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RcConfig, rcSchema as RcSchema } from './schema.js';
 import { closest } from './suggest.js';
+import { valueAt } from '../util/value-at.js';
 
 export type RcFileKind = 'user' | 'project' | 'explicit';
 
@@ -219,15 +220,6 @@ function structuredCloneSafe(value: unknown): unknown {
 
 function keyPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
 }
 
 function deleteAt(root: unknown, path: string[]): void {

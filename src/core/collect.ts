@@ -2,6 +2,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { packageName, packagesFromPackageJson, packagesFromRequirements } from '../reply/dependencies.js';
+import { valueAt } from '../util/value-at.js';
 import type { Lang } from '../types.js';
 
 /** Folders that are never part of a project's tests: VCS, dependencies, caches, ptc's own state. */
@@ -72,8 +73,6 @@ async function pyprojectDependencies(content: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const at = (value: unknown, ...keys: string[]): unknown =>
-    keys.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
   const specs: string[] = [];
   const addList = (list: unknown) => {
     if (Array.isArray(list)) for (const item of list) if (typeof item === 'string') specs.push(item);
@@ -82,13 +81,13 @@ async function pyprojectDependencies(content: string): Promise<string[]> {
   const addNames = (table: unknown) => {
     if (table && typeof table === 'object') specs.push(...Object.keys(table).filter((name) => name.toLowerCase() !== 'python'));
   };
-  addList(at(doc, 'project', 'dependencies'));
-  addNames(at(doc, 'tool', 'poetry', 'dependencies'));
-  addNames(at(doc, 'tool', 'poetry', 'dev-dependencies'));
+  addList(valueAt(doc, ['project', 'dependencies']));
+  addNames(valueAt(doc, ['tool', 'poetry', 'dependencies']));
+  addNames(valueAt(doc, ['tool', 'poetry', 'dev-dependencies']));
   for (const group of TEST_GROUPS) {
-    addList(at(doc, 'project', 'optional-dependencies', group));
-    addList(at(doc, 'dependency-groups', group));
-    addNames(at(doc, 'tool', 'poetry', 'group', group, 'dependencies'));
+    addList(valueAt(doc, ['project', 'optional-dependencies', group]));
+    addList(valueAt(doc, ['dependency-groups', group]));
+    addNames(valueAt(doc, ['tool', 'poetry', 'group', group, 'dependencies']));
   }
   return packagesFromRequirements(specs.join('\n'));
 }

@@ -11,6 +11,7 @@ import { silentLogger } from '../types.js';
 import { buildSandboxEnv, hostInterpreters, type HostInterpreters } from './env.js';
 import { DEFAULT_OUTPUT_CAP_BYTES, LiveProcesses, runProcess, type ProcessSpec } from './exec-local.js';
 import { bwrapArgs, findBwrap, JAIL_ROOT, usableBwrap } from './isolation.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export interface LocalSandboxOptions {
   isolation: 'auto' | 'bwrap' | 'none';
@@ -89,7 +90,7 @@ export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<San
     );
     for (const m of opts.readOnlyMounts ?? []) {
       const link = join(dir, normalizeRelative(m.path));
-      await mkdir(dirname(link), { recursive: true });
+      await makeDirs(dirname(link));
       await symlink(m.hostPath, link);
     }
   }
