@@ -96,40 +96,59 @@ export async function loadRcFiles(opts: {
  * process's directory. Walks up as the `project` strategy does, stopping at the first package.json/package.yaml.
  */
 export function mayHaveProjectRc(cwd: string): boolean {
-  if (hasMetaConfig(process.cwd())) return true;
+  // Each package.json is read once: the meta-config check and the walk may both look at the same one.
+  const packages = new Map<string, PackageJson>();
+  const pkgAt = (dir: string) => {
+    if (!packages.has(dir)) packages.set(dir, readPackageJson(join(dir, 'package.json')));
+    return packages.get(dir)!;
+  };
+  if (hasMetaConfig(process.cwd(), pkgAt(process.cwd()))) return true;
   let dir = resolve(cwd);
   for (;;) {
+    const pkg = pkgAt(dir);
+    if (packageHas(pkg, MODULE_NAME)) return true;
     for (const place of PROJECT_SEARCH_PLACES) {
-      const path = join(dir, place);
-      if (place === 'package.json' ? packageJsonHas(path, MODULE_NAME) : existsSync(path)) return true;
+      if (place !== 'package.json' && existsSync(join(dir, place))) return true;
     }
-    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'package.yaml'))) return false;
+    if (pkg !== 'absent' || existsSync(join(dir, 'package.yaml'))) return false;
     const parent = dirname(dir);
     if (parent === dir) return false;
     dir = parent;
   }
 }
 
-function hasMetaConfig(dir: string): boolean {
-  return (
-    packageJsonHas(join(dir, 'package.json'), 'cosmiconfig') ||
-    ['config.json', 'config.yaml', 'config.yml'].some((name) => existsSync(join(dir, '.config', name)))
-  );
-}
+/**
+ * A package.json: absent, there but not readable (a folder, no permission: it still ends the walk, as its mere
+ * existence does for cosmiconfig), unreadable as JSON, or its parsed value.
+ */
+type PackageJson = 'absent' | 'unreadable' | 'unparsable' | { value: unknown };
 
-function packageJsonHas(path: string, key: string): boolean {
+function readPackageJson(path: string): PackageJson {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return existsSync(path) ? 'unreadable' : 'absent';
   }
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, key);
+    return { value: JSON.parse(text) as unknown };
   } catch {
-    return true;
+    return 'unparsable';
   }
+}
+
+/** Whether cosmiconfig would find `key` in it; an unparsable one counts, since cosmiconfig must report it. */
+function packageHas(pkg: PackageJson, key: string): boolean {
+  if (pkg === 'absent' || pkg === 'unreadable') return false;
+  if (pkg === 'unparsable') return true;
+  return pkg.value !== null && typeof pkg.value === 'object' && Object.hasOwn(pkg.value, key);
+}
+
+function hasMetaConfig(dir: string, pkg: PackageJson): boolean {
+  return (
+    packageHas(pkg, 'cosmiconfig') ||
+    ['config.json', 'config.yaml', 'config.yml'].some((name) => existsSync(join(dir, '.config', name)))
+  );
 }
 
 async function readWith<T>(read: () => Promise<T>, where: string): Promise<T> {
