@@ -318,9 +318,10 @@ function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPlugi
     `-q -p no:cacheprovider --rootdir=. --junitxml=${PY_JUNIT} -o junit_family=xunit1 ` +
     testFiles.map(argPath).join(' ');
   const clear = `rm -f ${PY_JUNIT}; `;
-  if (plugins === 'all') return { cmd: `${clear}exec python3 -m pytest ${args}`, env: {} };
+  const plain = `${clear}exec python3 -m pytest ${args}`;
+  if (plugins === 'all') return { cmd: plain, env: {} };
   const env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' };
-  if (deps.length === 0) return { cmd: `${clear}exec python3 -m pytest ${args}`, env };
+  if (deps.length === 0) return { cmd: plain, env };
   const dists = [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
   return { cmd: `${clear}exec python3 -c ${shq(PYTEST_WITH_PLUGINS)} ${shq(JSON.stringify(dists))} ${args}`, env };
 }
