@@ -1,11 +1,19 @@
 /**
  * Turns what the Daytona SDK throws into SandboxErrors that say what to do. Kept free of the SDK itself (it is
- * loaded lazily), so errors are recognised by the `name` and `statusCode` the SDK's DaytonaError carries.
+ * loaded lazily), so errors are recognised by the `name`, `statusCode` and `headers` the SDK's DaytonaError
+ * carries.
+ *
+ * What the Daytona API answers (read in daytonaio/daytona's apps/api, v0.190): every error body is
+ * `{statusCode, error, message, path, timestamp}`; quota exhaustion is a 400 "Total CPU|memory|disk|GPU limit
+ * exceeded. Maximum allowed: …" (and "Snapshot quota exceeded"); a key without the permission a route needs
+ * gets 403 "Access denied" (the body does not name the permission); an unknown snapshot on create is a 400
+ * "Snapshot <name> not found"; rate limits are NestJS throttlers that answer 429 with `Retry-After-<throttler>`
+ * (`sandbox-create`, `sandbox-lifecycle`, `authenticated`) or a plain `Retry-After`, in seconds.
  */
 import { SandboxError } from '../errors.js';
 
 /** What ptc was doing when the error happened; decides the code for errors that are not auth/quota/rate. */
-export type DaytonaPhase = 'create' | 'upload' | 'exec' | 'download' | 'delete' | 'list';
+export type DaytonaPhase = 'create' | 'upload' | 'exec' | 'download' | 'delete' | 'list' | 'snapshot';
 
 export interface DaytonaErrorContext {
   phase: DaytonaPhase;
@@ -14,6 +22,8 @@ export interface DaytonaErrorContext {
   apiKey?: string;
   /** The create timeout, for the message. */
   createTimeoutSec?: number;
+  /** The snapshot the sandbox was created from, if any (for "snapshot not found"). */
+  snapshot?: string;
 }
 
 interface SdkErrorShape {
@@ -21,10 +31,13 @@ interface SdkErrorShape {
   message?: string;
   statusCode?: number;
   code?: string;
-  headers?: Record<string, unknown>;
+  headers?: unknown;
 }
 
-const QUOTA_WORDS = /quota|limit exceeded|exceeds? (?:the )?(?:maximum|limit)|maximum number of|too many sandboxes|insufficient/i;
+/** The 400s Daytona sends when an organization's limits are used up. */
+const QUOTA_WORDS = /\blimit exceeded\b|\bquota exceeded\b|\bquota\b/i;
+const SNAPSHOT_MISSING = /\bsnapshot\b.*\bnot found\b/i;
+const SNAPSHOT_NOT_READY = /\bsnapshot\b\s+\S+\s+is\s+(pending|building|pulling|error|build_failed|inactive|removing)\b|not available in region/i;
 
 const PHASE_WORDS: Record<DaytonaPhase, string> = {
   create: 'could not create the Daytona sandbox',
@@ -33,7 +46,21 @@ const PHASE_WORDS: Record<DaytonaPhase, string> = {
   download: 'could not download a file from the Daytona sandbox',
   delete: 'could not delete the Daytona sandbox',
   list: 'could not list Daytona sandboxes',
+  snapshot: 'could not create the Daytona snapshot',
 };
+
+/** The API key permission (scope) each phase needs, as Daytona's dashboard names it. */
+const PHASE_PERMISSION: Partial<Record<DaytonaPhase, string>> = {
+  create: 'write:sandboxes',
+  upload: 'write:sandboxes',
+  exec: 'write:sandboxes',
+  download: 'write:sandboxes',
+  delete: 'delete:sandboxes',
+  snapshot: 'write:snapshots',
+};
+
+/** Longest wait ptc honours from a Retry-After header before retrying; a longer one fails at once and says so. */
+export const RETRY_AFTER_CAP_MS = 30_000;
 
 export function redactKey(text: string, apiKey: string | undefined): string {
   let out = text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer ***');
@@ -48,10 +75,40 @@ function detail(err: SdkErrorShape, apiKey: string | undefined): string {
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }
 
-function retryAfterSeconds(headers: Record<string, unknown> | undefined): number | null {
-  const raw = headers?.['retry-after'];
-  const n = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : null;
+/** Header names and values, from a plain object or axios' AxiosHeaders. */
+function headerEntries(headers: unknown): [string, unknown][] {
+  if (!headers || typeof headers !== 'object') return [];
+  const h = headers as { toJSON?: () => unknown };
+  const plain = typeof h.toJSON === 'function' ? h.toJSON() : headers;
+  return plain && typeof plain === 'object' ? Object.entries(plain as Record<string, unknown>) : [];
+}
+
+export interface RetryAfter {
+  seconds: number;
+  /** The throttler that asked for the wait (`sandbox-create`…), null for a plain `Retry-After`. */
+  throttler: string | null;
+}
+
+/**
+ * The wait a 429 asks for: the longest of `Retry-After` and every `Retry-After-<throttler>` (several throttlers
+ * may block at once; the request passes only when all of them allow it). Seconds, or an HTTP date.
+ */
+export function retryAfterOf(err: unknown): RetryAfter | null {
+  if (!err || typeof err !== 'object') return null;
+  let best: RetryAfter | null = null;
+  for (const [name, raw] of headerEntries((err as SdkErrorShape).headers)) {
+    const m = /^retry-after(?:-(.+))?$/i.exec(name);
+    if (!m) continue;
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    let seconds = typeof value === 'number' || (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) ? Number(value) : NaN;
+    if (Number.isNaN(seconds) && typeof value === 'string') {
+      const at = Date.parse(value);
+      if (!Number.isNaN(at)) seconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+    }
+    if (!Number.isFinite(seconds) || seconds < 0) continue;
+    if (!best || seconds > best.seconds) best = { seconds, throttler: m[1]?.toLowerCase() ?? null };
+  }
+  return best;
 }
 
 export function toSandboxError(err: unknown, ctx: DaytonaErrorContext): SandboxError {
@@ -69,19 +126,44 @@ export function toSandboxError(err: unknown, ctx: DaytonaErrorContext): SandboxE
       cause,
     });
   }
-  if (status === 429 || name === 'DaytonaRateLimitError') {
-    const wait = retryAfterSeconds(e.headers);
-    return new SandboxError(`Daytona rate limit reached (429): ${why}`, {
-      code: 'sandbox_rate_limit',
-      hint: wait !== null ? `wait ${wait}s and run again` : 'wait a minute and run again, or run fewer tasks at once',
-      retryable: true,
+  if (status === 429 || name === 'DaytonaRateLimitError') return rateLimitError(err, why);
+  if (status === 403 || name === 'DaytonaForbiddenError' || name === 'DaytonaAuthorizationError') {
+    return permissionError(ctx, why, cause);
+  }
+  if (status === 400 && SNAPSHOT_MISSING.test(why)) {
+    return new SandboxError(`the Daytona snapshot ${ctx.snapshot ?? ''} does not exist: ${why}`.replace('  ', ' '), {
+      code: 'sandbox_snapshot_not_found',
+      hint: ctx.snapshot
+        ? `build it with \`ptc sandbox snapshot create --name ${ctx.snapshot}\`, or remove daytona.snapshot from your rc file`
+        : 'build one with `ptc sandbox snapshot create`, or remove daytona.snapshot from your rc file',
       cause,
     });
   }
-  if (status === 403 || (QUOTA_WORDS.test(why) && (status === null || status < 500))) {
-    return new SandboxError(`Daytona refused: quota or sandbox limit reached: ${why}`, {
+  if (status === 400 && SNAPSHOT_NOT_READY.test(why)) {
+    return new SandboxError(`the Daytona snapshot cannot be used yet: ${why}`, {
+      code: 'sandbox_snapshot_not_ready',
+      hint: 'wait until the snapshot is active (Daytona dashboard, Snapshots), or rebuild it with `ptc sandbox snapshot create`',
+      retryable: /pending|building|pulling/i.test(why),
+      cause,
+    });
+  }
+  if ((status === 400 || status === null) && QUOTA_WORDS.test(why)) {
+    return new SandboxError(`Daytona refused: your organization's limit is used up: ${why}`, {
       code: 'sandbox_quota',
-      hint: 'delete leftover sandboxes with `ptc sandbox prune`, or raise the limits of your Daytona organization',
+      hint: 'delete leftover sandboxes with `ptc sandbox prune` (stopped ones count toward disk), run fewer at once, or raise the limits of your Daytona organization (dashboard, Limits)',
+      cause,
+    });
+  }
+  if (status === 404 || (name === 'DaytonaNotFoundError' && status === null)) {
+    // On create and list a 404 is about the account (a region, a target), not a sandbox ptc holds.
+    const what = ctx.phase === 'snapshot' ? 'snapshot' : ctx.phase === 'create' || ctx.phase === 'list' ? 'resource' : 'sandbox';
+    return new SandboxError(`the Daytona ${what} was not found (404): ${why}`, {
+      code: 'sandbox_not_found',
+      hint:
+        what === 'sandbox'
+          ? 'the sandbox was deleted while ptc used it (auto-stop, another `ptc sandbox prune`, the dashboard): run again'
+          : 'check DAYTONA_API_URL and DAYTONA_TARGET',
+      retryable: what === 'sandbox',
       cause,
     });
   }
@@ -120,23 +202,62 @@ export function toSandboxError(err: unknown, ctx: DaytonaErrorContext): SandboxE
       cause,
     });
   }
-  if (ctx.phase === 'create' && /failed to start|error reason|build_failed|state: error/i.test(why)) {
-    return new SandboxError(`the Daytona sandbox failed to start: ${why}`, {
-      code: 'sandbox_create_failed',
-      hint: 'run again; if it keeps failing, check the sandbox in the Daytona dashboard',
+  if ((ctx.phase === 'create' || ctx.phase === 'snapshot') && /failed to start|error reason|reason:|build_failed|state: error/i.test(why)) {
+    const what = ctx.phase === 'snapshot' ? 'snapshot failed to build' : 'sandbox failed to start';
+    return new SandboxError(`the Daytona ${what}: ${why}`, {
+      code: ctx.phase === 'snapshot' ? 'sandbox_snapshot_failed' : 'sandbox_create_failed',
+      hint:
+        ctx.phase === 'snapshot'
+          ? 'read the build log above; fix the package list (--package) and run again with another --name'
+          : 'run again; if it keeps failing, check the sandbox in the Daytona dashboard',
+      retryable: ctx.phase === 'create',
+      cause,
+    });
+  }
+  if (status !== null && status >= 500) {
+    return new SandboxError(`${PHASE_WORDS[ctx.phase]}: Daytona had a server error (${status}): ${why}`, {
+      code: 'sandbox_server_error',
+      hint: "a failure on Daytona's side, not in your tests: run again in a moment",
       retryable: true,
       cause,
     });
   }
-  const serverSide = status !== null && status >= 500;
   return new SandboxError(`${PHASE_WORDS[ctx.phase]}${status !== null ? ` (${status})` : ''}: ${why}`, {
     code: 'sandbox_error',
-    hint: serverSide
-      ? 'Daytona had a server error: run again in a moment'
-      : 'run with --verbose for details; check DAYTONA_API_URL and DAYTONA_TARGET',
-    retryable: serverSide,
+    hint: 'run with --verbose for details; check DAYTONA_API_URL and DAYTONA_TARGET',
+    retryable: false,
     cause,
   });
+}
+
+function rateLimitError(err: unknown, why: string): SandboxError {
+  const wait = retryAfterOf(err);
+  const which = wait?.throttler ? ` (${wait.throttler})` : '';
+  return new SandboxError(`Daytona rate limit reached${which} (429): ${why}`, {
+    code: 'sandbox_rate_limit',
+    hint:
+      wait !== null
+        ? `Daytona asks to wait ${Math.ceil(wait.seconds)}s: run again then, or run fewer tasks at once`
+        : 'wait a minute and run again, or run fewer tasks at once',
+    retryable: true,
+    cause: err,
+  });
+}
+
+function permissionError(ctx: DaytonaErrorContext, why: string, cause: unknown): SandboxError {
+  // Daytona's 403 says only "Access denied"; name the scope from the body when it does, else from the route.
+  const named = /\b(?:read|write|delete):[a-z_]+\b/i.exec(why)?.[0] ?? PHASE_PERMISSION[ctx.phase] ?? null;
+  const doing = PHASE_WORDS[ctx.phase].replace(/^could not /, '');
+  return new SandboxError(
+    `the Daytona API key is not allowed to ${doing}${named ? ` (it needs the ${named} permission)` : ''} (403): ${why}`,
+    {
+      code: 'sandbox_permission',
+      hint: named
+        ? `create a key with ${named} in the Daytona dashboard (API Keys) and set DAYTONA_API_KEY to it`
+        : 'use a key with the permissions ptc needs (write:sandboxes, delete:sandboxes) from the Daytona dashboard (API Keys)',
+      cause,
+    },
+  );
 }
 
 /** A 404 (or the daemon's "no such file") means "not there", which readFile reports as null. */
@@ -163,4 +284,15 @@ export function isTransient(err: unknown): boolean {
   if (status !== null) return status === 408 || status === 429 || status >= 500;
   const name = (err as SdkErrorShape).name ?? '';
   return name === 'DaytonaConnectionError' || name.includes('Timeout');
+}
+
+/**
+ * How long to wait before trying a call again that Daytona rate-limited: its Retry-After, or null when it was
+ * not a 429, or when the wait asked for is longer than `capMs` (better to stop and say so than to hang).
+ */
+export function rateLimitWaitMs(err: unknown, fallbackMs: number, capMs = RETRY_AFTER_CAP_MS): number | null {
+  if (statusOf(err) !== 429 && (err as SdkErrorShape | null)?.name !== 'DaytonaRateLimitError') return null;
+  const asked = retryAfterOf(err);
+  const ms = asked ? Math.ceil(asked.seconds * 1000) : fallbackMs;
+  return ms <= capMs ? ms : null;
 }

@@ -56,27 +56,101 @@ describe('daytona failures', () => {
     expect(err.hint).toContain('DAYTONA_API_KEY');
   });
 
-  it('403 / limit of concurrent sandboxes is sandbox_quota, pointing at prune', async () => {
-    fake.failNext('POST /sandbox', 403, {
-      statusCode: 403,
-      message: 'Total CPU limit exceeded. Maximum allowed: 10',
-      error: 'Forbidden',
+  // Daytona's own texts (apps/api sandbox.service.ts): a 400 whose message goes on with an upgrade note.
+  for (const what of ['CPU', 'memory', 'disk']) {
+    it(`400 "Total ${what} limit exceeded" is sandbox_quota, pointing at prune and the organization's limits`, async () => {
+      fake.failNext('POST /sandbox', 400, {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `Total ${what} limit exceeded. Maximum allowed: 10.\nTo increase concurrency limits, upgrade your organization's Tier by visiting https://app.daytona.io/dashboard/limits.`,
+      });
+      const err = await failure(createDaytonaSandbox(base()));
+      expectSandboxError(err, 'sandbox_quota', false);
+      expect(err.message).toContain(`Total ${what} limit exceeded. Maximum allowed: 10.`);
+      expect(err.message).not.toContain('upgrade your organization'); // one line
+      expect(err.hint).toContain('ptc sandbox prune');
+      expect(err.hint).toContain('limits');
+      expect(fake.created).toHaveLength(0);
     });
+  }
+
+  it('403 is a key without the permission (write:sandboxes to create), not a quota', async () => {
+    fake.failNext('POST /sandbox', 403, { statusCode: 403, error: 'Forbidden', message: 'Access denied' });
     const err = await failure(createDaytonaSandbox(base()));
-    expectSandboxError(err, 'sandbox_quota', false);
-    expect(err.hint).toContain('ptc sandbox prune');
+    expectSandboxError(err, 'sandbox_permission', false);
+    expect(err.message).toContain('write:sandboxes');
+    expect(err.message).toContain('Access denied');
+    expect(`${err.message} ${err.hint}`).not.toMatch(/quota|prune/i);
+    expect(err.hint).toContain('API Keys');
   });
 
-  it('a 400 that says the quota is exhausted is sandbox_quota too', async () => {
-    fake.failNext('POST /sandbox', 400, { statusCode: 400, message: 'Sandbox quota exceeded', error: 'Bad Request' });
-    expectSandboxError(await failure(createDaytonaSandbox(base())), 'sandbox_quota', false);
+  it('403 on delete names delete:sandboxes in the warning', async () => {
+    const warnings: string[] = [];
+    const logger = { info() {}, debug() {}, progress() {}, warn: (m: string) => warnings.push(m) };
+    const sb = await createDaytonaSandbox(base({ logger }));
+    fake.failNext('DELETE /sandbox/:id', 403, { statusCode: 403, error: 'Forbidden', message: 'Access denied' }, { times: 2 });
+    await sb.dispose();
+    expect(warnings.join('\n')).toContain('delete:sandboxes');
+    expect(warnings.join('\n')).not.toMatch(/quota/i);
   });
 
-  it('429 is sandbox_rate_limit, retryable, with the wait Daytona asked for', async () => {
-    fake.failNext('POST /sandbox', 429, { statusCode: 429, message: 'Too many requests' }, { headers: { 'retry-after': '12' } });
+  it('a snapshot that does not exist (Daytona answers 400) is sandbox_snapshot_not_found, naming the command that builds it', async () => {
+    const err = await failure(createDaytonaSandbox(base({ snapshot: 'ptc-missing' })));
+    expectSandboxError(err, 'sandbox_snapshot_not_found', false);
+    expect(err.message).toContain('Snapshot ptc-missing not found');
+    expect(err.hint).toContain('ptc sandbox snapshot create --name ptc-missing');
+    expect(fake.created).toHaveLength(0);
+  });
+
+  it('404 from the toolbox (the sandbox was deleted under ptc) is sandbox_not_found, retryable', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('POST /files/bulk-upload', 404, { statusCode: 404, error: 'Not Found', message: `Sandbox with ID ${fake.created[0]} not found` });
+    const err = await failure(sb.prepare([{ path: 'a.py', content: 'x = 1\n' }]));
+    expectSandboxError(err, 'sandbox_not_found', true);
+    expect(err.message).toContain('not found');
+    await sb.dispose();
+  });
+
+  it('a 5xx from the API is sandbox_server_error, retryable, saying it is on Daytona\'s side', async () => {
+    fake.failNext('POST /sandbox', 503, { statusCode: 503, error: 'Service Unavailable', message: 'runner unavailable' });
+    const err = await failure(createDaytonaSandbox(base()));
+    expectSandboxError(err, 'sandbox_server_error', true);
+    expect(err.message).toContain('(503)');
+    expect(err.message).toContain('runner unavailable');
+    expect(err.hint).toContain("Daytona's side");
+  });
+
+  it('429 with Retry-After-sandbox-create: waits as long as it says and tries again (one sandbox)', async () => {
+    fake.failNext('POST /sandbox', 429, { statusCode: 429, error: 'Too Many Requests', message: 'ThrottlerException: Too Many Requests' }, {
+      headers: { 'Retry-After-sandbox-create': '3', 'X-RateLimit-Limit-sandbox-create': '20' },
+    });
+    const sb = await createDaytonaSandbox(base());
+    const posts = fake.requests.filter((r) => r.route === 'POST /sandbox');
+    expect(posts).toHaveLength(2);
+    // The wait Daytona named (3 s), not ptc's own 2 s fallback.
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(2_900);
+    expect(fake.created).toHaveLength(1);
+    await sb.dispose();
+  });
+
+  it('429 asking for longer than the cap fails at once: sandbox_rate_limit, naming the throttler and the wait', async () => {
+    fake.failNext('POST /sandbox', 429, { statusCode: 429, error: 'Too Many Requests', message: 'ThrottlerException: Too Many Requests' }, {
+      headers: { 'Retry-After-sandbox-create': '3600' },
+    });
+    const started = Date.now();
+    const err = await failure(createDaytonaSandbox(base()));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expectSandboxError(err, 'sandbox_rate_limit', true);
+    expect(err.message).toContain('sandbox-create');
+    expect(err.hint).toContain('3600s');
+    expect(fake.requests.filter((r) => r.route === 'POST /sandbox')).toHaveLength(1);
+  });
+
+  it('429 with a plain Retry-After (the failed-auth throttler) is read too', async () => {
+    fake.failNext('POST /sandbox', 429, { statusCode: 429, message: 'Too many requests' }, { headers: { 'retry-after': '120' } });
     const err = await failure(createDaytonaSandbox(base()));
     expectSandboxError(err, 'sandbox_rate_limit', true);
-    expect(err.hint).toContain('12s');
+    expect(err.hint).toContain('120s');
   });
 
   it('a sandbox that never starts is sandbox_create_timeout, and is deleted anyway', async () => {
@@ -129,11 +203,11 @@ describe('daytona failures', () => {
     await sb.dispose();
   });
 
-  it('a session that cannot be created is a sandbox error with the status, and the next command tries again', async () => {
+  it('a session that cannot be created is a server error with the status, and the next command tries again', async () => {
     const sb = await createDaytonaSandbox(base());
     fake.failNext('POST /process/session', 500, { statusCode: 500, message: 'no shell' });
     const err = await failure(sb.exec('true', { timeoutMs: 5_000 }));
-    expectSandboxError(err, 'sandbox_error', true);
+    expectSandboxError(err, 'sandbox_server_error', true);
     expect(err.message).toContain('(500)');
     expect(err.message).toContain('no shell');
     expect((await sb.exec('echo ok', { timeoutMs: 5_000 })).stdout).toBe('ok\n');
@@ -155,7 +229,7 @@ describe('daytona failures', () => {
     const sb = await createDaytonaSandbox(base());
     fake.failNext('GET /process/session/:id/command/:id', 500, { statusCode: 500, message: `boom ${fake.apiKey}` }, { times: 50 });
     const err = await failure(sb.exec('sleep 5', { timeoutMs: 10_000 }));
-    expectSandboxError(err, 'sandbox_error', true);
+    expectSandboxError(err, 'sandbox_server_error', true);
     expect(err.message).toContain('(500)');
     expect(err.message).not.toContain(fake.apiKey);
     expect(fake.requests.filter((r) => r.route === 'GET /process/session/:id/command/:id')).toHaveLength(4);
