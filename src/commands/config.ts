@@ -43,6 +43,7 @@ export function configRows(cfg: ResolvedConfig): Row[] {
   rows.push({ key: 'daytona.apiKey', value: redact(d.apiKey.value), source: d.apiKey.source ?? 'set DAYTONA_API_KEY (optional)' });
   rows.push({ key: 'daytona.apiUrl', value: d.apiUrl.value, source: d.apiUrl.source });
   if (d.target.value) rows.push({ key: 'daytona.target', value: d.target.value, source: d.target.source });
+  if (d.snapshot.value) rows.push({ key: 'daytona.snapshot', value: d.snapshot.value, source: d.snapshot.source });
   for (const section of ['local', 'limits', 'prompt', 'history'] as const) {
     const obj = cfg.file[section] as Record<string, unknown> | undefined;
     for (const [k, v] of Object.entries(obj ?? {})) {

@@ -278,6 +278,7 @@ async function pipelineDeps(
             lang,
             runId,
             autoStopMinutes: daytona.autoStopMinutes,
+            snapshot: daytona.snapshot.value ?? undefined,
             logger: ctx.logger,
             signal: ctx.signal,
             onPhase: (p: string) => ctx.onPhase?.(p),

@@ -302,6 +302,7 @@ export interface DaytonaSettings {
   apiUrl: Sourced<string>;
   target: Sourced<string | null>;
   autoStopMinutes: number;
+  snapshot: Sourced<string | null>;
 }
 
 export function resolveDaytona(cfg: ResolvedConfig): DaytonaSettings {
@@ -322,6 +323,9 @@ export function resolveDaytona(cfg: ResolvedConfig): DaytonaSettings {
         ? { value: cfg.file.daytona.target, source: cfg.fileSources.get('daytona.target') ?? 'file' }
         : { value: null, source: 'default' },
     autoStopMinutes: cfg.file.daytona?.autoStopMinutes ?? 15,
+    snapshot: cfg.file.daytona?.snapshot
+      ? { value: cfg.file.daytona.snapshot, source: cfg.fileSources.get('daytona.snapshot') ?? 'file' }
+      : { value: null, source: 'default' },
   };
 }
 

@@ -73,6 +73,8 @@ export const rcSchema = z.strictObject({
       apiUrl: z.url().optional(),
       target: z.string().optional(),
       autoStopMinutes: positiveInt.optional(),
+      /** A snapshot with pytest preinstalled (`ptc sandbox snapshot create`), used for Python runs. */
+      snapshot: z.string().trim().min(1).optional(),
     })
     .optional(),
   history: z

@@ -3,7 +3,8 @@
  * caller's finally and by the CLI's signal handler through `disposeAllDaytona()`.
  *
  * SDK calls and the routes they hit (checked against @daytonaio/sdk 0.218):
- *   daytona.create        POST {api}/sandbox, then GET {api}/sandbox/{id} until `started`
+ *   daytona.create        POST {api}/sandbox ({snapshot} for a Python run when daytona.snapshot is set), then
+ *                         GET {api}/sandbox/{id} until `started`
  *   sandbox.getWorkDir    GET  {toolbox}/{id}/work-dir
  *   fs.uploadFiles        POST {toolbox}/{id}/files/bulk-upload (multipart: files[i].path, files[i].file)
  *   process.createSession          POST   {toolbox}/{id}/process/session {sessionId}
@@ -32,7 +33,8 @@ import {
   type Sandbox,
   type SandboxFile,
 } from '../types.js';
-import { isNotFound, isTransient, statusOf, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
+import { isNotFound, isTransient, rateLimitWaitMs, statusOf, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
+import { withRateLimitRetry } from './daytona-retry.js';
 
 export type DaytonaPhaseName = 'creating' | 'uploading' | 'cleaning up';
 
@@ -46,6 +48,11 @@ export interface DaytonaSandboxOptions {
   autoStopMinutes?: number;
   /** Default 60. */
   createTimeoutSec?: number;
+  /**
+   * A snapshot (`ptc sandbox snapshot create`) with pytest preinstalled, used for Python runs: the default image
+   * has no pytest, so without one every Python run first installs it. JS/TS runs keep the default image (node).
+   */
+  snapshot?: string;
   logger?: Logger;
   signal?: AbortSignal;
   onPhase?: (phase: DaytonaPhaseName) => void;
@@ -469,8 +476,12 @@ class DaytonaSandbox implements Sandbox {
         return await raceAbort(call(), signals);
       } catch (err) {
         if (aborted(signals) || failures >= TRANSIENT_RETRIES || !isTransient(err)) throw err;
-        this.logger.debug(`the Daytona toolbox failed (${this.fail(err, 'exec').message}); trying again`);
-        await pause(250 * (failures + 1), signals);
+        // A 429 that names its wait is honoured (up to the cap); one that asks for longer is not worth waiting on.
+        const backoff = 250 * (failures + 1);
+        const wait = statusOf(err) === 429 ? rateLimitWaitMs(err, backoff) : backoff;
+        if (wait === null) throw err;
+        this.logger.debug(`the Daytona toolbox failed (${this.fail(err, 'exec').message}); trying again in ${wait} ms`);
+        await pause(wait, signals);
       }
     }
   }
@@ -509,7 +520,7 @@ class DaytonaSandbox implements Sandbox {
 
 async function deleteWithRetry(client: DaytonaClient, sdk: SdkSandbox, logger: Logger): Promise<void> {
   try {
-    await client.delete(sdk, 30);
+    await withRateLimitRetry(() => client.delete(sdk, 30), { what: 'delete the sandbox', logger });
   } catch (err) {
     if (isNotFound(err)) return;
     logger.debug(`delete of ${sdk.id} failed once, retrying: ${(err as Error).message}`);
@@ -579,7 +590,8 @@ export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise
   }
   if (opts.signal?.aborted) throw abortReason(opts.signal);
   const createTimeoutSec = opts.createTimeoutSec ?? 60;
-  const errCtx = { apiUrl: opts.apiUrl, apiKey: opts.apiKey, createTimeoutSec };
+  const snapshot = opts.lang === 'python' && opts.snapshot ? opts.snapshot : undefined;
+  const errCtx = { apiUrl: opts.apiUrl, apiKey: opts.apiKey, createTimeoutSec, snapshot };
 
   const { Daytona } = await import('@daytonaio/sdk');
   let client: DaytonaClient;
@@ -597,17 +609,21 @@ export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise
 
   const nonce = randomUUID();
   opts.onPhase?.('creating');
-  logger.progress('creating a Daytona sandbox');
-  const creating = client.create(
-    {
-      language: opts.lang,
-      labels: { app: 'ptc', 'ptc-run': opts.runId, 'ptc-sandbox': nonce },
-      envVars: {}, // never the user's environment
-      autoStopInterval: opts.autoStopMinutes ?? 15,
-      autoDeleteInterval: 0, // deleted as soon as it stops, so a leak does not outlive the auto-stop
-    },
-    { timeout: createTimeoutSec },
-  );
+  logger.progress(snapshot ? `creating a Daytona sandbox from snapshot ${snapshot}` : 'creating a Daytona sandbox');
+  const params = {
+    language: opts.lang,
+    labels: { app: 'ptc', 'ptc-run': opts.runId, 'ptc-sandbox': nonce },
+    envVars: {}, // never the user's environment
+    autoStopInterval: opts.autoStopMinutes ?? 15,
+    autoDeleteInterval: 0, // deleted as soon as it stops, so a leak does not outlive the auto-stop
+    ...(snapshot ? { snapshot } : {}),
+  };
+  // A 429 from the sandbox-create throttler made no sandbox, so trying again after its Retry-After is safe.
+  const creating = withRateLimitRetry(() => client.create(params, { timeout: createTimeoutSec }), {
+    what: 'create the sandbox',
+    signal: opts.signal,
+    logger,
+  });
 
   let sdk: SdkSandbox;
   try {

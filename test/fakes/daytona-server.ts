@@ -13,6 +13,11 @@
  * JSON `{output, stdout, stderr}` (so far); deleting a session kills the process groups of its commands and
  * forgets it (its commands and logs then answer 404). `sessions: false` makes every session route answer 404,
  * as a toolbox from before sessions does.
+ *
+ * The image, as Daytona's default one: python3 but no pytest until `python3 -m pip install … pytest` runs in the
+ * sandbox (see fake-image.ts). Snapshots (`/snapshots…`) are built from the SDK's Image dockerfile; a sandbox
+ * created from one whose dockerfile pip-installs pytest has it from the start. Errors look like the API's:
+ * `{statusCode, error, message, path, timestamp}`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { installFakeImage, readPipLog, type PipInstall } from './fake-image.js';
 
 export interface RecordedRequest {
   method: string;
@@ -33,6 +39,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** When it arrived (Date.now()), to measure waits between requests. */
+  at: number;
 }
 
 export interface FakeSandbox {
@@ -51,6 +59,25 @@ export interface FakeSandbox {
   pollsUntilStarted: number | null;
   running: Set<ChildProcess>;
   sessions: Map<string, FakeSession>;
+  /** PATH entry holding the image's python3 (see fake-image.ts). */
+  imageBin: string;
+  /** Seeded in a transitional state: DELETE cannot finish it (409, or stays `destroying`), as on Daytona. */
+  stuck: boolean;
+  /** The snapshot it was created from, if any. */
+  snapshot: string | null;
+}
+
+export interface FakeSnapshot {
+  id: string;
+  name: string;
+  state: string;
+  dockerfile: string;
+  /** Packages its dockerfile pip-installs. */
+  packages: string[];
+  /** GETs left before it turns active (it goes pending → building → active). */
+  pollsLeft: number;
+  errorReason: string | null;
+  createdAt: string;
 }
 
 export interface FakeSessionCommand {
@@ -87,6 +114,8 @@ export interface DaytonaFakeOptions {
   pageSize?: number;
   /** false: the toolbox has no session API (every `process/session…` route answers 404). Default true. */
   sessions?: boolean;
+  /** GETs of a new snapshot before it is active. Default 2. */
+  snapshotPolls?: number;
 }
 
 export interface DaytonaFake {
@@ -103,6 +132,12 @@ export interface DaytonaFake {
   seed(labels: Record<string, string>, state?: string): string;
   /** Turn the toolbox's session API on or off (off: 404, as an older toolbox). */
   setSessionSupport(on: boolean): void;
+  /** Snapshots by name. */
+  snapshots: Map<string, FakeSnapshot>;
+  /** A snapshot built before the test (active), with pytest installed unless `packages` says otherwise. */
+  seedSnapshot(name: string, packages?: string[]): FakeSnapshot;
+  /** Every `python3 -m pip install` run in any sandbox, in order. */
+  pipInstalls(): PipInstall[];
   close(): Promise<void>;
 }
 
@@ -139,8 +174,25 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+
 function errorBody(status: number, message: string): Record<string, unknown> {
-  return { statusCode: status, message, error: message };
+  return { statusCode: status, message, error: STATUS_TEXT[status] ?? message, timestamp: new Date().toISOString() };
+}
+
+/** States a seeded sandbox cannot be deleted from: a state change is in progress (the API answers 409). */
+const IN_TRANSITION = new Set(['creating', 'restoring', 'starting', 'stopping', 'pulling_snapshot', 'building_snapshot', 'resizing', 'snapshotting', 'forking', 'pausing', 'resuming', 'unknown']);
+
+/** The packages a dockerfile installs with pip (the SDK's `Image.pipInstall` writes `RUN python -m pip install …`). */
+function pipPackages(dockerfile: string): string[] {
+  const out: string[] = [];
+  for (const m of dockerfile.matchAll(/^RUN python -m pip install (.+)$/gm)) {
+    for (const word of m[1]!.split(/\s+/)) {
+      const w = word.replace(/^'|'$/g, '');
+      if (w && !w.startsWith('-')) out.push(w);
+    }
+  }
+  return out;
 }
 
 /** Minimal multipart/form-data reader: enough for the SDK's form-data uploads. */
@@ -177,6 +229,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
   let createAfterPolls: number | null = 1;
   let sessionSupport = opts.sessions ?? true;
   let origin = '';
+  const snapshots = new Map<string, FakeSnapshot>();
+  const fakeDir = mkdtempSync(join(tmpdir(), 'ptc-daytona-fake-image-'));
 
   const dto = (sb: FakeSandbox) => ({
     id: sb.id,
@@ -218,7 +272,11 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       pollsUntilStarted: state === 'creating' ? createAfterPolls : null,
       running: new Set(),
       sessions: new Map(),
+      imageBin: '',
+      stuck: false,
+      snapshot: null,
     };
+    sb.imageBin = installFakeImage({ sandboxDir: dir, sandboxId: id, logDir: fakeDir, pytest: false });
     sandboxes.set(id, sb);
     return sb;
   };
@@ -243,9 +301,16 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     const method = req.method ?? 'GET';
     const parts = rest.split('/').filter(Boolean); // ['sandbox', id?, sub?]
     if (parts[0] === 'config') return sendJson(res, 200, {});
+    if (parts[0] === 'snapshots') return snapshotRoute(res, method, parts.slice(1), body);
     if (parts[0] !== 'sandbox') return sendJson(res, 404, errorBody(404, `Cannot ${method} /api${rest}`));
     if (parts.length === 1 && method === 'POST') {
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      const fromSnapshot = typeof input.snapshot === 'string' && input.snapshot.trim() !== '' ? input.snapshot : null;
+      const snap = fromSnapshot ? findSnapshot(fromSnapshot) : null;
+      if (fromSnapshot && !snap) {
+        return sendJson(res, 400, errorBody(400, `Snapshot ${fromSnapshot} not found. Did you add it through the Daytona Dashboard?`));
+      }
+      if (snap && snap.state !== 'active') return sendJson(res, 400, errorBody(400, `Snapshot ${fromSnapshot} is ${snap.state}`));
       const sb = newSandbox(
         (input.labels as Record<string, string>) ?? {},
         (input.env as Record<string, string>) ?? {},
@@ -253,6 +318,10 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       );
       sb.autoStopInterval = typeof input.autoStopInterval === 'number' ? input.autoStopInterval : null;
       sb.autoDeleteInterval = typeof input.autoDeleteInterval === 'number' ? input.autoDeleteInterval : null;
+      if (snap) {
+        sb.snapshot = snap.name;
+        installFakeImage({ sandboxDir: sb.dir, sandboxId: sb.id, logDir: fakeDir, pytest: snap.packages.includes('pytest') });
+      }
       created.push(sb.id);
       return sendJson(res, 200, dto(sb));
     }
@@ -275,6 +344,11 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         if (sb.pollsUntilStarted <= 0) sb.state = 'started';
       }
       return sendJson(res, 200, dto(sb));
+    }
+    if (parts.length === 2 && method === 'DELETE' && sb.stuck) {
+      // daytonaio/daytona#3294: a `destroying` sandbox accepts the delete and stays; others are mid-change.
+      if (sb.state === 'destroying') return sendJson(res, 200, dto(sb));
+      return sendJson(res, 409, errorBody(409, 'Sandbox state change in progress'));
     }
     if (parts.length === 2 && method === 'DELETE') {
       destroy(sb);
@@ -350,7 +424,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       if (argv.length === 0) return sendJson(res, 400, errorBody(400, 'empty command'));
       const timeoutMs = (input.timeout && input.timeout > 0 ? input.timeout : 360) * 1000;
       const cwd = input.cwd ? insidePath(sb, input.cwd) : sb.home;
-      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, LANG: 'C.UTF-8', ...sb.env, ...(input.envs ?? {}) };
+      const env = { PATH: imagePath(sb), HOME: sb.home, LANG: 'C.UTF-8', ...sb.env, ...(input.envs ?? {}) };
       let output = '';
       let child: ChildProcess;
       try {
@@ -443,7 +517,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
   /** Run one session command through a shell in its own process group; settles when it has ended. */
   function runSessionCommand(sb: FakeSandbox, session: FakeSession, cmd: FakeSessionCommand): Promise<void> {
     if (session.deleted) return Promise.resolve();
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, LANG: 'C.UTF-8', ...sb.env };
+    const env = { PATH: imagePath(sb), HOME: sb.home, LANG: 'C.UTF-8', ...sb.env };
     return new Promise<void>((done) => {
       let child: ChildProcess;
       try {
@@ -481,6 +555,94 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     });
   }
 
+  // ---------- the image and snapshots ----------
+
+  function imagePath(sb: FakeSandbox): string {
+    return `${sb.imageBin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+  }
+
+  function findSnapshot(idOrName: string): FakeSnapshot | undefined {
+    return snapshots.get(idOrName) ?? [...snapshots.values()].find((x) => x.id === idOrName);
+  }
+
+  function addSnapshot(name: string, dockerfile: string): FakeSnapshot {
+    const snap: FakeSnapshot = {
+      id: randomUUID(),
+      name,
+      state: 'pending',
+      dockerfile,
+      packages: pipPackages(dockerfile),
+      pollsLeft: opts.snapshotPolls ?? 2,
+      errorReason: null,
+      createdAt: new Date().toISOString(),
+    };
+    snapshots.set(name, snap);
+    return snap;
+  }
+
+  const snapshotDto = (x: FakeSnapshot) => ({
+    id: x.id,
+    organizationId: 'org-fake',
+    general: false,
+    name: x.name,
+    state: x.state,
+    size: null,
+    entrypoint: null,
+    cpu: 1,
+    gpu: 0,
+    mem: 1,
+    disk: 3,
+    errorReason: x.errorReason,
+    createdAt: x.createdAt,
+    updatedAt: x.createdAt,
+    lastUsedAt: null,
+    buildInfo: x.dockerfile ? { dockerfileContent: x.dockerfile, contextHashes: [] } : undefined,
+    initialRunnerId: 'runner-fake',
+  });
+
+  /** `/snapshots…` as the API's SnapshotController answers it. */
+  function snapshotRoute(res: ServerResponse, method: string, parts: string[], body: Buffer) {
+    if (parts.length === 0 && method === 'POST') {
+      const input = JSON.parse(body.toString('utf8') || '{}') as { name?: string; imageName?: string; buildInfo?: { dockerfileContent?: string } };
+      if (!input.name) return sendJson(res, 400, errorBody(400, 'name must be a string'));
+      if (!input.buildInfo && !input.imageName) return sendJson(res, 400, errorBody(400, 'Must specify an image name when not using a build info entry'));
+      if (snapshots.has(input.name)) {
+        return sendJson(res, 409, errorBody(409, `Snapshot with name "${input.name}" already exists for this organization`));
+      }
+      return sendJson(res, 200, snapshotDto(addSnapshot(input.name, input.buildInfo?.dockerfileContent ?? '')));
+    }
+    if (parts.length === 0 && method === 'GET') {
+      const items = [...snapshots.values()].map(snapshotDto);
+      return sendJson(res, 200, { items, total: items.length, page: 1, totalPages: 1 });
+    }
+    const snap = findSnapshot(decodeURIComponent(parts[0] ?? ''));
+    if (!snap) return sendJson(res, 404, errorBody(404, `Snapshot ${parts[0]} not found`));
+    if (parts.length === 1 && method === 'GET') {
+      if (snap.state !== 'active' && snap.pollsLeft > 0) {
+        snap.pollsLeft -= 1;
+        snap.state = snap.pollsLeft === 0 ? 'active' : 'building';
+      }
+      return sendJson(res, 200, snapshotDto(snap));
+    }
+    if (parts.length === 2 && parts[1] === 'build-logs-url' && method === 'GET') {
+      return sendJson(res, 200, { url: `${origin}/snapshot-build-logs/${snap.id}` });
+    }
+    if (parts.length === 1 && method === 'DELETE') {
+      snapshots.delete(snap.name);
+      return sendJson(res, 200, undefined);
+    }
+    return sendJson(res, 404, errorBody(404, `Cannot ${method} /api/snapshots/${parts.join('/')}`));
+  }
+
+  /** The build log stream: one line per dockerfile step, then the end. */
+  function buildLogs(res: ServerResponse, id: string) {
+    const snap = [...snapshots.values()].find((x) => x.id === id);
+    if (!snap) return sendJson(res, 404, errorBody(404, `Snapshot ${id} not found`));
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const steps = snap.dockerfile.split('\n').filter(Boolean);
+    res.end(steps.map((line, i) => `Step ${i + 1}/${steps.length} : ${line}\n`).join(''));
+  }
+
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
@@ -489,7 +651,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       let route: string;
       let tb: { sb: FakeSandbox | undefined; rest: string } | null = null;
       if (path.startsWith('/api/')) {
-        route = `${req.method} ${path.slice(4).replace(/^\/sandbox\/[^/]+/, '/sandbox/:id')}`;
+        route = `${req.method} ${path.slice(4).replace(/^\/sandbox\/[^/]+/, '/sandbox/:id').replace(/^\/snapshots\/[^/]+/, '/snapshots/:id')}`;
       } else if (path.startsWith('/toolbox/')) {
         const [, , id, ...rest] = path.split('/');
         tb = { sb: sandboxes.get(id ?? ''), rest: `/${rest.join('/')}` };
@@ -503,6 +665,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         query: Object.fromEntries(url.searchParams),
         headers: { ...req.headers },
         body: body.toString('utf8'),
+        at: Date.now(),
       });
       if (req.headers.authorization !== `Bearer ${apiKey}`) {
         return sendJson(res, 401, errorBody(401, 'Unauthorized'));
@@ -514,6 +677,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         return sendJson(res, failure.status, failure.body, failure.headers);
       }
       if (path.startsWith('/api/')) return await control(req, res, path.slice(4), url.searchParams, body);
+      if (path.startsWith('/snapshot-build-logs/')) return buildLogs(res, decodeURIComponent(path.split('/')[2] ?? ''));
       if (tb) {
         if (!tb.sb) return sendJson(res, 404, errorBody(404, 'sandbox not found'));
         return await toolbox(req, res, tb.sb, tb.rest, url.searchParams, body);
@@ -550,8 +714,17 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     },
     seed(labels, state = 'started') {
       const sb = newSandbox(labels, {}, state);
+      sb.stuck = state === 'destroying' || IN_TRANSITION.has(state);
       return sb.id;
     },
+    snapshots,
+    seedSnapshot(name, packages = ['pytest']) {
+      const snap = addSnapshot(name, packages.length ? `FROM python:3.12-slim-bookworm\nRUN python -m pip install ${packages.join(' ')}\n` : '');
+      snap.state = 'active';
+      snap.pollsLeft = 0;
+      return snap;
+    },
+    pipInstalls: () => readPipLog(fakeDir),
     setSessionSupport(on) {
       sessionSupport = on;
     },
@@ -560,6 +733,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         for (const child of sb.running) killGroup(child);
         rmSync(sb.dir, { recursive: true, force: true });
       }
+      rmSync(fakeDir, { recursive: true, force: true });
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -54,6 +54,38 @@ describe('runTestsIn on the Daytona sandbox', () => {
     }
     expect(fake.deleted).toEqual(fake.created);
     expect(fake.requests.some((r) => r.route === 'POST /files/bulk-download')).toBe(true);
+    // The default image has no pytest: ptc installed it in the sandbox, and only then did the tests run.
+    expect(fake.pipInstalls().filter((p) => p.sandboxId === fake.created[0] && p.args.includes('pytest'))).toHaveLength(1);
+  });
+
+  it('in a snapshot with pytest preinstalled (daytona.snapshot), runs the tests without installing anything', async () => {
+    fake.seedSnapshot('ptc-python-test', ['pytest', 'numpy']);
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-snap', snapshot: 'ptc-python-test' });
+    try {
+      await sandbox.prepare([{ path: 'test_one.py', content: 'def test_one():\n    assert 1 + 1 == 2\n' }]);
+      const report = await runTestsIn(sandbox, {
+        lang: 'python',
+        files: [{ path: 'test_one.py', kind: 'test' }],
+        dependencies: [],
+        timeoutMs: 60_000,
+        logger: silentLogger,
+        network: true,
+      });
+      expect(report).toMatchObject({ ran: true, passed: 1, failed: 0, errors: 0, problem: null });
+    } finally {
+      await sandbox.dispose();
+    }
+    const create = fake.requests.find((r) => r.route === 'POST /sandbox')!;
+    expect(JSON.parse(create.body)).toMatchObject({ snapshot: 'ptc-python-test' });
+    expect(fake.pipInstalls()).toEqual([]);
+  });
+
+  it('a TypeScript run ignores the Python snapshot (the default image has node)', async () => {
+    fake.seedSnapshot('ptc-python-test');
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'typescript', runId: 'run-ts', snapshot: 'ptc-python-test' });
+    await sandbox.dispose();
+    const create = fake.requests.find((r) => r.route === 'POST /sandbox')!;
+    expect(JSON.parse(create.body).snapshot).toBeUndefined();
   });
 
   it('loads the pytest plugin of a declared package through the toolbox (the bootstrap survives its quoting)', async () => {
