@@ -54,6 +54,44 @@ describe('prune', () => {
     for (const id of foreign) expect(fake.sandboxes.has(id)).toBe(true);
   });
 
+  it('reports and skips sandboxes stuck mid-transition (destroying: daytonaio/daytona#3294; starting), one line each', async () => {
+    const destroying = fake.seed({ app: 'ptc', 'ptc-run': 'r4' }, 'destroying');
+    const starting = fake.seed({ app: 'ptc', 'ptc-run': 'r5' }, 'starting');
+    const warnings: string[] = [];
+    const logger = { info() {}, debug() {}, progress() {}, warn: (m: string) => warnings.push(m) };
+    const res = await pruneSandboxes({ ...access(), logger });
+    expect(res.deleted.sort()).toEqual([...ours].sort());
+    expect(res.failed).toEqual([]);
+    expect(res.skipped.map((s) => [s.id, s.state]).sort()).toEqual([[destroying, 'destroying'], [starting, 'starting']].sort());
+    // Not even asked: a delete would be accepted and do nothing (destroying) or be refused with 409 (starting).
+    const deletes = fake.requests.filter((r) => r.route === 'DELETE /sandbox/:id').map((r) => r.path);
+    expect(deletes.some((p) => p.endsWith(destroying) || p.endsWith(starting))).toBe(false);
+    const lines = warnings.filter((w) => w.startsWith('skipped '));
+    expect(lines).toHaveLength(2);
+    expect(lines.find((l) => l.includes(destroying))).toMatch(/Daytona has been deleting it.*#3294/);
+    expect(lines.find((l) => l.includes(starting))).toMatch(/it is starting.*run prune again later/);
+    expect(fake.sandboxes.has(destroying) && fake.sandboxes.has(starting)).toBe(true);
+  });
+
+  it('a sandbox whose state changes under prune (409 "state change in progress") is skipped, not failed', async () => {
+    fake.failNext('DELETE /sandbox/:id', 409, { statusCode: 409, error: 'Conflict', message: 'Sandbox state change in progress' });
+    const res = await pruneSandboxes({ ...access(), logger: undefined });
+    expect(res.failed).toEqual([]);
+    expect(res.skipped).toHaveLength(1);
+    expect(res.deleted).toHaveLength(ours.length - 1);
+  });
+
+  it('a key that may not delete fails each delete naming delete:sandboxes, not a quota', async () => {
+    fake.failNext('DELETE /sandbox/:id', 403, { statusCode: 403, error: 'Forbidden', message: 'Access denied' }, { times: ours.length });
+    const res = await pruneSandboxes({ ...access(), logger: undefined });
+    expect(res.deleted).toEqual([]);
+    expect(res.failed).toHaveLength(ours.length);
+    for (const f of res.failed) {
+      expect(f.message).toContain('delete:sandboxes');
+      expect(f.message).not.toMatch(/quota/i);
+    }
+  });
+
   it('a wrong key is sandbox_auth (exit 4)', async () => {
     await expect(listPtcSandboxes({ ...access(), apiKey: 'dtn-test-canary-BAD' })).rejects.toMatchObject({
       code: 'sandbox_auth',
