@@ -251,6 +251,15 @@ Examples:
       .description('list and delete leftover ptc sandboxes in Daytona (label app=ptc); others are never touched')
       .option('--dry-run', 'list them, delete nothing'),
   ).action(run(async () => (await import('../commands/sandbox.js')).sandboxPruneCommand as Handler));
+  outputOptions(
+    sandbox
+      .command('snapshot')
+      .description('manage Daytona snapshots for ptc')
+      .command('create')
+      .description('build a snapshot with Python, pytest and common packages preinstalled; prints its name for daytona.snapshot')
+      .option('--name <name>', 'snapshot name (default: ptc-python<version>-<hash of the package list>)')
+      .option('--package <spec...>', 'more pip packages to preinstall'),
+  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxSnapshotCreateCommand as Handler));
 
   outputOptions(
     program.command('doctor').description('check config, keys, endpoints and sandboxes; one line per check'),

@@ -54,6 +54,54 @@ describe('the daytona sandbox through the CLI', () => {
     expect(toolbox).toContain('GET /process/session/:id/command/:id');
     expect(toolbox).toContain('GET /process/session/:id/command/:id/logs');
     expect(toolbox).not.toContain('POST /process/execute');
+    // Daytona's default image has no pytest: it was installed in this sandbox before the tests could run.
+    expect(fake.pipInstalls().filter((p) => p.sandboxId === mine[0] && p.args.includes('pytest'))).toHaveLength(1);
+  });
+
+  it('with daytona.snapshot set, runs in that snapshot and installs nothing', async () => {
+    fake.seedSnapshot('ptc-cli-snap', ['pytest']);
+    sb.write('.ptcrc.json', JSON.stringify({ daytona: { snapshot: 'ptc-cli-snap' } }));
+    const before = fake.created.length;
+    const r = await runPtc(['apply', 'reply.md', '--out', 'snap', '--run', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).tests).toMatchObject({ ran: true, sandbox: 'daytona', passed: 1, failed: 1 });
+    const mine = fake.created.slice(before);
+    expect(mine).toHaveLength(1);
+    const create = fake.requests.filter((q) => q.route === 'POST /sandbox').pop()!;
+    expect(JSON.parse(create.body)).toMatchObject({ snapshot: 'ptc-cli-snap' });
+    expect(fake.pipInstalls().filter((p) => p.sandboxId === mine[0])).toEqual([]);
+  });
+
+  it('snapshot create builds one through the SDK, shows progress and prints the rc line', async () => {
+    const r = await runPtc(['sandbox', 'snapshot', 'create', '--name', 'ptc-cli-built'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('snapshot ptc-cli-built is active');
+    expect(r.stdout).toContain('"daytona": { "snapshot": "ptc-cli-built" }');
+    expect(r.stderr).toContain('Creating snapshot ptc-cli-built (building)');
+    expect(r.stderr).toMatch(/Step \d+\/\d+ : RUN python -m pip install .*pytest/);
+    expect(fake.snapshots.get('ptc-cli-built')?.state).toBe('active');
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it('a quota 400 is exit 4 with its own message and hint; a 403 says which permission is missing', async () => {
+    fake.failNext('POST /sandbox', 400, {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Total memory limit exceeded. Maximum allowed: 10GiB.\nTo increase concurrency limits, upgrade your Tier.',
+    });
+    const quota = await runPtc(['apply', 'reply.md', '--out', 'q', '--run', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(quota.code).toBe(4);
+    expect(JSON.parse(quota.stdout).error).toMatchObject({
+      code: 'sandbox_quota',
+      message: expect.stringContaining('Total memory limit exceeded. Maximum allowed: 10GiB.'),
+      hint: expect.stringContaining('ptc sandbox prune'),
+      retryable: false,
+    });
+    fake.failNext('POST /sandbox', 403, { statusCode: 403, error: 'Forbidden', message: 'Access denied' });
+    const denied = await runPtc(['apply', 'reply.md', '--out', 'd', '--run'], { cwd: sb.cwd, env: sb.env });
+    expect(denied.code).toBe(4);
+    expect(denied.stderr).toContain('write:sandboxes');
+    expect(denied.stderr).not.toMatch(/quota/i);
   });
 
   it('deletes the sandbox when interrupted mid-run (exit 130)', async () => {
@@ -98,5 +146,21 @@ describe('the daytona sandbox through the CLI', () => {
     expect(JSON.parse(r.stdout).deleted).toContain(leftover);
     expect(fake.deleted).toContain(leftover);
     expect(fake.deleted).not.toContain(foreign);
+  });
+
+  it('sandbox prune skips a sandbox stuck in destroying with one line, and exits 0', async () => {
+    const stuck = fake.seed({ app: 'ptc', 'ptc-run': 'stuck-run' }, 'destroying');
+    const leftover = fake.seed({ app: 'ptc', 'ptc-run': 'old-run-2' });
+    const r = await runPtc(['sandbox', 'prune'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(0);
+    expect(fake.deleted).toContain(leftover);
+    expect(r.stdout).toMatch(/deleted \d+ sandbox\(es\), 1 skipped \(mid-transition\)/);
+    const lines = r.stderr.split('\n').filter((l) => l.includes(`skipped ${stuck}`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('destroying');
+    // The next prune says the same and still exits 0: a stuck sandbox never makes prune fail.
+    const again = await runPtc(['sandbox', 'prune', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, skipped: [{ id: stuck, state: 'destroying' }] });
   });
 });
