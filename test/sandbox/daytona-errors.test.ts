@@ -225,6 +225,19 @@ describe('daytona failures', () => {
     await sb.dispose();
   });
 
+  it('a poll answered 429 with a Retry-After longer than the cap stops at once with the wait in the hint', async () => {
+    const sb = await createDaytonaSandbox(base());
+    fake.failNext('GET /process/session/:id/command/:id', 429, { statusCode: 429, message: 'ThrottlerException: Too Many Requests' }, {
+      headers: { 'Retry-After-authenticated': '600' },
+    });
+    const err = await failure(sb.exec('sleep 1', { timeoutMs: 10_000 }));
+    expectSandboxError(err, 'sandbox_rate_limit', true);
+    expect(err.message).toContain('authenticated');
+    expect(err.hint).toContain('600s');
+    expect(fake.requests.filter((r) => r.route === 'GET /process/session/:id/command/:id')).toHaveLength(1);
+    await sb.dispose();
+  });
+
   it('a poll that keeps failing is a one-line sandbox error without the key, and the session is deleted', async () => {
     const sb = await createDaytonaSandbox(base());
     fake.failNext('GET /process/session/:id/command/:id', 500, { statusCode: 500, message: `boom ${fake.apiKey}` }, { times: 50 });
