@@ -179,8 +179,12 @@ local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your 
   outputOptions(
     program
       .command('models')
-      .description('the model catalog: ids, prices per 1M tokens, the date the prices were read')
-      .option('-p, --provider <id>', 'only this provider\'s models'),
+      .description('the model catalog: ids, prices per 1M tokens, where each price is from and how old it is')
+      .option('-p, --provider <id>', 'only this provider\'s models')
+      .option('--update', 'refresh prices, limits and retirement dates from LiteLLM\'s price file (rc catalog.url)')
+      .option('--remote', 'list the model ids the provider\'s own /models endpoint serves (needs -p and its key)')
+      .option('--base-url <url>', 'with --remote: the endpoint to ask')
+      .option('--all', 'also list the models only the update prices'),
   ).action(run(async () => (await import('../commands/models.js')).modelsCommand as Handler));
 
   outputOptions(

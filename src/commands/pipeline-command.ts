@@ -188,7 +188,7 @@ function installedNodeModules(projectDir: string): { hostPath: string; path: str
 
 /** The pipeline's parts, loaded when a pipeline command runs (not for --help or config show). */
 async function loadParts() {
-  const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog] = await Promise.all([
+  const [prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, lifecycle] = await Promise.all([
     import('../prompt/system.js'),
     import('../reply/parse.js'),
     import('../reply/classify.js'),
@@ -198,8 +198,9 @@ async function loadParts() {
     import('../workspace/out-dir.js'),
     import('../cost/cost.js'),
     import('../cost/catalog.js'),
+    import('../cost/lifecycle.js'),
   ]);
-  return { prompt, parse, classify, write, manifest, planView, outDir, cost, catalog };
+  return { prompt, parse, classify, write, manifest, planView, outDir, cost, catalog, lifecycle };
 }
 
 async function pipelineDeps(
@@ -209,8 +210,12 @@ async function pipelineDeps(
   draft: ResultDraft,
   parts: Awaited<ReturnType<typeof loadParts>>,
 ): Promise<PipelineDeps> {
-  const { prompt, parse, classify, write, manifest, planView, cost, catalog } = parts;
-  const cat = catalog.loadCatalog(cfg.file.pricing as never);
+  const { prompt, parse, classify, write, manifest, planView, cost, catalog, lifecycle } = parts;
+  const cat = catalog.loadCatalog(cfg.file.pricing as never, { env: ctx.env });
+  for (const w of cat.warnings ?? []) {
+    draft.warnings.push(w);
+    ctx.logger.warn(w);
+  }
   const s = cfg.settings;
 
   let providerFactory: PipelineDeps['provider'] = null;
@@ -229,10 +234,11 @@ async function pipelineDeps(
     }
     const model = s.model.value ?? catalog.defaultModel(id);
     const entry = catalog.findModel(cat, id, model);
-    if (entry?.retired) {
-      const w = cost.retiredWarning ? cost.retiredWarning(entry) : `${model} is retired`;
-      draft.warnings.push(w);
-      ctx.logger.warn(w);
+    // A retired model fails here, before anything is paid for; one retiring soon warns.
+    const retiring = entry ? lifecycle.checkRetirement(entry, model, lifecycle.nowFrom(ctx.env)) : null;
+    if (retiring) {
+      draft.warnings.push(retiring);
+      ctx.logger.warn(retiring);
     }
     const deadline = s.timeout.value ? Date.now() + s.timeout.value * 1000 : undefined;
     providerFactory = () =>
@@ -243,6 +249,7 @@ async function pipelineDeps(
         apiKeySource: key.source,
         baseURL,
         headers: pc.headers,
+        temperature: entry?.temperature,
         deadline,
         logger: ctx.logger,
       });

@@ -49,6 +49,9 @@ export const rcSchema = z.strictObject({
     )
     .optional(),
   pricing: z.record(z.string(), priceSchema).optional(),
+  catalog: z
+    .strictObject({ url: z.url({ protocol: /^https?$/ }).optional().describe('where `ptc models --update` fetches prices from') })
+    .optional(),
   prompt: z
     .strictObject({ system: z.string().optional(), systemAppend: z.string().optional() })
     .optional(),

@@ -1,11 +1,19 @@
 import fs from 'node:fs';
 import { ConfigError, InternalError } from '../errors.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
+import { readCatalogCache, type CatalogCache } from './catalog-cache.js';
 
 /**
- * The model catalog: prices and model facts are data (catalog/models.json, shipped in the package), read
- * once, validated, and overridable from the rc file's `pricing`.
+ * The model catalog: prices and model facts are data. Three layers, each winning over the one before:
+ * the shipped catalog/models.json, the cache written by `ptc models --update`, and the rc file's `pricing`.
  */
+
+/** Where a model's prices came from, for `ptc models` and its age warning. */
+export type PriceSource = 'shipped' | 'update' | 'rc';
+
+/** Which temperatures a model takes: any (true), none may be sent (false), or only this fixed value. */
+export type TemperatureSupport = boolean | number;
+export type ReasoningSupport = 'none' | 'optional' | 'always';
 
 /** One model of the catalog; `catalog-schema.ts` holds the zod schema the tests check the shipped file with. */
 export interface CatalogModel {
@@ -19,17 +27,33 @@ export interface CatalogModel {
   cacheRead: number;
   cacheWrite: number;
   source: string;
+  /** The day `source` was read for this entry (YYYY-MM-DD). */
+  readOn?: string;
   retired?: boolean;
   successor?: string;
   default?: boolean;
   contextWindow?: number;
+  maxOutput?: number;
+  temperature?: TemperatureSupport;
+  reasoning?: ReasoningSupport;
+  /** The day the provider shuts the model down (YYYY-MM-DD). */
+  deprecationDate?: string;
   note?: string;
+  /** Set by loadCatalog: which layer the prices are from, and the day they were read (null for rc prices). */
+  priceSource?: PriceSource;
+  priceDate?: string | null;
+  /** Only in the update, not in the shipped catalog: priced, but `ptc models` lists it only with --all. */
+  unlisted?: boolean;
 }
 
 export interface Catalog {
   pricesAsOf: string;
   currency?: string;
   models: CatalogModel[];
+  /** The update the prices were refreshed from, when there is one. */
+  update?: { url: string; fetchedAt: string; skipped: number } | null;
+  /** Problems reading the update cache: it is then ignored, never fatal. */
+  warnings?: string[];
 }
 
 /** What cost needs from a model: USD per 1M tokens of each kind. */
@@ -85,20 +109,66 @@ function names(m: CatalogModel): string[] {
   return [m.id, ...(m.aliases ?? [])];
 }
 
-/** The catalog with the rc file's prices applied: an existing entry keeps its facts and takes the new prices. */
-export function loadCatalog(overrides?: PricingOverrides | null): Catalog {
-  const base = readBuiltIn();
-  if (!overrides || Object.keys(overrides).length === 0) return base;
-  const models = base.models.map((m) => ({ ...m }));
+const PRICE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
+
+/**
+ * An updated entry refreshes what the source publishes (prices, limits, retirement dates) and leaves what ptc
+ * decided (default, successor, aliases, notes) alone. Capabilities the source states only loosely (reasoning
+ * "supported", sampling params) fill gaps but do not overrule the shipped, hand-checked values.
+ */
+function refreshFrom(m: CatalogModel, u: CatalogModel, fetchedOn: string): void {
+  for (const k of PRICE_KEYS) m[k] = u[k];
+  if (u.contextWindow) m.contextWindow = u.contextWindow;
+  if (u.maxOutput) m.maxOutput = u.maxOutput;
+  if (u.deprecationDate) m.deprecationDate = u.deprecationDate;
+  m.reasoning ??= u.reasoning;
+  m.temperature ??= u.temperature;
+  m.source = u.source;
+  m.priceSource = 'update';
+  m.priceDate = fetchedOn;
+}
+
+function applyUpdate(models: CatalogModel[], cache: CatalogCache): void {
+  const fetchedOn = cache.fetchedAt.slice(0, 10);
+  for (const u of cache.models) {
+    const hits = models.filter((m) => m.provider === u.provider && !m.unlisted && names(m).includes(u.id));
+    for (const m of hits) refreshFrom(m, u, fetchedOn);
+    if (hits.length === 0) models.push({ ...u, priceSource: 'update', priceDate: fetchedOn, unlisted: true });
+  }
+}
+
+function applyOverrides(models: CatalogModel[], overrides: PricingOverrides): void {
   for (const [key, p] of Object.entries(overrides)) {
     const { provider, model } = parsePricingKey(key);
     // Cache prices left out are charged at the input price: an upper bound for reads, never zero.
     const prices = { input: p.input, output: p.output, cacheRead: p.cacheRead ?? p.input, cacheWrite: p.cacheWrite ?? p.input };
     const hits = models.filter((m) => (provider === '*' || m.provider === provider) && names(m).includes(model));
-    for (const m of hits) Object.assign(m, prices, { source: RC_PRICE_SOURCE });
-    if (hits.length === 0) models.unshift({ provider, id: model, ...prices, source: RC_PRICE_SOURCE });
+    for (const m of hits) Object.assign(m, prices, { source: RC_PRICE_SOURCE, priceSource: 'rc', priceDate: null });
+    if (hits.length === 0) models.unshift({ provider, id: model, ...prices, source: RC_PRICE_SOURCE, priceSource: 'rc', priceDate: null });
   }
-  return { ...base, models };
+}
+
+export interface LoadCatalogOptions {
+  /** Where to look for the `ptc models --update` cache; without it only the shipped catalog is read. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The catalog with the update cache (when `env` is given) and then the rc file's prices applied. */
+export function loadCatalog(overrides?: PricingOverrides | null, opts: LoadCatalogOptions = {}): Catalog {
+  const base = readBuiltIn();
+  const models: CatalogModel[] = base.models.map((m) => ({ ...m, priceSource: 'shipped', priceDate: m.readOn ?? base.pricesAsOf }));
+  const warnings: string[] = [];
+  let update: Catalog['update'] = null;
+  if (opts.env) {
+    const read = readCatalogCache(opts.env);
+    if (read.warning) warnings.push(read.warning);
+    if (read.cache) {
+      applyUpdate(models, read.cache);
+      update = { url: read.cache.url, fetchedAt: read.cache.fetchedAt, skipped: read.cache.skipped };
+    }
+  }
+  if (overrides && Object.keys(overrides).length > 0) applyOverrides(models, overrides);
+  return { ...base, models, update, warnings };
 }
 
 /** Dated snapshots ("claude-haiku-4-5-20251001") price like their model. */
@@ -126,7 +196,7 @@ export function defaultModel(provider: ProviderId): string {
   return found.id;
 }
 
-/** The catalog's facts about a model, for messages; null when unknown. */
+/** The catalog's models, of one provider when given (rc prices for any provider included). */
 export function modelsOf(catalog: Catalog, provider?: ProviderId): CatalogModel[] {
   return provider ? catalog.models.filter((m) => m.provider === provider || m.provider === '*') : catalog.models;
 }

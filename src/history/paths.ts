@@ -10,3 +10,9 @@ export function dataDir(env: NodeJS.ProcessEnv): string {
 export function historyPath(env: NodeJS.ProcessEnv): string {
   return join(dataDir(env), 'history.sqlite');
 }
+
+/** `$XDG_CACHE_HOME/ptc`, else `~/.cache/ptc`: what ptc can fetch again (the updated model catalog). */
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && xdg.trim() !== '' ? xdg : join(env.HOME ?? homedir(), '.cache'), 'ptc');
+}

@@ -17,6 +17,8 @@ export interface AdapterSettings {
   maxRetryWaitMs: number;
   deadline?: number;
   logger: Logger;
+  /** Which temperatures the model takes, from the catalog; undefined for a model the catalog does not know. */
+  temperature?: boolean | number;
 }
 
 /** SDKs wait this long for response headers by default; ptc never waits longer, nor past the deadline. */

@@ -24,6 +24,11 @@ export interface ProviderSettings {
   deadline?: number;
   /** Retries are announced with logger.warn. */
   logger?: Logger;
+  /**
+   * The catalog's word on temperature for this model (true: any, false: none, a number: only that one);
+   * left out for models the catalog does not know, which get the profile's fallback.
+   */
+  temperature?: boolean | number;
 }
 
 export const DEFAULT_MAX_RETRIES = 2;
@@ -61,6 +66,7 @@ export async function createProvider(s: ProviderSettings): Promise<Provider> {
     maxRetryWaitMs: Math.max(0, s.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS),
     deadline: s.deadline,
     logger: s.logger ?? silentLogger,
+    temperature: s.temperature,
   };
   if (profile.wire === 'anthropic') {
     const { createAnthropicProvider } = await import('./anthropic.js');

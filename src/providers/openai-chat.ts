@@ -82,9 +82,10 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
       ...s.profile.extraBody,
     };
     if (opts.maxTokens !== undefined) body[s.profile.maxTokensField] = opts.maxTokens;
-    const fixed = s.profile.fixedTemperatureModels?.test(s.model) ?? false;
-    if (opts.temperature !== undefined && !fixed) body.temperature = opts.temperature;
-    if (opts.temperature !== undefined && fixed) {
+    // true: any temperature; false or a fixed value: the model rejects others, so none is sent.
+    const accepts = (s.temperature ?? s.profile.temperatureForUnknownModels) === true;
+    if (opts.temperature !== undefined && accepts) body.temperature = opts.temperature;
+    if (opts.temperature !== undefined && !accepts) {
       s.logger.debug(`${s.model} only accepts its own temperature; --temperature not sent`);
     }
     if (stream) {

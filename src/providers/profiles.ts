@@ -17,8 +17,13 @@ export interface ProviderProfile {
   extraBody: Record<string, unknown>;
   /** Token limit field name: OpenAI's newer models reject `max_tokens`. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
-  /** Models that reject a temperature other than their fixed one. */
-  fixedTemperatureModels: RegExp | null;
+  /**
+   * Whether to send --temperature to a model the catalog does not list. Which models take a temperature is
+   * catalog data (`temperature` per model); for the rest ptc stays on the side that cannot fail the call:
+   * where the provider's current models reject or pin it (OpenAI's reasoning models, Kimi K2.5 and later)
+   * it is not sent, and the model's default is used; elsewhere (OpenRouter, local servers) it is sent.
+   */
+  temperatureForUnknownModels: boolean;
 }
 
 export const KIMI_BASE_URLS = {
@@ -43,8 +48,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     headers: {},
     extraBody: {},
     maxTokensField: 'max_tokens',
-    // kimi-k2.5 and the thinking models only accept their own fixed temperature.
-    fixedTemperatureModels: /^kimi-k2(\.5|-thinking)/,
+    temperatureForUnknownModels: false,
   },
   anthropic: {
     id: 'anthropic',
@@ -54,7 +58,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     headers: {},
     extraBody: {},
     maxTokensField: 'max_tokens',
-    fixedTemperatureModels: null,
+    temperatureForUnknownModels: true,
   },
   openrouter: {
     id: 'openrouter',
@@ -66,7 +70,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     // Asks for the billed cost in `usage.cost` (harmless where it is already the default).
     extraBody: { usage: { include: true } },
     maxTokensField: 'max_tokens',
-    fixedTemperatureModels: null,
+    temperatureForUnknownModels: true,
   },
   openai: {
     id: 'openai',
@@ -76,8 +80,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     headers: {},
     extraBody: {},
     maxTokensField: 'max_completion_tokens',
-    // Reasoning models accept only the default temperature.
-    fixedTemperatureModels: /^(gpt-5|o\d)/,
+    temperatureForUnknownModels: false,
   },
   'openai-compatible': {
     id: 'openai-compatible',
@@ -87,7 +90,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     headers: {},
     extraBody: {},
     maxTokensField: 'max_tokens',
-    fixedTemperatureModels: null,
+    temperatureForUnknownModels: true,
   },
 };
 

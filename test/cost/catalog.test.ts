@@ -62,6 +62,39 @@ describe('the shipped catalog', () => {
     expect(retiredWarning(old!)).toBe('claude-3-5-sonnet is retired; use claude-sonnet-4-6');
   });
 
+  it('defaults are current and not scheduled to retire; every successor is current', () => {
+    for (const m of cat.models) {
+      if (m.default) {
+        expect(m.deprecationDate, m.id).toBeUndefined();
+        expect(m.retired ?? false, m.id).toBe(false);
+      }
+      if (m.successor) {
+        const next = findModel(cat, m.provider as never, m.successor);
+        expect(next, `${m.id} → ${m.successor}`).not.toBeNull();
+        expect(next!.retired ?? false).toBe(false);
+        expect(next!.deprecationDate, m.successor).toBeUndefined();
+      }
+    }
+  });
+
+  it('carries the retirement dates of issue #15 and the SDK\'s deprecated-models file', () => {
+    expect(findModel(cat, 'openai', 'gpt-5-mini')).toMatchObject({ deprecationDate: '2026-12-11', successor: 'gpt-5.4-mini' });
+    expect(findModel(cat, 'openai', 'gpt-5')).toMatchObject({ deprecationDate: '2026-12-11' });
+    for (const id of ['gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini']) expect(findModel(cat, 'openai', id)!.deprecationDate, id).toBe('2027-01-14');
+    expect(findModel(cat, 'anthropic', 'claude-sonnet-4-5-20250929')).toMatchObject({ deprecationDate: '2026-11-30', successor: 'claude-sonnet-4-6' });
+    expect(findModel(cat, 'anthropic', 'claude-opus-4-5')).toMatchObject({ deprecationDate: '2027-01-22' });
+    expect(defaultModel('openai')).toBe('gpt-5.4-mini');
+    expect(defaultModel('kimi')).toBe('kimi-k2.6');
+  });
+
+  it('says per model which temperatures it takes, instead of guessing from the id', () => {
+    expect(findModel(cat, 'openai', 'gpt-5.4-mini')!.temperature).toBe(false);
+    expect(findModel(cat, 'openai', 'gpt-4.1')!.temperature).toBe(true);
+    expect(findModel(cat, 'kimi', 'kimi-k2.5')!.temperature).toBe(false);
+    expect(findModel(cat, 'kimi', 'moonshot-v1-8k')!.temperature).toBe(true);
+    expect(findModel(cat, 'kimi', 'kimi-k2-thinking')!.reasoning).toBe('always');
+  });
+
   it('finds dated snapshots and aliases, but not across providers', () => {
     expect(findModel(cat, 'anthropic', 'claude-haiku-4-5-20251001')?.id).toBe('claude-haiku-4-5');
     expect(findModel(cat, 'anthropic', 'claude-sonnet-4-6-20260301')?.id).toBe('claude-sonnet-4-6');
@@ -107,9 +140,9 @@ describe('modelsView', () => {
   it('shows the price date and a row per model with the retired marker and successor', () => {
     const { text, json } = modelsView(loadCatalog(), { provider: 'anthropic' });
     expect(text).toMatch(/as of 2026-\d\d-\d\d/);
-    expect(text.split('\n')[2]).toMatch(/^provider\s+model\s+input\s+output\s+cache read\s+cache write\s+status$/);
+    expect(text.split('\n')[2]).toMatch(/^provider\s+model\s+input\s+output\s+cache read\s+cache write\s+source\s+status$/);
     const row = text.split('\n').find((l) => l.includes('claude-3-5-sonnet'))!;
-    expect(row).toMatch(/anthropic\s+claude-3-5-sonnet\s+3\.00\s+15\.00\s+0\.30\s+3\.75\s+retired → claude-sonnet-4-6/);
+    expect(row).toMatch(/anthropic\s+claude-3-5-sonnet\s+3\.00\s+15\.00\s+0\.30\s+3\.75\s+shipped 2026-\d\d-\d\d\s+retired → claude-sonnet-4-6/);
     expect(text).not.toContain('kimi-k2.5');
     const j = json as { pricesAsOf: string; models: Array<{ provider: string; id: string; retired: boolean; successor: string | null }> };
     expect(j.pricesAsOf).toBe(loadCatalog().pricesAsOf);
