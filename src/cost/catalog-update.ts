@@ -1,4 +1,4 @@
-import { ConfigError, ProviderError, isAbortError } from '../errors.js';
+import { ConfigError, ProviderError } from '../errors.js';
 import { writeCatalogCache } from './catalog-cache.js';
 import { mapLiteLLM } from './litellm.js';
 
@@ -25,39 +25,53 @@ export function displayUrl(url: URL): string {
 
 const KEPT_HINT = 'the prices in use are unchanged; check your network, or point catalog.url in your rc file at a reachable copy';
 
-function unreachable(shown: string, err: unknown, timedOut: boolean): ProviderError {
-  if (timedOut) {
-    return new ProviderError(`fetching the catalog from ${shown} took longer than ${CATALOG_TIMEOUT_MS / 1000}s`, {
+function unreachable(shown: string, href: string, err: unknown, timedOutAfterMs: number | null): ProviderError {
+  if (timedOutAfterMs !== null) {
+    return new ProviderError(`fetching the catalog from ${shown} took longer than ${timedOutAfterMs / 1000}s`, {
       code: 'catalog_timeout',
       hint: KEPT_HINT,
       retryable: true,
     });
   }
   const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (err as Error).message;
+  const said = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String((err as Error)?.message);
+  // The system's words may quote the URL as given, query and all.
+  const why = said.split(href).join(shown);
   return new ProviderError(`cannot reach ${shown} to update the catalog (${why})`, { code: 'catalog_unreachable', hint: KEPT_HINT, retryable: true });
 }
 
-async function readBounded(res: Response, shown: string): Promise<string> {
+async function readBounded(res: Response, shown: string, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   const tooLarge = () =>
-    new ProviderError(`the catalog at ${shown} is larger than ${MAX_CATALOG_BYTES / 1024 / 1024} MB`, {
+    new ProviderError(`the catalog at ${shown} is larger than ${maxBytes} bytes`, {
       code: 'catalog_too_large',
       hint: 'point catalog.url at LiteLLM\'s model_prices_and_context_window.json; the prices in use are unchanged',
     });
-  if (Number.isFinite(declared) && declared > MAX_CATALOG_BYTES) throw tooLarge();
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   const parts: Buffer[] = [];
   let size = 0;
   if (!res.body) return '';
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > MAX_CATALOG_BYTES) throw tooLarge();
+    if (size > maxBytes) throw tooLarge();
     parts.push(Buffer.from(chunk));
   }
   return Buffer.concat(parts).toString('utf8');
 }
 
-export async function updateCatalog(o: { url: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; now?: Date }): Promise<UpdateResult> {
+export interface UpdateOptions {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  now?: Date;
+  /** Bounds on the download (defaults MAX_CATALOG_BYTES, CATALOG_TIMEOUT_MS). */
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+export async function updateCatalog(o: UpdateOptions): Promise<UpdateResult> {
+  const maxBytes = o.maxBytes ?? MAX_CATALOG_BYTES;
+  const timeoutMs = o.timeoutMs ?? CATALOG_TIMEOUT_MS;
   let url: URL;
   try {
     url = new URL(o.url);
@@ -68,12 +82,20 @@ export async function updateCatalog(o: { url: string; env: NodeJS.ProcessEnv; si
     throw new ConfigError(`catalog.url must be an http(s) URL`, { code: 'config_invalid', hint: `remove catalog.url to use ${DEFAULT_CATALOG_URL}` });
   }
   const shown = displayUrl(url);
-  const timeout = AbortSignal.timeout(CATALOG_TIMEOUT_MS);
+  // fetch refuses URLs with user:password; send them the way a browser would, as Basic auth.
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (url.username || url.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+  }
+  const target = new URL(url.href);
+  target.username = '';
+  target.password = '';
+  const timeout = AbortSignal.timeout(timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
 
   let text: string;
   try {
-    const res = await fetch(url, { signal, headers: { accept: 'application/json' }, redirect: 'follow' });
+    const res = await fetch(target, { signal, headers, redirect: 'follow' });
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       throw new ProviderError(`${shown} answered HTTP ${res.status} to the catalog update`, {
@@ -83,11 +105,11 @@ export async function updateCatalog(o: { url: string; env: NodeJS.ProcessEnv; si
         retryable: res.status >= 500 || res.status === 429,
       });
     }
-    text = await readBounded(res, shown);
+    text = await readBounded(res, shown, maxBytes);
   } catch (err) {
     if (err instanceof ProviderError) throw err;
     if (o.signal?.aborted) throw o.signal.reason ?? err;
-    throw unreachable(shown, err, timeout.aborted || (isAbortError(err) && !o.signal?.aborted));
+    throw unreachable(shown, url.href, err, timeout.aborted ? timeoutMs : null);
   }
 
   let doc: unknown;

@@ -9,6 +9,8 @@ export interface Served {
   status?: number;
   body: string;
   headers?: Record<string, string>;
+  /** Send the headers, then never the body (the client's time limit must end it). */
+  stall?: boolean;
 }
 
 export interface StaticFake {
@@ -43,7 +45,9 @@ export async function startStaticFake(routes: Record<string, Served>): Promise<S
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(r.status ?? 200, { 'content-type': 'application/json', ...r.headers }).end(r.body);
+    res.writeHead(r.status ?? 200, { 'content-type': 'application/json', ...r.headers });
+    if (r.stall) res.write(r.body.slice(0, 10));
+    else res.end(r.body);
   });
   return { url: (path) => `http://127.0.0.1:${loop.port}${path}`, requests, close: loop.close };
 }
