@@ -25,7 +25,7 @@ export function displayUrl(url: URL): string {
 
 const KEPT_HINT = 'the prices in use are unchanged; check your network, or point catalog.url in your rc file at a reachable copy';
 
-function unreachable(shown: string, href: string, err: unknown, timedOutAfterMs: number | null): ProviderError {
+function unreachable(shown: string, err: unknown, timedOutAfterMs: number | null): ProviderError {
   if (timedOutAfterMs !== null) {
     return new ProviderError(`fetching the catalog from ${shown} took longer than ${timedOutAfterMs / 1000}s`, {
       code: 'catalog_timeout',
@@ -33,10 +33,9 @@ function unreachable(shown: string, href: string, err: unknown, timedOutAfterMs:
       retryable: true,
     });
   }
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const said = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String((err as Error)?.message);
-  // The system's words may quote the URL as given, query and all.
-  const why = said.split(href).join(shown);
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  // Only the system error code: free text may quote the URL as given, query string and all.
+  const why = typeof cause?.code === 'string' ? cause.code : 'network error';
   return new ProviderError(`cannot reach ${shown} to update the catalog (${why})`, { code: 'catalog_unreachable', hint: KEPT_HINT, retryable: true });
 }
 
@@ -109,7 +108,7 @@ export async function updateCatalog(o: UpdateOptions): Promise<UpdateResult> {
   } catch (err) {
     if (err instanceof ProviderError) throw err;
     if (o.signal?.aborted) throw o.signal.reason ?? err;
-    throw unreachable(shown, url.href, err, timeout.aborted ? timeoutMs : null);
+    throw unreachable(shown, err, timeout.aborted ? timeoutMs : null);
   }
 
   let doc: unknown;
