@@ -1,5 +1,5 @@
 import type { Cost, Usage } from '../types.js';
-import type { CatalogModel, ModelPrice } from './catalog.js';
+import type { ModelPrice } from './catalog.js';
 
 export type { ModelPrice } from './catalog.js';
 export { modelsView } from './models-view.js';
@@ -41,11 +41,4 @@ export function formatUsd(usd: number | null): string {
   if (usd < 0.01) return `$${usd.toFixed(4)}`;
   if (usd < 1) return `$${usd.toFixed(3)}`;
   return `$${usd.toFixed(2)}`;
-}
-
-/** The line the pipeline prints when a retired model is asked for. */
-export function retiredWarning(entry: Pick<CatalogModel, 'id' | 'successor'>): string {
-  return entry.successor
-    ? `${entry.id} is retired; use ${entry.successor}`
-    : `${entry.id} is retired; see \`ptc models\` for current models`;
 }

@@ -5,7 +5,8 @@ import { rcSchema } from '../../src/config/schema.js';
 import { catalogSchema } from '../../src/cost/catalog-schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { defaultModel, findModel, loadCatalog, parsePricingKey, RC_PRICE_SOURCE } from '../../src/cost/catalog.js';
-import { modelsView, retiredWarning } from '../../src/cost/cost.js';
+import { modelsView } from '../../src/cost/cost.js';
+import { checkRetirement } from '../../src/cost/lifecycle.js';
 import { PROVIDER_IDS } from '../../src/types.js';
 
 describe('the shipped catalog', () => {
@@ -59,7 +60,7 @@ describe('the shipped catalog', () => {
     expect(old?.retired).toBe(true);
     const next = findModel(cat, 'anthropic', old!.successor!);
     expect(next?.retired ?? false).toBe(false);
-    expect(retiredWarning(old!)).toBe('claude-3-5-sonnet is retired; use claude-sonnet-4-6');
+    expect(() => checkRetirement(old!, 'claude-3-5-sonnet', new Date())).toThrow('claude-3-5-sonnet was retired by its provider');
   });
 
   it('defaults are current and not scheduled to retire; every successor is current', () => {
