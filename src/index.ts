@@ -8,7 +8,7 @@
  *       registerCleanup: () => () => {}, addSecret: () => {} },
  *   );
  */
-export { executeRequest, type ExecuteContext, type PipelineRequest, type PipelineCommandOptions } from './commands/pipeline-command.js';
+export { executeRequest, type ExecuteContext, type PipelineRequest, type PipelineCommandOptions } from './app/execute.js';
 export { runPipeline, type PipelineDeps, type PipelineOptions } from './core/pipeline.js';
 export { resolveConfig, type ResolvedConfig } from './config/resolve.js';
 export { parseReply } from './reply/parse.js';

@@ -1,4 +1,4 @@
-import type { ExecuteContext } from '../commands/pipeline-command.js';
+import type { ExecuteContext } from '../app/execute.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { Release } from './limiter.js';
 

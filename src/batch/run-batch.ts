@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Executed, ExecuteContext, PipelineCommandOptions, PipelineRequest } from '../commands/pipeline-command.js';
+import type { Executed, ExecuteContext, PipelineCommandOptions, PipelineRequest } from '../app/execute.js';
 import { TimeoutError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { HistoryRecorder } from '../history/recorder.js';

@@ -4,18 +4,9 @@ import type { Result } from '../report/result-schema.js';
 import { loadColorSupport } from '../ui/color.js';
 import { IO, type Writable } from '../ui/io.js';
 import { version } from '../version.js';
+import type { CliContext } from './context.js';
 import { Lifecycle } from './lifecycle.js';
 import { errorDocument, renderError } from './render-error.js';
-
-export interface CliContext {
-  io: IO;
-  lifecycle: Lifecycle;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** True when stdin is a terminal (a prompt is never read from it then). */
-  stdinIsTTY: boolean;
-  stdin: NodeJS.ReadableStream;
-}
 
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;

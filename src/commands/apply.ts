@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { type PipelineCommandOptions, readStdin, runFromCli } from './pipeline-command.js';
+import type { PipelineCommandOptions } from '../app/execute.js';
+import { readStdin, runFromCli } from './cli-pipeline.js';
 
 export async function applyCommand(ctx: CliContext, replyFile: string, opts: PipelineCommandOptions): Promise<number> {
   let replyText: string;

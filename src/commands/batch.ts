@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { renderError } from '../cli/render-error.js';
 import { resolveConfig } from '../config/resolve.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -11,7 +11,8 @@ import { batchDocument, renderBatch } from '../batch/report.js';
 import { runBatch } from '../batch/run-batch.js';
 import { BatchState } from '../batch/state.js';
 import { invalidTasksError, parseTasks } from '../batch/tasks.js';
-import { executeRequest, type PipelineCommandOptions, readStdin } from './pipeline-command.js';
+import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
+import { readStdin } from './cli-pipeline.js';
 
 export interface BatchCommandOptions extends PipelineCommandOptions {
   concurrency?: number;

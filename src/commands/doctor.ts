@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
 import { toPtcError } from '../errors.js';
 import { PROVIDER_IDS, type PytestPluginPolicy } from '../types.js';

@@ -1,5 +1,6 @@
-import type { CliContext } from '../cli/main.js';
-import { type PipelineCommandOptions, readPrompt, runFromCli } from './pipeline-command.js';
+import type { CliContext } from '../cli/context.js';
+import type { PipelineCommandOptions } from '../app/execute.js';
+import { readPrompt, runFromCli } from './cli-pipeline.js';
 
 export async function generateCommand(ctx: CliContext, words: string[], opts: PipelineCommandOptions): Promise<number> {
   const prompt = await readPrompt(words, opts, ctx);

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { ExitCode } from '../errors.js';
 import type { Logger } from '../types.js';
-import { ensureRoot } from '../mcp/root.js';
-import { quietProgress, routeConsoleToStderr } from '../mcp/stdio-hygiene.js';
+import { quietProgress } from '../app/quiet-progress.js';
+import { ensureRoot } from '../app/root.js';
+import { routeConsoleToStderr } from '../mcp/stdio-hygiene.js';
 
 export interface McpCommandOptions {
   root?: string;

@@ -1,4 +1,4 @@
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { providerConfigOf, requireApiKey, resolveConfig } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { type PipelineCommandOptions, runFromCli } from './pipeline-command.js';
+import type { PipelineCommandOptions } from '../app/execute.js';
+import { runFromCli } from './cli-pipeline.js';
 
 export async function runCommand(ctx: CliContext, dir: string, opts: PipelineCommandOptions): Promise<number> {
   const abs = resolve(ctx.cwd, dir);

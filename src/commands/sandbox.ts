@@ -1,4 +1,4 @@
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { ensureRoot } from '../mcp/root.js';
-import { quietProgress } from '../mcp/stdio-hygiene.js';
+import { quietProgress } from '../app/quiet-progress.js';
+import { ensureRoot } from '../app/root.js';
 import { isLoopbackHost } from '../serve/auth.js';
 
 export interface ServeCommandOptions {

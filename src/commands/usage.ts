@@ -1,4 +1,4 @@
-import type { CliContext } from '../cli/main.js';
+import type { CliContext } from '../cli/context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { HistoryTooNewError } from '../history/db.js';
 import { historyPath } from '../history/paths.js';

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { version } from '../version.js';
-import { applyInput, generateInput, runInput } from './request.js';
+import { applyInput, generateInput, runInput } from '../app/request.js';
 import { callPipelineTool, listModels, listModelsInput, PIPELINE_TOOLS, type ToolServerContext } from './tools.js';
 
 export interface McpServerOptions extends ToolServerContext {

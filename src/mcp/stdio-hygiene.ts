@@ -1,5 +1,4 @@
 import { format } from 'node:util';
-import type { Logger } from '../types.js';
 
 /**
  * On stdio, stdout is the protocol: one stray console.log from any library would corrupt it. While the server
@@ -15,9 +14,4 @@ export function routeConsoleToStderr(): () => void {
   console.debug = toStderr;
   console.dir = (obj: unknown) => toStderr(obj);
   return () => Object.assign(console, saved);
-}
-
-/** A logger without spinners: a server's stderr is a log, and progress goes to the client instead. */
-export function quietProgress(logger: Logger): Logger {
-  return { info: (m) => logger.info(m), warn: (m) => logger.warn(m), debug: (m) => logger.debug(m), progress: () => {} };
 }

@@ -5,8 +5,8 @@ import { toPtcError } from '../errors.js';
 import { finishResult, newDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
-import { type AgentRunContext, runAgentRequest } from './execute.js';
-import { type AgentCommand, inputSchemas, toPipelineRequest } from './request.js';
+import { type AgentRunContext, runAgentRequest } from '../app/agent-run.js';
+import { type AgentCommand, inputSchemas, toPipelineRequest } from '../app/request.js';
 
 /** The MCP tools, independent of the SDK: what each is called, what it takes, and what it does. */
 

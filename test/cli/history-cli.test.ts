@@ -43,7 +43,7 @@ it('every generate call lands in the history, and ptc usage reports it; --no-his
 });
 
 it('calls made through the MCP and HTTP front ends are recorded under their names', async () => {
-  const { runAgentRequest } = await import('../../src/mcp/execute.js');
+  const { runAgentRequest } = await import('../../src/app/agent-run.js');
   const { openHistoryForReading } = await import('../../src/history/store.js');
   const { historyPath } = await import('../../src/history/paths.js');
   const silent = { info() {}, warn() {}, debug() {}, progress() {} };

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import type { PipelineCommandOptions, PipelineRequest } from '../commands/pipeline-command.js';
+import type { PipelineCommandOptions, PipelineRequest } from './execute.js';
 import { UsageError } from '../errors.js';
 import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { executeRequest, type PipelineRequest } from '../commands/pipeline-command.js';
+import { executeRequest, type PipelineRequest } from './execute.js';
 import { ExitCode, InterruptedError, PtcError, TimeoutError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import { recordCalls } from '../history/record-calls.js';

@@ -1,19 +1,13 @@
 import { realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CliContext } from '../cli/main.js';
 import { type ConfigFlags, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
-import { ConfigError, ExitCode, PtcError, toPtcError, UsageError } from '../errors.js';
+import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
-import { renderResult } from '../report/text.js';
-import type { CallRecord } from '../history/call-record.js';
-import { recordCalls } from '../history/record-calls.js';
 import type { Lang, Logger, Provider } from '../types.js';
-import { LiveLine } from '../ui/live-line.js';
 
-/** Options as commander parsed them for generate / apply / run. */
+/** The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch line). */
 export interface PipelineCommandOptions extends ConfigFlags {
   json?: boolean;
   quiet?: boolean;
@@ -322,80 +316,4 @@ async function pipelineDeps(
     gate: ctx.gate,
     sandboxGate: ctx.sandboxGate,
   };
-}
-
-/** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
-export async function readPrompt(words: string[], opts: PipelineCommandOptions, ctx: CliContext): Promise<string> {
-  let text: string;
-  if (opts.promptFile) {
-    if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');
-    try {
-      text = await readFile(resolve(ctx.cwd, opts.promptFile), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  } else if ((words.length === 1 && words[0] === '-') || (words.length === 0 && !ctx.stdinIsTTY)) {
-    text = await readStdin(ctx.stdin);
-  } else {
-    text = words.join(' ');
-  }
-  text = text.trim();
-  if (!text) {
-    throw new UsageError('no prompt: say what to build', {
-      code: 'usage',
-      hint: 'ptc generate "a function that checks if a number is prime"  (or pipe it in, or --prompt-file)',
-    });
-  }
-  return text;
-}
-
-export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The CLI side: run, draw progress on a TTY, print the result as text or JSON, return the exit code. */
-export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise<number> {
-  const { io, lifecycle } = ctx;
-  lifecycle.setTimeout(req.options.timeout);
-  const live = new LiveLine(io);
-  const calls: CallRecord[] = [];
-  const { result, planText, history } = await executeRequest(req, {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    logger: io.logger,
-    signal: lifecycle.signal,
-    registerCleanup: (fn) => lifecycle.onCleanup(fn),
-    addSecret: (v) => io.addSecret(v),
-    onPhase: (t) => live.phase(t),
-    onDelta: (t, n, usd) => live.delta(t, n, usd),
-    onRound: (round, draft) => live.round(round, draft),
-    onCall: (call) => calls.push(call),
-  });
-  live.stop();
-  await recordCalls({
-    env: ctx.env,
-    command: req.command,
-    calls,
-    rc: history,
-    history: req.options.history,
-    scrub: (t) => io.scrub(t),
-    logger: io.logger,
-  });
-  if (lifecycle.receivedSignal) {
-    result.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-    result.ok = false;
-  }
-  if (io.json) {
-    io.print(JSON.stringify(result, null, 2));
-  } else {
-    const text = renderResult(result, { color: io.out, planText, verbose: io.verbose });
-    if (text) io.print(text);
-    if (result.error) {
-      io.note(`${io.err.red('ptc:')} ${result.error.message.split('\n')[0]}`);
-      if (result.error.hint) io.note(`${io.err.dim('hint:')} ${result.error.hint}`);
-    }
-  }
-  return result.exitCode;
 }
