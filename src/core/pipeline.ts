@@ -33,86 +33,9 @@ import {
 
 export { sumCost } from './steps.js';
 
-/** Prices per 1M tokens, as the catalog gives them. */
-export interface PriceLike {
-  input: number;
-  output: number;
-  cacheRead?: number | null;
-  cacheWrite?: number | null;
-}
+import type { PipelineDeps, PipelineExtras, PipelineOptions, PlanLike } from './pipeline-types.js';
 
-export interface PipelineOptions {
-  command: 'generate' | 'apply' | 'run';
-  cwd: string;
-  prompt: string | null;
-  replyText: string | null;
-  runDir: string | null;
-  lang: Lang;
-  /** Whether lang was chosen by the user (for `run`, an unchosen lang is detected from the files). */
-  langExplicit: boolean;
-  outDir: string;
-  force: boolean;
-  dryRun: boolean;
-  run: boolean;
-  fix: number;
-  maxTokens: number | null;
-  temperature: number | null;
-  maxCost: number | null;
-  protectTests: boolean;
-  system?: string;
-  systemAppend?: string;
-  limits: { maxFiles?: number; maxBytes?: number; maxFileBytes?: number };
-  testTimeoutMs: number;
-  /** Which of the host python's pytest plugins the local sandbox loads (see RunTestsInput). Default `used`. */
-  pytestPlugins?: PytestPluginPolicy;
-}
-
-export interface PipelineDeps {
-  logger: Logger;
-  signal: AbortSignal;
-  provider: (() => Promise<Provider>) | null;
-  price: (provider: Provider) => PriceLike | null;
-  computeCost: (usage: Usage, price: PriceLike | null, providerUsd: number | null) => Cost;
-  /** `projectDir`: the folder the files come from (its installed node_modules may be shown to the tests). */
-  sandbox: { kind: SandboxKind; create: (lang: Lang, o?: { projectDir?: string }) => Promise<Sandbox> };
-  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind'] }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
-  reply: {
-    buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];
-    parseReply: (text: string, o: { lang: Lang }) => import('../types.js').ParsedReply;
-    classifyFile: (path: string, content: string) => GeneratedFile['kind'];
-  };
-  workspace: {
-    planWrite: (outDir: string, files: GeneratedFile[], o: { force: boolean; maxFiles?: number; maxBytes?: number; maxFileBytes?: number; owned?: Set<string> }) => Promise<PlanLike>;
-    commitWrite: (plan: PlanLike, o?: { remove?: string[] }) => Promise<unknown>;
-    writeManifest: (outDir: string, m: Record<string, unknown>) => Promise<unknown>;
-    renderPlan: (plan: PlanLike) => string;
-  };
-  /** Phase changes for the progress line. */
-  onPhase?: (text: string) => void;
-  /** Streaming text from the model, for a live token counter. */
-  /** Streaming text, the output tokens so far, and the spend so far including this call's estimate (null: no price). */
-  onDelta?: (text: string, outputTokens: number, spentUsd: number | null) => void;
-  onRound?: (round: ResultDraft['rounds'][number], draft: ResultDraft) => void;
-  registerCleanup: (fn: () => Promise<void>) => () => void;
-  /** Called once after every model call, whatever its outcome (the spend history). */
-  onCall?: (record: CallRecord) => void;
-  /** A limit on model calls shared with other runs (ptc batch); told about the waits a server asks for. */
-  gate?: { acquire(signal: AbortSignal): Promise<() => void>; backoff(waitMs: number): void };
-  /** A limit on sandboxes shared with other runs: a place is held from creation until dispose. */
-  sandboxGate?: { acquire(signal: AbortSignal): Promise<() => void> };
-}
-
-export interface PlanLike {
-  outDir: string;
-  files: { path: string; kind: GeneratedFile['kind']; bytes: number; sha256: string; content: string; exists?: boolean }[];
-  refused: { path: string; reason: string }[];
-  conflicts: string[];
-}
-
-/** The text a dry run shows; set by the pipeline so the renderer need not know about plans. */
-export interface PipelineExtras {
-  planText: string | null;
-}
+export type { PipelineDeps, PipelineExtras, PipelineOptions, PlanLike, PriceLike } from './pipeline-types.js';
 
 /**
  * prompt → provider → parse → safe write → sandbox → (repair rounds) → draft. Pure orchestration: every

@@ -5,7 +5,7 @@
 import { abortReason, PtcError } from '../errors.js';
 import { type ResultDraft, testsFailed } from '../report/build.js';
 import type { ChatMessage, GeneratedFile, Provider, Sandbox } from '../types.js';
-import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline.js';
+import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
 import { buildRepairMessage, measureTests, testsRemoved } from './repair.js';
 import {
   callModel,

@@ -21,7 +21,7 @@ import type {
 } from '../types.js';
 import { addUsage } from '../types.js';
 import { collectFiles } from './collect.js';
-import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline.js';
+import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
 
 /**
  * One LLM call, if the budget allows it: records the round (usage, cost) and adds to the totals.
