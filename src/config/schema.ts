@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSize, SIZE_PATTERN } from '../sandbox/limits.js';
 import { LANGS, PROVIDER_IDS, PYTEST_PLUGIN_POLICIES, SANDBOX_KINDS } from '../types.js';
 
 /**
@@ -26,6 +27,14 @@ const priceSchema = z.strictObject({
   cacheRead: z.number().nonnegative().optional(),
   cacheWrite: z.number().nonnegative().optional(),
 });
+
+/** A size limit: "2GiB", "512MiB", "100M"; false for none. */
+const sizeLimit = z.union([
+  z
+    .string()
+    .refine((v) => SIZE_PATTERN.test(v) && parseSize(v) > 0, 'a size above zero such as "2GiB" or "512MiB" (false: no limit)'),
+  z.literal(false),
+]);
 
 export const rcSchema = z.strictObject({
   provider: z.enum(PROVIDER_IDS).optional(),
@@ -68,6 +77,15 @@ export const rcSchema = z.strictObject({
       testTimeout: z.number().positive().optional(),
       keep: z.boolean().optional(),
       pytestPlugins: z.enum(PYTEST_PLUGIN_POLICIES).optional(),
+      limits: z
+        .strictObject({
+          memory: sizeLimit.optional().describe('writable memory per process (default "2GiB")'),
+          processes: z.union([positiveInt, z.literal(false)]).optional().describe('processes and threads (default 1024)'),
+          fileSize: sizeLimit.optional().describe('largest file the code may write (default "1GiB")'),
+          tmp: sizeLimit.optional().describe("size of the jail's /tmp, which is RAM (default \"512MiB\")"),
+          disk: sizeLimit.optional().describe('how much the code may add to its copy of the files (default "2GiB")'),
+        })
+        .optional(),
     })
     .optional(),
   daytona: z
