@@ -154,6 +154,8 @@ export interface ExecResult {
   /** True when output was cut at the cap (a marker is left where it was cut). */
   truncated: boolean;
   durationMs: number;
+  /** Resource limits of the sandbox the command ran into ("memory limit 2 GiB reached ..."), when known. */
+  limitsHit?: string[];
 }
 
 export interface Sandbox {

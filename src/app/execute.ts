@@ -285,13 +285,17 @@ async function pipelineDeps(
             onPhase: (p: string) => ctx.onPhase?.(p),
           });
         }
-        const { createLocalSandbox } = await import('../sandbox/local.js');
+        const [{ createLocalSandbox }, { resolveLimits }] = await Promise.all([
+          import('../sandbox/local.js'),
+          import('../sandbox/limits.js'),
+        ]);
         return createLocalSandbox({
           isolation: isolation as 'auto' | 'bwrap' | 'none',
           allowNoIsolation: isolation === 'none',
           keep: Boolean(req.options.keep ?? cfg.file.local?.keep),
           logger: ctx.logger,
           readOnlyMounts: lang !== 'python' && o?.projectDir ? installedNodeModules(o.projectDir) : [],
+          limits: resolveLimits(cfg.file.local?.limits),
         });
       },
     },

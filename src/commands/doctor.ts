@@ -85,6 +85,7 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
           hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
         },
   );
+  checks.push(await limitsCheck(cfg, bwrap !== null));
   checks.push(pytestCheck(cfg.file.local?.pytestPlugins ?? 'used'));
   checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
 
@@ -99,6 +100,27 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
     checks.push(await reachable('sandbox daytona', daytona.apiUrl.value));
   }
   return checks;
+}
+
+/** Who the generated code runs as, and the limits it runs under (local.limits). */
+async function limitsCheck(cfg: ResolvedConfig, isolated: boolean): Promise<Check> {
+  const [{ describeLimits, resolveLimits }, { hostIsRoot, SANDBOX_UID, systemTool }] = await Promise.all([
+    import('../sandbox/limits.js'),
+    import('../sandbox/isolation.js'),
+  ]);
+  const who = hostIsRoot()
+    ? `code runs unprivileged as host uid ${SANDBOX_UID} (nobody), not root`
+    : `code runs unprivileged with your uid (uid ${SANDBOX_UID} inside)`;
+  const limits = resolveLimits(cfg.file.local?.limits);
+  if (!systemTool('prlimit')) {
+    return {
+      name: 'sandbox limits',
+      status: 'warn',
+      detail: `${who}; memory, process and file size limits NOT applied: prlimit not found`,
+      hint: 'install util-linux (it provides prlimit)',
+    };
+  }
+  return { name: 'sandbox limits', status: 'ok', detail: `${who}; ${describeLimits(limits, { isolated })}` };
 }
 
 const PYTEST_PROBE =

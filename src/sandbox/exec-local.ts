@@ -70,6 +70,9 @@ export interface ProcessSpec {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Run as this user (ptc as root, unisolated: the sandbox user). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface RunProcessOptions {
@@ -126,6 +129,7 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
         cwd: spec.cwd,
         env: spec.env,
         detached: true, // own process group: kill(-pid) reaches every descendant that did not setsid
+        ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (err) {

@@ -2,15 +2,29 @@
  * The local sandbox: a fresh temporary copy of the files, and commands run on it inside bubblewrap (or, only
  * when the user says so, as a plain process group). Never the user's directory, never the user's environment.
  */
-import { lstat, mkdir, mkdtemp, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, posix, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, sep } from 'node:path';
 import { SandboxError } from '../errors.js';
 import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
 import { silentLogger } from '../types.js';
 import { buildSandboxEnv, hostInterpreters, type HostInterpreters } from './env.js';
 import { DEFAULT_OUTPUT_CAP_BYTES, LiveProcesses, runProcess, type ProcessSpec } from './exec-local.js';
-import { bwrapArgs, findBwrap, JAIL_ROOT, usableBwrap } from './isolation.js';
+import {
+  bwrapArgs,
+  findBwrap,
+  hostIsRoot,
+  innerCommand,
+  JAIL_ROOT,
+  SANDBOX_GID,
+  SANDBOX_UID,
+  systemTool,
+  usableBwrap,
+} from './isolation.js';
+import { diskUsage, watchDisk } from './disk-watch.js';
+import { diskLimitHit, limitsHit } from './limit-hit.js';
+import { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
+import { copyPrefix, sweepStaleCopiesOnce } from './stale-copies.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 export interface LocalSandboxOptions {
@@ -32,6 +46,8 @@ export interface LocalSandboxOptions {
    * bubblewrap; a symlink without isolation.
    */
   readOnlyMounts?: { hostPath: string; path: string }[];
+  /** Resource limits for the code (`local.limits`). Default DEFAULT_LIMITS. */
+  limits?: SandboxLimits;
 }
 
 /** Scratch dirs inside the copy: HOME, TMPDIR (unisolated mode) and the runner's reports. */
@@ -53,6 +69,13 @@ async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | nul
   if (bwrap) return bwrap;
   if (opts.isolation === 'auto' && opts.allowNoIsolation) return null;
   const installed = findBwrap(opts.bwrapPath) !== null;
+  if (installed && hostIsRoot() && !systemTool('setpriv')) {
+    throw new SandboxError('refusing to run generated code as root: setpriv, which drops to an unprivileged user, is missing', {
+      code: 'sandbox_no_isolation',
+      hint: 'install util-linux (it provides setpriv), or run ptc as an ordinary user',
+      retryable: false,
+    });
+  }
   throw new SandboxError(
     installed
       ? 'refusing to run generated code without isolation: bubblewrap is installed but cannot create a sandbox here'
@@ -71,12 +94,23 @@ export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<San
   const logger = opts.logger ?? silentLogger;
   // Start asking python where it lives while bwrap is checked: both are needed before the first command.
   const interpreters = hostInterpreters();
+  const tmpRoot = opts.tmpRoot ?? tmpdir();
+  // Copies left by runs that were killed go now, while bwrap and python are being checked.
+  const sweep = sweepStaleCopiesOnce(tmpRoot);
   const bwrap = await resolveIsolation(opts);
+  // As root, the code runs as the sandbox user (see SANDBOX_UID), which must own the copy to write in it.
+  const owner = hostIsRoot() ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : null;
   let dir: string;
   try {
-    dir = await realpath(await mkdtemp(join(opts.tmpRoot ?? tmpdir(), 'ptc-run-')));
+    dir = await realpath(await mkdtemp(join(tmpRoot, copyPrefix())));
     await mkdir(join(dir, HOME_DIR), { recursive: true });
     await mkdir(join(dir, TMP_DIR), { recursive: true });
+    if (owner) {
+      for (const d of [join(dir, '.ptc'), join(dir, HOME_DIR), join(dir, TMP_DIR)]) await lchown(d, owner.uid, owner.gid);
+      // Group root keeps the copy enterable for bwrap, which sets the jail up as root without any capability.
+      await lchown(dir, owner.uid, 0);
+      await chmod(dir, 0o770);
+    }
   } catch (err) {
     throw new SandboxError(`could not create the sandbox's temporary directory: ${(err as Error).message}`, {
       code: 'sandbox_create_failed',
@@ -85,8 +119,10 @@ export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<San
     });
   }
   if (!bwrap) {
+    // Not as root even here: the contract says generated code never runs as the host's root.
+    const as = owner ? ` as uid ${SANDBOX_UID} (nobody), not root` : '';
     logger.warn(
-      `running generated code WITHOUT isolation (no bubblewrap): it can read your files and use the network; copy at ${dir}`,
+      `running generated code WITHOUT isolation (no bubblewrap)${as}: it can read your files and use the network; copy at ${dir}`,
     );
     for (const m of opts.readOnlyMounts ?? []) {
       const link = join(dir, normalizeRelative(m.path));
@@ -94,24 +130,37 @@ export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<San
       await symlink(m.hostPath, link);
     }
   }
-  return new LocalSandbox(dir, bwrap, await interpreters, opts, logger);
+  if (!systemTool('prlimit')) {
+    logger.warn('prlimit (util-linux) not found: generated code runs without memory, process and file size limits');
+  }
+  const removed = await sweep;
+  if (removed.length > 0) logger.debug(`removed ${removed.length} sandbox cop${removed.length > 1 ? 'ies' : 'y'} of runs that were killed`);
+  return new LocalSandbox(dir, bwrap, await interpreters, opts, logger, owner);
 }
 
 class LocalSandbox implements Sandbox {
   readonly kind = 'local' as const;
   private readonly live = new LiveProcesses();
   private disposed = false;
+  private readonly limits: SandboxLimits;
+  /** The copy's disk use before the code's first command since the last prepare (null: measure again). */
+  private baseline: number | null = null;
 
   constructor(
-    readonly root: string,
+    public root: string,
     private readonly bwrap: string | null,
     private readonly interpreters: HostInterpreters,
     private readonly opts: LocalSandboxOptions,
     private readonly logger: Logger,
-  ) {}
+    /** Who must own what ptc puts into the copy (the sandbox user, when ptc runs as root). */
+    private readonly owner: { uid: number; gid: number } | null,
+  ) {
+    this.limits = opts.limits ?? { ...DEFAULT_LIMITS };
+  }
 
   async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
     this.assertOpen();
+    this.baseline = null; // what ptc puts in is not the code's disk use
     try {
       for (const path of remove) {
         const target = await this.resolveInside(path).catch((err: NodeJS.ErrnoException) => {
@@ -125,6 +174,7 @@ class LocalSandbox implements Sandbox {
         // A symlink left by earlier generated code must not make ptc write outside the copy.
         await unlink(target).catch(() => undefined);
         await writeFile(target, file.content, { flag: 'wx' });
+        if (this.owner) await lchown(target, this.owner.uid, this.owner.gid);
       }
     } catch (err) {
       if (err instanceof SandboxError) throw err;
@@ -140,12 +190,32 @@ class LocalSandbox implements Sandbox {
     this.assertOpen();
     const cwdRel = normalizeRelative(opts.cwd ?? '.');
     const spec = this.bwrap ? await this.jailedSpec(command, cwdRel, opts) : this.hostSpec(command, cwdRel, opts);
-    return runProcess(spec, {
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal,
-      outputCapBytes: this.opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
-      track: this.live,
-    });
+    const diskLimit = this.limits.disk;
+    let diskHit = false;
+    let stopWatch = (): void => {};
+    if (diskLimit !== null) {
+      this.baseline ??= await diskUsage(this.root);
+      stopWatch = watchDisk(this.root, this.baseline, diskLimit, () => {
+        diskHit = true;
+        this.live.killAll();
+      });
+    }
+    let res: ExecResult;
+    try {
+      res = await runProcess(spec, {
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        outputCapBytes: this.opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
+        track: this.live,
+      });
+    } finally {
+      stopWatch();
+    }
+    const hits = limitsHit(res, this.limits, { isolated: this.bwrap !== null });
+    if (diskHit) hits.unshift(diskLimitHit(diskLimit!));
+    if (hits.length === 0) return res;
+    // Said in the output too, so that a report built from its tail (and a repair prompt) names the limit.
+    return { ...res, stderr: `${res.stderr}\nptc: ${hits.join('; ')}`, limitsHit: hits };
   }
 
   async readFile(path: string): Promise<Buffer | null> {
@@ -166,6 +236,12 @@ class LocalSandbox implements Sandbox {
     this.disposed = true;
     this.live.killAll();
     if (this.opts.keep) {
+      // Renamed out of the ptc-run-<pid>- pattern, so no later run sweeps it as the leftover of a dead one.
+      const kept = join(dirname(this.root), basename(this.root).replace(/^ptc-run-/, 'ptc-kept-'));
+      await rename(this.root, kept).then(
+        () => (this.root = kept),
+        () => undefined,
+      );
       this.logger.info(`kept the sandbox copy at ${this.root}`);
       return;
     }
@@ -184,6 +260,7 @@ class LocalSandbox implements Sandbox {
         hostPath: m.hostPath,
         jailPath: posix.join(JAIL_ROOT, normalizeRelative(m.path)),
       })),
+      tmpSize: this.limits.tmp,
     });
     const env = buildSandboxEnv({
       pathDirs: this.interpreters.pathDirs,
@@ -191,7 +268,8 @@ class LocalSandbox implements Sandbox {
       tmpDir: '/tmp',
       extra: opts.env,
     });
-    return { file: this.bwrap!, args: [...args, '--', '/bin/sh', '-c', command], env, cwd: this.root };
+    const inner = innerCommand(command, { limits: this.limits, dropRoot: this.owner !== null });
+    return { file: this.bwrap!, args: [...args, '--', ...inner], env, cwd: this.root };
   }
 
   private hostSpec(command: string, cwdRel: string, opts: ExecOptions): ProcessSpec {
@@ -201,7 +279,9 @@ class LocalSandbox implements Sandbox {
       tmpDir: join(this.root, TMP_DIR),
       extra: opts.env,
     });
-    return { file: '/bin/sh', args: ['-c', command], env, cwd: join(this.root, cwdRel) };
+    // Unisolated as root: spawned as the sandbox user straight away (Node drops the uid and groups).
+    const [file, ...args] = innerCommand(command, { limits: this.limits, dropRoot: false });
+    return { file: file!, args, env, cwd: join(this.root, cwdRel), ...(this.owner ?? {}) };
   }
 
   /** A host path inside the copy for a relative sandbox path; refuses anything that would leave it. */
@@ -218,8 +298,10 @@ class LocalSandbox implements Sandbox {
         if (err.code === 'ENOENT' && o.createParent) return null;
         throw err;
       });
-      if (st === null) await mkdir(dir);
-      else if (!st.isDirectory()) throw badPath(path);
+      if (st === null) {
+        await mkdir(dir);
+        if (this.owner) await lchown(dir, this.owner.uid, this.owner.gid);
+      } else if (!st.isDirectory()) throw badPath(path);
     }
     return join(dir, name);
   }

@@ -478,7 +478,9 @@ function errorExcerpt(output: string): string | null {
 
 async function exec(ctx: RunCtx, command: string, what: string, env?: Record<string, string>): Promise<ExecResult> {
   try {
-    return await ctx.sandbox.exec(command, { timeoutMs: remainingMs(ctx), signal: ctx.input.signal, env });
+    const res = await ctx.sandbox.exec(command, { timeoutMs: remainingMs(ctx), signal: ctx.input.signal, env });
+    warnLimitHit(ctx, res);
+    return res;
   } catch (err) {
     if (err instanceof PtcError) throw err; // abort, timeout or a sandbox failure already said what happened
     throw new SandboxError(`could not ${what} in the sandbox: ${(err as Error).message}`, {
@@ -489,6 +491,19 @@ async function exec(ctx: RunCtx, command: string, what: string, env?: Record<str
     });
   }
 }
+
+/** A sandbox limit the code ran into becomes a result warning (once per run), not an unexplained crash. */
+function warnLimitHit(ctx: RunCtx, res: ExecResult): void {
+  if (!res.limitsHit) return;
+  const warned = limitWarnings.get(ctx.input) ?? new Set<string>();
+  limitWarnings.set(ctx.input, warned);
+  for (const hit of res.limitsHit) {
+    if (warned.has(hit)) continue;
+    warned.add(hit);
+    ctx.logger.warn(hit);
+  }
+}
+const limitWarnings = new WeakMap<RunTestsInput, Set<string>>();
 
 function isBad(c: TestCase): boolean {
   return c.status === 'failed' || c.status === 'error';

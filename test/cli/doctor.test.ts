@@ -63,3 +63,20 @@ it("names pytest's installed plugins and whether the sandbox loads them", async 
   sb.write('.ptcrc.json', JSON.stringify({ local: { pytestPlugins: 'all' } }));
   expect((await check()).detail).toMatch(/always loaded \(local\.pytestPlugins: all\): .*ptcdemo-plug/);
 });
+
+it('says who generated code runs as and which limits apply (local.limits)', async () => {
+  sb.write('.ptcrc.json', JSON.stringify({ local: { limits: { memory: '1GiB', processes: 200, tmp: false } } }));
+  const r = await runPtc(['doctor', '--offline', '--json'], { cwd: sb.cwd, env: sb.env });
+  const check = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'sandbox limits');
+  const who = process.getuid!() === 0 ? 'code runs unprivileged as host uid 65534 (nobody), not root' : 'code runs unprivileged with your uid';
+  expect(check.detail).toContain(who);
+  expect(check.detail).toContain('memory 1 GiB per process, 200 processes, files up to 1 GiB, /tmp unlimited, copy may grow by 2 GiB');
+});
+
+it('refuses a limit that is not a size, in one line naming the key', async () => {
+  sb.write('.ptcrc.json', JSON.stringify({ local: { limits: { memory: 'lots' } } }));
+  const r = await runPtc(['run', '.'], { cwd: sb.cwd, env: sb.env });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('"local.limits.memory" should be a size above zero such as "2GiB" or "512MiB" (false: no limit), found "lots"');
+  expect(r.stderr).not.toContain('    at ');
+});
