@@ -1,4 +1,4 @@
-import { formatUsd } from '../cost/cost.js';
+import { formatUsd } from '../cost/money.js';
 import type { IO } from '../ui/io.js';
 import type { BatchListener } from './run-batch.js';
 import type { TaskResult } from './task-result.js';

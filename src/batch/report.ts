@@ -1,4 +1,4 @@
-import { formatUsd } from '../cost/cost.js';
+import { formatUsd } from '../cost/money.js';
 import { ExitCode } from '../errors.js';
 import type { Cost, Usage } from '../types.js';
 import { addUsage, ZERO_USAGE } from '../types.js';

@@ -32,13 +32,3 @@ export function worstCaseCostUsd(price: ModelPrice | null, inputTokensEstimate: 
   if (!price) return null;
   return tidy((inputTokensEstimate * price.input + maxTokens * price.output) / PER);
 }
-
-/** "$1.23", "$0.0042", "<$0.0001", "unknown". */
-export function formatUsd(usd: number | null): string {
-  if (usd === null || !Number.isFinite(usd)) return 'unknown';
-  if (usd === 0) return '$0.00';
-  if (usd < 0.0001) return '<$0.0001';
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  if (usd < 1) return `$${usd.toFixed(3)}`;
-  return `$${usd.toFixed(2)}`;
-}

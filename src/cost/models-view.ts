@@ -2,14 +2,13 @@ import type { ProviderId } from '../types.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { findModel, modelsOf } from './catalog.js';
 import { daysSince, daysUntil } from './lifecycle.js';
+import { formatUsd } from './money.js';
 
 /** Prices read longer ago than this get a warning: provider prices move every few months. */
 export const STALE_PRICE_DAYS = 60;
 
-/** A price per 1M tokens as a table cell: "3.00", "0.125", "0.025" (two decimals, three when needed). */
-function perMillion(n: number): string {
-  return n.toFixed(3).replace(/(\.\d\d)0$/, '$1');
-}
+/** A price per 1M tokens as a table cell: "3.00", "0.125", "0.0375" (the column header says USD). */
+const perMillion = (n: number) => formatUsd(n, { sign: false });
 
 function isRetired(m: CatalogModel, now: Date): boolean {
   return Boolean(m.retired) || (m.deprecationDate !== undefined && daysUntil(m.deprecationDate, now) <= 0);

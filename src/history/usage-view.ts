@@ -1,4 +1,4 @@
-import { formatUsd } from '../cost/cost.js';
+import { formatUsd } from '../cost/money.js';
 import type { SpendRow } from './usage-query.js';
 
 const tokens = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n));

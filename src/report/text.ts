@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { formatUsd } from '../cost/money.js';
 import type { Colors } from '../ui/color.js';
 import type { Result } from './result-schema.js';
 
@@ -58,7 +59,7 @@ export function renderResult(r: Result, o: RenderOptions): string {
     const cache = u.cacheReadTokens || u.cacheWriteTokens ? ` · cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written` : '';
     const cost =
       r.cost?.usd != null
-        ? `$${r.cost.usd < 0.01 ? r.cost.usd.toFixed(4) : r.cost.usd.toFixed(2)}${r.cost.source === 'catalog' ? c.dim(' (catalog estimate)') : c.dim(' (billed by provider)')}`
+        ? `${formatUsd(r.cost.usd)}${r.cost.source === 'catalog' ? c.dim(' (catalog estimate)') : c.dim(' (billed by provider)')}`
         : 'cost unknown';
     const calls = r.rounds.filter((x) => x.usage).length;
     lines.push(`${r.provider}/${r.model}: ${u.inputTokens} in · ${u.outputTokens} out${cache} · ${cost}${calls > 1 ? c.dim(` over ${calls} calls`) : ''}`);

@@ -1,3 +1,4 @@
+import { formatUsd } from '../cost/money.js';
 import type { ResultDraft } from '../report/build.js';
 import type { IO } from './io.js';
 
@@ -49,7 +50,7 @@ export class LiveLine {
     const t = round.tests;
     const tests = t ? `${t.passed}/${t.passed + t.failed + t.errors} passed` : 'no tests yet';
     const tokens = round.usage ? `${round.usage.inputTokens + round.usage.cacheReadTokens + round.usage.cacheWriteTokens} in / ${round.usage.outputTokens} out` : '';
-    const cost = round.cost?.usd != null ? `$${round.cost.usd.toFixed(4)}` : '';
+    const cost = round.cost?.usd != null ? formatUsd(round.cost.usd) : '';
     return this.io.err.dim(`round ${round.round}: ${[tests, tokens, cost].filter(Boolean).join(' · ')}`);
   }
 
@@ -60,7 +61,7 @@ export class LiveLine {
     const elapsed = ((now - this.started) / 1000).toFixed(1);
     const parts = [this.phaseText, `${elapsed}s`];
     if (this.tokens > 0) parts.push(`${this.tokens} tokens`);
-    if (this.spent !== null) parts.push(`~$${this.spent.toFixed(4)}`);
+    if (this.spent !== null) parts.push(`~${formatUsd(this.spent)}`);
     this.io.progress(parts.join(' · '));
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findModel, loadCatalog } from '../../src/cost/catalog.js';
-import { computeCost, formatUsd, worstCaseCostUsd } from '../../src/cost/cost.js';
+import { computeCost, worstCaseCostUsd } from '../../src/cost/cost.js';
+import { formatUsd } from '../../src/cost/money.js';
 
 const usage = (inputTokens: number, outputTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) => ({
   inputTokens,
@@ -50,5 +51,16 @@ describe('formatUsd', () => {
     expect(formatUsd(0.0042)).toBe('$0.0042');
     expect(formatUsd(0.123)).toBe('$0.123');
     expect(formatUsd(12.5)).toBe('$12.50');
+  });
+
+  it('keeps four decimals below a dollar, so a cent and a half is not shown as a cent', () => {
+    expect(formatUsd(0.0123)).toBe('$0.0123');
+    expect(formatUsd(0.0149)).toBe('$0.0149');
+    expect(formatUsd(0.5)).toBe('$0.50');
+    expect(formatUsd(0.99999)).toBe('$1.00');
+    expect(formatUsd(1)).toBe('$1.00');
+    expect(formatUsd(1.005)).toMatch(/^\$1\.0[01]$/);
+    expect(formatUsd(0.0375, { sign: false })).toBe('0.0375');
+    expect(formatUsd(3, { sign: false })).toBe('3.00');
   });
 });

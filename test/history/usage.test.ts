@@ -76,9 +76,9 @@ describe('usage aggregation', () => {
     await seed();
     const text = await ptc(['usage', '--since', '7d', '--by', 'model'], { cwd: dir, env });
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/openrouter\/m1\s+1\s+100\s+10\s+0\s+\$0\.500/);
+    expect(text.stdout).toMatch(/openrouter\/m1\s+1\s+100\s+10\s+0\s+\$0\.50\b/);
     expect(text.stdout).toMatch(/total\s+4\s+/);
-    expect(text.stdout).toContain('$0.500 reported by providers, $0.250 estimated from the price catalog');
+    expect(text.stdout).toContain('$0.50 reported by providers, $0.25 estimated from the price catalog');
     expect(text.stdout).toContain('1 call(s) with no known price');
     const json = JSON.parse((await ptc(['usage', '--since', '7d', '--json'], { cwd: dir, env })).stdout);
     expect(json).toMatchObject({ schemaVersion: 1, by: 'day', total: { calls: 4, cost: { usd: 0.75 } } });

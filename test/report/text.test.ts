@@ -47,3 +47,13 @@ it('says whether the dependencies were ready, without claiming an install the lo
   draft.tests.install = { packages: ['numpy'], ok: false, output: null };
   expect(render()).toContain('dependencies not available: numpy');
 });
+
+it('shows a cost of a cent and a half with its digits, and says where it came from', () => {
+  const draft = newDraft('generate');
+  draft.provider = 'anthropic';
+  draft.model = 'claude-haiku-4-5';
+  draft.usage = { inputTokens: 1000, outputTokens: 2000, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  draft.cost = { usd: 0.0123, source: 'catalog' };
+  const text = renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+  expect(text).toContain('anthropic/claude-haiku-4-5: 1000 in · 2000 out · $0.0123 (catalog estimate)');
+});
