@@ -84,14 +84,15 @@ export class TestsFailedError extends PtcError {
   }
 }
 
+/** The exit code of a command ended by a signal: the one place SIGINT → 130 and SIGTERM → 143 are decided. */
+export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
+  return signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+}
+
 /** SIGINT or SIGTERM (or an AbortSignal fired for either). Exit 130 / 143. */
 export class InterruptedError extends PtcError {
   constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
-    super(
-      'interrupted',
-      signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint,
-      `interrupted by ${signal}`,
-    );
+    super('interrupted', signalExitCode(signal), `interrupted by ${signal}`);
   }
 }
 

@@ -54,6 +54,8 @@ export interface ExecuteContext {
 export interface Executed {
   result: Result;
   planText: string | null;
+  /** What ended the run, as thrown (its cause keeps the stack of a bug); null when it ran to the end. */
+  error: PtcError | null;
   /** The rc file's `history` settings this run resolved, for recording its calls without resolving again. */
   history: ResolvedConfig['file']['history'];
 }
@@ -78,10 +80,11 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
     const extras = await runPipeline(opts, deps, draft);
     planText = extras.planText;
-    return { result: finishResult(draft, null), planText, history };
+    return { result: finishResult(draft, null), planText, history, error: null };
   } catch (err) {
     const reason = ctx.signal.aborted && ctx.signal.reason instanceof PtcError ? ctx.signal.reason : null;
-    return { result: finishResult(draft, reason ?? toPtcError(err)), planText, history };
+    const error = reason ?? toPtcError(err);
+    return { result: finishResult(draft, error), planText, history, error };
   }
 }
 

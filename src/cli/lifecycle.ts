@@ -1,4 +1,4 @@
-import { InterruptedError, TimeoutError } from '../errors.js';
+import { InterruptedError, signalExitCode, TimeoutError } from '../errors.js';
 
 type Cleanup = () => unknown | Promise<unknown>;
 
@@ -12,7 +12,12 @@ export class Lifecycle {
   private timer: NodeJS.Timeout | null = null;
   private cleaned: Promise<void> | null = null;
   private readonly handlers: [NodeJS.Signals, () => void][] = [];
-  receivedSignal: NodeJS.Signals | null = null;
+  receivedSignal: 'SIGINT' | 'SIGTERM' | null = null;
+
+  /** The exit code a signal imposes on the command, whatever it was doing; null when none came. */
+  get signalExitCode(): number | null {
+    return this.receivedSignal ? signalExitCode(this.receivedSignal) : null;
+  }
   /**
    * After a first signal, how long the command may take to wind down (cleanups, a server's drain) before the
    * process exits anyway, as on a second signal. A stuck file system must not make Ctrl-C or SIGTERM useless.
@@ -31,7 +36,7 @@ export class Lifecycle {
   installSignalHandlers(onSecondSignal: (code: number, why: 'second signal' | 'grace expired') => void): void {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       const handler = () => {
-        const code = sig === 'SIGINT' ? 130 : 143;
+        const code = signalExitCode(sig);
         if (this.receivedSignal) {
           // A second signal means "now": skip waiting for anything but the cleanups already running.
           onSecondSignal(code, 'second signal');

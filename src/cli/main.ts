@@ -370,7 +370,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     io.close();
     lifecycle.dispose();
   }
-  if (lifecycle.receivedSignal) code = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  code = lifecycle.signalExitCode ?? code;
   return code;
 }
 

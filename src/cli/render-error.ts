@@ -9,11 +9,19 @@ import type { IO } from '../ui/io.js';
  */
 export function renderError(io: IO, error: PtcError, json: boolean, command: Result['command'] | null = null): void {
   if (json) io.print(JSON.stringify(errorDocument(error, command), null, 2));
+  renderErrorLines(io, error);
+}
+
+/**
+ * The stderr part alone, for a command that has printed its own result (generate/apply/run, whose error may
+ * be a result's `tests_failed` with no exception behind it).
+ */
+export function renderErrorLines(io: IO, error: { message: string; hint: string | null; cause?: unknown }): void {
   const message = error.message.split('\n')[0];
   io.note(`${io.err.red('ptc:')} ${message}`);
   if (error.hint) io.note(`${io.err.dim('hint:')} ${error.hint}`);
   if (error.hint === REPORT_BUG_HINT && io.verbose) {
-    const cause = (error as { cause?: unknown }).cause;
+    const cause = error.cause;
     if (cause instanceof Error && cause.stack) io.note(io.err.dim(cause.stack));
   }
 }

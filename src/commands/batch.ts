@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { renderError } from '../cli/render-error.js';
 import { resolveConfig } from '../config/resolve.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { createHistoryRecorder, historySettings } from '../history/recorder.js';
 import type { Logger } from '../types.js';
 import { BatchProgress } from '../batch/progress.js';
@@ -101,8 +101,8 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
   await recorder?.flush();
 
   const doc = batchDocument(run);
-  if (lifecycle.receivedSignal) {
-    doc.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  if (lifecycle.signalExitCode !== null) {
+    doc.exitCode = lifecycle.signalExitCode;
     doc.ok = false;
   }
   if (opts.json) io.print(JSON.stringify(doc, null, 2));

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
 import type { CliContext } from '../cli/context.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { renderErrorLines } from '../cli/render-error.js';
+import { UsageError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import { recordCalls } from '../history/record-calls.js';
 import { renderResult } from '../report/text.js';
@@ -45,7 +46,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   lifecycle.setTimeout(req.options.timeout);
   const live = new LiveLine(io);
   const calls: CallRecord[] = [];
-  const { result, planText, history } = await executeRequest(req, {
+  const { result, planText, history, error } = await executeRequest(req, {
     cwd: ctx.cwd,
     env: ctx.env,
     logger: io.logger,
@@ -67,8 +68,8 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     scrub: (t) => io.scrub(t),
     logger: io.logger,
   });
-  if (lifecycle.receivedSignal) {
-    result.exitCode = lifecycle.receivedSignal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  if (lifecycle.signalExitCode !== null) {
+    result.exitCode = lifecycle.signalExitCode;
     result.ok = false;
   }
   if (io.json) {
@@ -76,10 +77,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   } else {
     const text = renderResult(result, { color: io.out, planText, verbose: io.verbose });
     if (text) io.print(text);
-    if (result.error) {
-      io.note(`${io.err.red('ptc:')} ${result.error.message.split('\n')[0]}`);
-      if (result.error.hint) io.note(`${io.err.dim('hint:')} ${result.error.hint}`);
-    }
+    if (result.error) renderErrorLines(io, error ?? result.error);
   }
   return result.exitCode;
 }

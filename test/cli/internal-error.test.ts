@@ -36,3 +36,29 @@ it('--verbose adds the stack', async () => {
   expect(code).toBe(70);
   expect(stderr).toMatch(/\n\s+at /);
 });
+
+/** A bug inside the pipeline (here: reading the environment throws) renders as any other bug, stack included. */
+async function runWithBrokenEnv(args: string[]) {
+  let stderr = '';
+  const env: NodeJS.ProcessEnv = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'cfg') };
+  Object.defineProperty(env, 'PTC_CONFIG', { enumerable: true, get: () => { throw new Error('env read failed'); } });
+  const code = await main(args, {
+    cwd: dir,
+    env,
+    stdout: { write: () => true },
+    stderr: { write: (s: string) => { stderr += s; return true; } },
+    installSignalHandlers: false,
+  });
+  return { code, stderr };
+}
+
+it('a bug inside generate/apply/run says it is one, and --verbose adds its stack there too', async () => {
+  const plain = await runWithBrokenEnv(['run', '.']);
+  expect(plain.code).toBe(70);
+  expect(plain.stderr).toContain('internal error: env read failed');
+  expect(plain.stderr).toContain('this is a bug in ptc: please report it');
+  expect(plain.stderr).not.toMatch(/\n\s+at /);
+  const verbose = await runWithBrokenEnv(['run', '.', '--verbose']);
+  expect(verbose.code).toBe(70);
+  expect(verbose.stderr).toMatch(/Error: env read failed\n\s+at /);
+});

@@ -29,3 +29,15 @@ it('a second signal exits at once, with the code of the signal', () => {
   process.emit('SIGINT');
   expect(exits).toEqual([[130, 'second signal']]);
 });
+
+it('a signal sets the exit code the command ends with: 130 for SIGINT, 143 for SIGTERM, none without one', () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const lc = new Lifecycle();
+    expect(lc.signalExitCode).toBeNull();
+    lc.installSignalHandlers(() => {});
+    process.emit(sig);
+    expect(lc.signalExitCode).toBe(code);
+    expect(lc.signal.reason).toMatchObject({ code: 'interrupted', exitCode: code });
+    lc.dispose();
+  }
+});
