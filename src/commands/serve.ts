@@ -4,6 +4,8 @@ import { ExitCode, UsageError } from '../errors.js';
 import { quietProgress } from '../app/quiet-progress.js';
 import { ensureRoot } from '../app/root.js';
 import { isLoopbackHost } from '../serve/auth.js';
+import { type HostName, parseHostName } from '../serve/host.js';
+import { normalizeOrigin } from '../serve/origin.js';
 
 export interface ServeCommandOptions {
   host: string;
@@ -12,19 +14,38 @@ export interface ServeCommandOptions {
   maxConcurrency: number;
   requestTimeout: number;
   shutdownTimeout: number;
+  receiveTimeout: number;
   allowBaseUrl?: boolean;
+  allowHost?: string[];
+  allowOrigin?: string[];
 }
+
+/** Long enough that guessing is hopeless even at many tries a second (32 hex characters are 128 bits). */
+export const MIN_TOKEN_LENGTH = 32;
+/** The longest delay a Node timer can hold; more fires at once. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** `ptc serve`: the HTTP service. Runs until SIGTERM/SIGINT, then drains requests in flight and exits. */
 export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): Promise<number> {
   const token = ctx.env.PTC_SERVE_TOKEN?.trim() || null;
+  ctx.io.addSecret(token);
+  if (token && token.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(`PTC_SERVE_TOKEN is ${token.length} characters long; it must have at least ${MIN_TOKEN_LENGTH}`, {
+      code: 'serve_token_too_short',
+      hint: 'generate one with `openssl rand -hex 32`',
+    });
+  }
   if (!isLoopbackHost(opts.host) && !token) {
     throw new UsageError(`refusing to listen on ${opts.host} without a token: anyone who can reach it could run code and spend your API keys`, {
       code: 'serve_token_required',
-      hint: 'set PTC_SERVE_TOKEN to a long random value (clients send Authorization: Bearer <it>), or bind 127.0.0.1',
+      hint: 'set PTC_SERVE_TOKEN to a random value of 32+ characters (`openssl rand -hex 32`; clients send Authorization: Bearer <it>), or bind 127.0.0.1',
     });
   }
-  ctx.io.addSecret(token);
+  for (const [name, seconds] of [['--request-timeout', opts.requestTimeout], ['--receive-timeout', opts.receiveTimeout]] as const) {
+    if (seconds > MAX_TIMER_SECONDS) throw new UsageError(`${name} must be at most ${MAX_TIMER_SECONDS} seconds, got ${seconds}`);
+  }
+  const allowHosts = (opts.allowHost ?? []).map(hostEntry);
+  const allowOrigins = (opts.allowOrigin ?? []).map(originEntry);
   const root = resolve(ctx.cwd, opts.root ?? '.');
   await ensureRoot(root, opts.root);
   if (!Number.isInteger(opts.maxConcurrency)) {
@@ -41,6 +62,9 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
     addSecret: (v) => ctx.io.addSecret(v),
     scrub: (t) => ctx.io.scrub(t),
     token,
+    allowHosts,
+    allowOrigins,
+    receiveTimeout: opts.receiveTimeout,
     maxConcurrency: opts.maxConcurrency,
     requestTimeout: opts.requestTimeout,
     allowBaseUrl: Boolean(opts.allowBaseUrl),
@@ -60,4 +84,24 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   await service.shutdown(opts.shutdownTimeout * 1000);
   ctx.io.note('stopped');
   return ExitCode.ok;
+}
+
+function hostEntry(value: string): HostName {
+  const host = parseHostName(value);
+  if (!host) {
+    throw new UsageError(`--allow-host ${JSON.stringify(value)} is not a host name`, {
+      hint: 'give the name clients put in the URL, optionally with a port: --allow-host ptc.internal or ptc.internal:8001',
+    });
+  }
+  return host;
+}
+
+function originEntry(value: string): string {
+  const origin = normalizeOrigin(value);
+  if (!origin) {
+    throw new UsageError(`--allow-origin ${JSON.stringify(value)} is not a web origin`, {
+      hint: 'give scheme, host and port only, exactly as the page is served: --allow-origin https://app.example.com',
+    });
+  }
+  return origin;
 }

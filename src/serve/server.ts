@@ -8,9 +8,11 @@ import { finishResult, newDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Logger } from '../types.js';
 import { bearerMatches } from './auth.js';
-import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.js';
+import { checkContentType, DEFAULT_BODY_LIMIT, readJsonBody } from './body.js';
 import { bubblewrapWorks, healthReport } from './health.js';
+import { checkHost, type HostName } from './host.js';
 import { HttpError, httpErrorBody } from './http-error.js';
+import { checkOrigin, preflightHeaders } from './origin.js';
 import { Slots } from './slots.js';
 
 export interface ServiceOptions {
@@ -24,13 +26,17 @@ export interface ServiceOptions {
   scrub: (text: string) => string;
   /** When set, every request but GET /health needs `Authorization: Bearer <token>`. */
   token: string | null;
+  /** Host names (besides loopback names and the bound address) that requests may be addressed to. */
+  allowHosts?: HostName[];
+  /** Web page origins (`scheme://host[:port]`) that may call the server; a request from any other page is refused. */
+  allowOrigins?: string[];
   maxConcurrency: number;
   /** Seconds; a run that takes longer is cancelled and answered 504 with its result. */
   requestTimeout: number;
   /** Accept `baseUrl` in bodies. Off by default: it decides where the server's own API keys are sent. */
   allowBaseUrl: boolean;
   bodyLimit?: number;
-  /** Seconds the client gets to send the whole request (headers and body). */
+  /** Seconds the client gets to send the headers, and again to send the body. */
   receiveTimeout?: number;
 }
 
@@ -43,38 +49,57 @@ export interface RunningService {
 
 const ROUTES: Record<string, AgentCommand> = { '/v1/generate': 'generate', '/v1/apply': 'apply', '/v1/run': 'run' };
 const RETRY_AFTER_SECONDS = 5;
+export const DEFAULT_RECEIVE_TIMEOUT_SECONDS = 10;
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const slots = new Slots(opts.maxConcurrency);
   const inFlight = new Map<AbortController, Promise<void>>();
   const localSandbox = bubblewrapWorks();
+  const hostPolicy = { bound: opts.host, allowed: opts.allowHosts ?? [] };
+  const allowOrigins = new Set(opts.allowOrigins ?? []);
+  const receiveMs = (opts.receiveTimeout ?? DEFAULT_RECEIVE_TIMEOUT_SECONDS) * 1000;
   let draining = false;
 
-  const server = http.createServer((req, res) => {
-    const started = Date.now();
-    const controller = new AbortController();
-    const done = handle(req, res, controller)
-      .catch((err) => {
-        const httpErr = err instanceof HttpError ? err : internalHttpError(err, opts.logger);
-        if (!res.headersSent) send(res, httpErr.status, httpErrorBody(httpErr), httpErr.headers);
-        else res.destroy();
-      })
-      .finally(() => {
-        inFlight.delete(controller);
-        opts.logger.info(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
-      });
-    inFlight.set(controller, done);
-  });
-  server.requestTimeout = (opts.receiveTimeout ?? 60) * 1000;
+  // Node's own limits are the backstop for what the handler never sees: headers that trickle in (408 and closed
+  // after receiveMs) and a body nobody reads. The handler's body deadline answers first, with a JSON error.
+  const server = http.createServer(
+    { headersTimeout: receiveMs, requestTimeout: 2 * receiveMs, connectionsCheckingInterval: Math.min(1000, receiveMs) },
+    (req, res) => {
+      const started = Date.now();
+      const controller = new AbortController();
+      const cors: Record<string, string> = {};
+      const done = handle(req, res, controller, cors)
+        .catch((err) => {
+          const httpErr = err instanceof HttpError ? err : internalHttpError(err, opts.logger);
+          if (!res.headersSent) send(res, httpErr.status, httpErrorBody(httpErr), { ...cors, ...httpErr.headers });
+          else res.destroy();
+        })
+        .finally(() => {
+          inFlight.delete(controller);
+          opts.logger.info(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
+        });
+      inFlight.set(controller, done);
+    },
+  );
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, controller: AbortController): Promise<void> {
+  /**
+   * The order is the point: who may ask (Host, Origin, token) and what was sent (type, size, JSON, schema) are
+   * settled before a slot is taken, so neither a stranger nor a slow client can hold one.
+   */
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, controller: AbortController, cors: Record<string, string>): Promise<void> {
+    checkHost(req.headers.host, hostPolicy);
+    Object.assign(cors, checkOrigin(req, allowOrigins));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, req.headers.origin === undefined ? { allow: 'GET, POST' } : preflightHeaders(cors)).end();
+      return;
+    }
     if (path === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', 'use GET /health', { allow: 'GET, HEAD' });
       const health = await healthReport(opts.root, opts.env, await localSandbox).catch((err) => {
         throw new HttpError(503, 'config_invalid', toPtcError(err).message);
       });
-      send(res, 200, health);
+      send(res, 200, health, cors);
       return;
     }
     if (opts.token && !bearerMatches(opts.token, req.headers.authorization)) {
@@ -85,6 +110,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const command = ROUTES[path];
     if (!command) throw new HttpError(404, 'not_found', `no endpoint ${path}: use GET /health, POST /v1/generate, /v1/apply or /v1/run`);
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', `use POST ${path}`, { allow: 'POST' });
+    checkContentType(req.headers['content-type']);
+    const body = await readJsonBody(req, { limit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, timeoutMs: receiveMs });
+    const input = validate(command, body, opts.allowBaseUrl);
     if (draining) throw new HttpError(503, 'shutting_down', 'the server is shutting down', { connection: 'close', 'retry-after': String(RETRY_AFTER_SECONDS) });
     const release = slots.tryAcquire();
     if (!release) {
@@ -93,8 +121,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       });
     }
     try {
-      const body = await readJsonBody(req, opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
-      const input = validate(command, body, opts.allowBaseUrl);
       // A client that hangs up has no one to answer: cancel its run, which deletes its sandbox.
       res.on('close', () => {
         if (!res.writableFinished) controller.abort(new PtcError('cancelled', ExitCode.sigint, 'the client closed the connection'));
@@ -118,7 +144,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       } catch (err) {
         result = finishResult(newDraft(command), toPtcError(err));
       }
-      send(res, status, result);
+      send(res, status, result, cors);
     } finally {
       release();
     }

@@ -147,7 +147,7 @@ describe('ptc serve: tokens and binding', () => {
   });
 
   it('with a token, every request but /health needs the right bearer', async () => {
-    const token = 'ptc-test-token-0123456789abcdef';
+    const token = 'ptc-test-token-0123456789abcdef0'; // exactly the 32 characters required
     const srv = await startServe(['--host', '0.0.0.0'], { PTC_SERVE_TOKEN: token });
     try {
       expect(srv.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
