@@ -190,14 +190,17 @@ describe('ptc serve: limits and shutdown', () => {
 
   it('504 with the result (error timeout, retryable) when the per-request limit hits', async () => {
     const srv = await startServe(['--request-timeout', '1'], {}, rcForFake);
+    // A default, not a queued reply: under load the run may time out before it reaches the fake, and a queued
+    // hang left behind would swallow the next test's request.
+    fake.setDefault({ hang: true });
     try {
-      fake.enqueue({ hang: true });
       const started = Date.now();
       const res = await srv.post('/v1/generate', { prompt: 'never answered', out: 'hang' });
       expect(res.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(resultSchema.parse(res.json)).toMatchObject({ ok: false, exitCode: 3, error: { code: 'timeout', retryable: true } });
     } finally {
+      fake.setDefault({ text: 'ok' });
       await srv.stop();
     }
   });
