@@ -13,14 +13,22 @@ export interface CollectedFile {
   content: Buffer;
 }
 
+export interface CollectOptions {
+  maxFiles: number;
+  maxBytes: number;
+  /** Files whose contents the caller already holds (what ptc just wrote): taken from here, not read back. */
+  inMemory?: ReadonlyMap<string, string>;
+}
+
 /**
  * The files of a small project, for uploading into a sandbox. Symlinks are not followed (a link could point
  * anywhere on the user's disk); the walk stops at generous limits so `ptc run ~` cannot upload a home folder.
  */
 export async function collectFiles(
   dir: string,
-  limits: { maxFiles: number; maxBytes: number } = { maxFiles: 2000, maxBytes: 50 * 1024 * 1024 },
+  opts: Partial<CollectOptions> = {},
 ): Promise<CollectedFile[]> {
+  const limits = { maxFiles: opts.maxFiles ?? 2000, maxBytes: opts.maxBytes ?? 50 * 1024 * 1024 };
   const files: CollectedFile[] = [];
   let bytes = 0;
   async function walk(current: string): Promise<void> {
@@ -41,7 +49,9 @@ export async function collectFiles(
           hint: 'point `ptc run` at the folder that holds the code and its tests',
         });
       }
-      files.push({ path: relative(dir, full).split(sep).join('/'), content: await readFile(full) });
+      const path = relative(dir, full).split(sep).join('/');
+      const held = opts.inMemory?.get(path);
+      files.push({ path, content: held !== undefined ? Buffer.from(held) : await readFile(full) });
     }
   }
   await walk(dir);

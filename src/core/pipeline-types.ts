@@ -61,7 +61,7 @@ export interface PipelineDeps {
   computeCost: (usage: Usage, price: PriceLike | null, providerUsd: number | null) => Cost;
   /** `projectDir`: the folder the files come from (its installed node_modules may be shown to the tests). */
   sandbox: { kind: SandboxKind; create: (lang: Lang, o?: { projectDir?: string }) => Promise<Sandbox> };
-  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind'] }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
+  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
     buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];
     parseReply: (text: string, o: { lang: Lang }) => import('../types.js').ParsedReply;

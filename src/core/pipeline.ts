@@ -17,21 +17,12 @@ import type {
 } from '../types.js';
 import { collectFiles, detectLang, projectDependencies } from './collect.js';
 import { type LoopState, repairLoop } from './repair-loop.js';
-import {
-  callModel,
-  createSandbox,
-  emitRound,
-  markRepeatedPrefix,
-  runTests,
-  sha256,
-  toRoundTests,
-  truncated,
-  uploadDir,
-  warn,
-  writeManifest,
-} from './steps.js';
+import { describeFiles, writeManifest } from './manifest-step.js';
+import { callModel, markRepeatedPrefix, truncated } from './model-call.js';
+import { emitRound, warn } from './run-scope.js';
+import { createSandbox, runTests, toRoundTests } from './test-run.js';
 
-export { sumCost } from './steps.js';
+export { sumCost } from '../cost/sum.js';
 
 import type { PipelineDeps, PipelineExtras, PipelineOptions, PlanLike } from './pipeline-types.js';
 
@@ -68,7 +59,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     // With repair rounds ahead, the original request is part of the prefix every later call repeats.
     if (opts.run && opts.fix > 0 && !opts.dryRun) messages = markRepeatedPrefix(messages);
     logger.debug(`prompt sent to ${provider.id}/${provider.model}:\n${messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n')}`);
-    const reply = await callModel(provider, messages, opts, deps, draft, 0);
+    const reply = await callModel({ provider, messages, opts, deps, draft, round: 0 });
     if (!reply) throw new TestsFailedError(draft.stopReason!, { code: 'budget_exceeded', hint: 'raise --max-cost or lower --max-tokens' });
     if (reply.stopReason === 'length') throw truncated(reply, opts);
     replyText = reply.text;
@@ -106,7 +97,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   // The working set: every file ptc wrote this run, as it is now; repair rounds change it.
   const working = new Map<string, GeneratedFile>();
   for (const f of plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });
-  await writeManifest(opts, deps, draft);
+  await writeManifest({ opts, deps, draft });
 
   if (!opts.run) {
     emitRound(deps, draft);
@@ -117,9 +108,12 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   const lang = opts.command === 'apply' && !opts.langExplicit ? (detectLang([...working.keys()]) ?? opts.lang) : opts.lang;
   const sandbox = await createSandbox(lang, deps, opts.outDir);
   try {
-    await uploadDir(sandbox, opts.outDir, deps);
+    deps.onPhase?.('uploading files');
+    // What ptc just wrote goes up from memory; only the folder's other files (a project written into) are read.
+    const inMemory = new Map([...working.values()].map((f) => [f.path, f.content]));
+    await sandbox.prepare(await collectFiles(opts.outDir, { inMemory }));
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
-    draft.tests = await runTests(sandbox, lang, [...working.values()], parsed.dependencies, opts, deps, draft);
+    draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, opts, deps, draft });
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
 
@@ -129,7 +123,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
       } else {
         const conversation = [...messages, { role: 'assistant' as const, content: replyText }];
         const state: LoopState = { working, dependencies: parsed.dependencies, refused: plan.refused, ignoredTestChanges: [] };
-        await repairLoop(provider, conversation, state, sandbox, opts, deps, draft);
+        await repairLoop({ provider, conversation, state, sandbox, opts, deps, draft });
       }
     }
   } finally {
@@ -147,7 +141,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
     const content = f.content.toString('utf8');
     return { path: f.path, content, kind: deps.reply.classifyFile(f.path, content) };
   });
-  draft.files = files.map((f) => ({ path: f.path, kind: f.kind, bytes: Buffer.byteLength(f.content), sha256: sha256(f.content) }));
+  draft.files = describeFiles(files);
   if (!files.some((f) => f.kind === 'test')) {
     throw new ReplyError(`no test files found in ${dir}`, {
       code: 'no_tests',
@@ -157,7 +151,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   const sandbox = await createSandbox(lang, deps, dir);
   try {
     await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
-    draft.tests = await runTests(sandbox, lang, files, await projectDependencies(files, lang), opts, deps, draft);
+    draft.tests = await runTests({ sandbox, lang, files, dependencies: await projectDependencies(files, lang), opts, deps, draft });
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {
     deps.onPhase?.('cleaning up');

@@ -7,20 +7,12 @@ import { type ResultDraft, testsFailed } from '../report/build.js';
 import type { ChatMessage, GeneratedFile, Provider, Sandbox } from '../types.js';
 import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
 import { buildRepairMessage, measureTests, testsRemoved } from './repair.js';
-import {
-  callModel,
-  describeFiles,
-  emitRound,
-  emptyPlan,
-  estimateTokens,
-  lastCall,
-  normalise,
-  promptTokens,
-  runTests,
-  toRoundTests,
-  warn,
-  writeManifest,
-} from './steps.js';
+import { canonicalPath } from '../workspace/paths.js';
+import { estimateTokens, lastCall, promptTokens } from './budget.js';
+import { describeFiles, writeManifest } from './manifest-step.js';
+import { callModel } from './model-call.js';
+import { emitRound, type RunScope, warn } from './run-scope.js';
+import { runTests, toRoundTests } from './test-run.js';
 
 export interface LoopState {
   working: Map<string, GeneratedFile>;
@@ -36,15 +28,17 @@ export interface LoopState {
  * nothing, or the budget would be passed. The conversation keeps every turn; the sandbox is the same one.
  * `conversation` ends with the model's last reply.
  */
-export async function repairLoop(
-  provider: Provider,
-  conversation: ChatMessage[],
-  state: LoopState,
-  sandbox: Sandbox,
-  opts: PipelineOptions,
-  deps: PipelineDeps,
-  draft: ResultDraft,
-): Promise<void> {
+export interface RepairRun extends RunScope {
+  provider: Provider;
+  conversation: ChatMessage[];
+  state: LoopState;
+  /** The run's sandbox, with the files as they are now. */
+  sandbox: Sandbox;
+}
+
+export async function repairLoop(r: RepairRun): Promise<void> {
+  const { provider, state, sandbox, opts, deps, draft } = r;
+  let { conversation } = r;
   const { logger } = deps;
   let repairs = 0;
   for (let round = 1; round <= opts.fix && testsFailed(draft.tests); round++) {
@@ -63,7 +57,7 @@ export async function repairLoop(
     const last = lastCall(draft);
     // What the last call was sent and answered is all in this prompt too: a floor under the estimate.
     const floor = last ? promptTokens(last) + last.outputTokens + estimateTokens(request) : 0;
-    const reply = await callModel(provider, conversation, opts, deps, draft, round, floor);
+    const reply = await callModel({ provider, messages: conversation, opts, deps, draft, round, floorTokens: floor });
     if (!reply) return; // the budget: callModel said why
     repairs = round;
     conversation = [...conversation, { role: 'assistant', content: reply.text }];
@@ -102,14 +96,14 @@ export async function repairLoop(
       entry.testsRemoved = true;
       warn(draft, logger, `round ${round}: the model removed tests (${removed}); a pass may not mean what it seems`);
     }
-    draft.files = describeFiles(state.working);
-    await writeManifest(opts, deps, draft);
+    draft.files = describeFiles(state.working.values());
+    await writeManifest({ opts, deps, draft });
 
     await sandbox.prepare(
       applied.written.map((f) => ({ path: f.path, content: f.content })),
       applied.deleted,
     );
-    draft.tests = await runTests(sandbox, opts.lang, [...state.working.values()], state.dependencies, opts, deps, draft);
+    draft.tests = await runTests({ sandbox, lang: opts.lang, files: [...state.working.values()], dependencies: state.dependencies, opts, deps, draft });
     entry.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
   }
@@ -138,9 +132,9 @@ function proposedChange(
   const next = deps.reply.parseReply(text, { lang: opts.lang });
   for (const w of next.warnings) warn(draft, deps.logger, `round ${round}: ${w}`);
   let files = next.files
-    .map((f) => ({ ...f, path: normalise(f.path) }))
+    .map((f) => ({ ...f, path: canonicalPath(f.path) }))
     .filter((f) => state.working.get(f.path)?.content !== f.content);
-  let deleted = [...new Set(next.deleted.map(normalise))];
+  let deleted = [...new Set(next.deleted.map(canonicalPath))];
   const foreign = deleted.filter((p) => !state.working.has(p));
   if (foreign.length > 0) {
     warn(draft, deps.logger, `round ${round}: ignored the deletion of ${foreign.join(', ')}: only files ptc wrote in this run are deleted`);
@@ -200,7 +194,7 @@ async function applyChange(
   for (const r of refused) warn(draft, deps.logger, `round ${round}: refused ${JSON.stringify(r.path)}: ${r.reason}`);
   state.refused = refused;
   if (!plan && change.deleted.length === 0) return { written: [], deleted: [], deletedTests: [] };
-  await deps.workspace.commitWrite(plan ?? emptyPlan(opts.outDir), { remove: change.deleted });
+  await deps.workspace.commitWrite(plan ?? { outDir: opts.outDir, files: [], refused: [], conflicts: [] }, { remove: change.deleted });
   const deletedTests = change.deleted.filter((p) => state.working.get(p)?.kind === 'test');
   for (const p of change.deleted) state.working.delete(p);
   const written: GeneratedFile[] = [];

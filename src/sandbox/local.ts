@@ -4,7 +4,7 @@
  */
 import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, posix, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix } from 'node:path';
 import { SandboxError } from '../errors.js';
 import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
 import { silentLogger } from '../types.js';
@@ -25,6 +25,7 @@ import { diskUsage, watchDisk } from './disk-watch.js';
 import { diskLimitHit, limitsHit } from './limit-hit.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
 import { copyPrefix, sweepStaleCopiesOnce } from './stale-copies.js';
+import { isInside } from '../util/inside.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 export interface LocalSandboxOptions {
@@ -322,10 +323,6 @@ function normalizeRelative(path: string): string {
   const norm = posix.normalize(path.replaceAll('\\', '/'));
   if (norm === '..' || norm.startsWith('../')) throw badPath(path);
   return norm === '' ? '.' : norm;
-}
-
-function isInside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root + sep);
 }
 
 function badPath(path: string): SandboxError {

@@ -31,7 +31,8 @@ export { rewriteTsImports } from './typescript.js';
 
 export interface RunTestsInput {
   lang: Lang;
-  files: { path: string; kind: FileKind }[];
+  /** The project's files with their contents: the runner reads sources from here, never back from the sandbox. */
+  files: { path: string; kind: FileKind; content: string }[];
   /** Packages the reply declared (a requirements list); empty → detected from the imports. */
   dependencies: string[];
   /** For the whole run: install and tests. */
@@ -85,7 +86,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     return { ...base, ran: true, problem: `no tests were collected: there is no test file (${pattern}) to run` };
   }
 
-  const sources = await readSources(sandbox, input.files, python);
+  const sources = sourcesOf(input.files, python);
   let runPaths = new Map(testFiles.map((p) => [p, p]));
   let depSources = sources;
   let nodeFlags: string[] = [];
@@ -175,12 +176,11 @@ function buildReport(base: TestReport, run: RunOutcome, python: boolean): TestRe
   };
 }
 
-async function readSources(sandbox: Sandbox, files: RunTestsInput['files'], python: boolean): Promise<SourceFile[]> {
-  const wanted = files.filter((f) => f.kind !== 'other' && (python ? f.path.endsWith('.py') : JS_SOURCE.test(f.path)));
-  const read = await Promise.all(
-    wanted.map(async (f) => ({ path: f.path, content: (await sandbox.readFile(f.path))?.toString('utf8') ?? '' })),
-  );
-  return read;
+/** The sources dependency detection reads, as the caller holds them. */
+function sourcesOf(files: RunTestsInput['files'], python: boolean): SourceFile[] {
+  return files
+    .filter((f) => f.kind !== 'other' && (python ? f.path.endsWith('.py') : JS_SOURCE.test(f.path)))
+    .map((f) => ({ path: f.path, content: f.content }));
 }
 
 // ---------- dependencies ----------

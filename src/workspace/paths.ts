@@ -55,3 +55,12 @@ export function checkPath(relPath: string): PathCheck {
   if (out.length > MAX_DEPTH) return refuse(`nested deeper than ${MAX_DEPTH} folders`);
   return { ok: true, path: out.join('/') };
 }
+
+/**
+ * The one spelling of a reply path that ptc compares and keys files by: the form checkPath writes to, or, for
+ * a path it refuses, the loose tidy form (the write refuses it again, with its reason).
+ */
+export function canonicalPath(path: string): string {
+  const check = checkPath(path);
+  return check.ok ? check.path : path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+}

@@ -2,13 +2,15 @@
  * Safe writes: plan first (what would be written, what is refused, what would be overwritten), then commit
  * all-or-nothing. Nothing outside the output directory is ever touched, through `..` or through symlinks.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, lstat, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ReplyError, UsageError } from '../errors.js';
 import type { FileKind, GeneratedFile } from '../types.js';
 import { checkPath } from './paths.js';
+import { isInside } from '../util/inside.js';
 import { makeDirs } from '../util/make-dirs.js';
+import { sha256 } from '../util/sha256.js';
 
 export interface PlannedFile {
   /** Normalised relative POSIX path. */
@@ -43,10 +45,6 @@ export interface PlanOptions {
 
 export const DEFAULT_LIMITS = { maxFiles: 200, maxBytes: 5 * 1024 * 1024, maxFileBytes: 1024 * 1024 } as const;
 
-export function sha256Of(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
-
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
@@ -58,10 +56,6 @@ async function lstatOrNull(path: string) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
     throw err;
   }
-}
-
-function isInside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** realpath of a path that may not exist yet: the deepest existing ancestor resolved, the rest appended. */
@@ -115,7 +109,7 @@ async function inspect(root: string, realRoot: string, rel: string, maxFileBytes
       if (target.isDirectory()) return { kind: 'refused', reason: 'a folder exists at this path' };
       if (!target.isFile()) return { kind: 'refused', reason: 'something other than a file exists at this path' };
       if (st.isSymbolicLink()) return { kind: 'refused', reason: 'a symlink exists at this path' };
-      const sha = target.size <= maxFileBytes ? sha256Of(await readFile(cur)) : null;
+      const sha = target.size <= maxFileBytes ? sha256(await readFile(cur)) : null;
       return { kind: 'file', sha256: sha };
     }
   }
@@ -179,11 +173,11 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
       continue;
     }
     const bytes = Buffer.byteLength(file.content);
-    const sha256 = sha256Of(file.content);
+    const digest = sha256(file.content);
     const exists = disk.kind === 'file';
-    const action = !exists ? 'create' : disk.sha256 === sha256 ? 'unchanged' : 'overwrite';
+    const action = !exists ? 'create' : disk.sha256 === digest ? 'unchanged' : 'overwrite';
     if (action === 'overwrite' && !opts.owned?.has(path)) conflicts.push(path);
-    planned.push({ path, kind: file.kind, bytes, sha256, content: file.content, exists, action });
+    planned.push({ path, kind: file.kind, bytes, sha256: digest, content: file.content, exists, action });
   }
 
   if (files.length > 0 && planned.length === 0) {

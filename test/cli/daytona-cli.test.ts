@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
 import { startDaytonaFake, type DaytonaFake } from '../fakes/daytona-server.js';
+import { startOpenAIFake } from '../fakes/openai-server.js';
 import { BIN, makeSandbox, runPtc, type Sandbox } from './harness.js';
 
 const KEY = 'dtn_test_canary_0123456789abcdef';
@@ -162,5 +163,33 @@ describe('the daytona sandbox through the CLI', () => {
     const again = await runPtc(['sandbox', 'prune', '--json'], { cwd: sb.cwd, env: sb.env });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, skipped: [{ id: stuck, state: 'destroying' }] });
+  });
+
+  it('contents go up from memory and no source file comes back down: one upload and one report download a round', async () => {
+    const model = await startOpenAIFake();
+    try {
+      const fixed = REPLY.split('\n').slice(0, 4).join('\n').replace('return a + b', 'return b + a');
+      model.enqueue({ text: REPLY }, { text: fixed });
+      const env = { ...sb.env, MOONSHOT_API_KEY: 'sk-test-flow-0123456789' };
+      const before = fake.created.length;
+      const r = await runPtc(['generate', 'add', '--provider', 'kimi', '--base-url', model.url, '--out', 'calc', '--run', '--fix', '1', '--json'], {
+        cwd: sb.cwd,
+        env,
+      });
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).rounds).toHaveLength(2);
+      const [id] = fake.created.slice(before);
+      const files = fake.requests.filter((q) => q.path.startsWith(`/toolbox/${id}/files/bulk-`));
+      const uploads = files
+        .filter((q) => q.route.endsWith('bulk-upload'))
+        .map((q) => [...q.body.matchAll(/name="files\[\d+\]\.path"\r\n\r\n([^\r]*)/g)].map((m) => m[1]!.split('/').pop()));
+      const downloads = files.filter((q) => q.route.endsWith('bulk-download')).map((q) => JSON.parse(q.body).paths as string[]);
+      // calc.py goes up twice (first write, repair round), the unchanged test once; sources never come down.
+      expect(uploads.filter((u) => u.includes('calc.py')).map((u) => u.sort())).toEqual([['calc.py', 'test_calc.py'], ['calc.py']]);
+      expect(downloads.flat().filter((p) => /calc\.py$/.test(p))).toEqual([]);
+      expect(downloads).toHaveLength(2);
+    } finally {
+      await model.close();
+    }
   });
 });

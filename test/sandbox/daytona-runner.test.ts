@@ -36,7 +36,7 @@ describe('runTestsIn on the Daytona sandbox', () => {
       await sandbox.prepare(files.map(({ path, content }) => ({ path, content })));
       const report = await runTestsIn(sandbox, {
         lang: 'python',
-        files: files.map(({ path, kind }) => ({ path, kind })),
+        files,
         dependencies: [],
         timeoutMs: 60_000,
         logger: silentLogger,
@@ -65,7 +65,7 @@ describe('runTestsIn on the Daytona sandbox', () => {
       await sandbox.prepare([{ path: 'test_one.py', content: 'def test_one():\n    assert 1 + 1 == 2\n' }]);
       const report = await runTestsIn(sandbox, {
         lang: 'python',
-        files: [{ path: 'test_one.py', kind: 'test' }],
+        files: [{ path: 'test_one.py', kind: 'test', content: 'def test_one():\n    assert 1 + 1 == 2\n' }],
         dependencies: [],
         timeoutMs: 60_000,
         logger: silentLogger,
@@ -96,7 +96,7 @@ describe('runTestsIn on the Daytona sandbox', () => {
       const run = (dependencies: string[]) =>
         runTestsIn(sandbox, {
           lang: 'python',
-          files: files.map(({ path }) => ({ path, kind: path === 'test_plug.py' ? ('test' as const) : ('code' as const) })),
+          files: files.map(({ path, content }) => ({ path, kind: path === 'test_plug.py' ? ('test' as const) : ('code' as const), content })),
           dependencies,
           timeoutMs: 60_000,
           logger: silentLogger,
@@ -116,7 +116,7 @@ describe('runTestsIn on the Daytona sandbox', () => {
       await sandbox.prepare([{ path: 'test_slow.py', content: 'import time\n\ndef test_slow():\n    time.sleep(60)\n' }]);
       const report = await runTestsIn(sandbox, {
         lang: 'python',
-        files: [{ path: 'test_slow.py', kind: 'test' }],
+        files: [{ path: 'test_slow.py', kind: 'test', content: 'import time\n\ndef test_slow():\n    time.sleep(60)\n' }],
         dependencies: [],
         timeoutMs: 2_000,
         logger: silentLogger,

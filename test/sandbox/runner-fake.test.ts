@@ -30,10 +30,9 @@ class FakeSandbox implements Sandbox {
   async dispose(): Promise<void> {}
 }
 
-const pyFiles = [
-  { path: 'solution.py', kind: 'code' as const },
-  { path: 'test_solution.py', kind: 'test' as const },
-];
+/** The run's files as the pipeline hands them over: with the contents put into the sandbox. */
+const pyFiles = (fake: FakeSandbox) =>
+  [...fake.files].map(([path, content]) => ({ path, kind: path.startsWith('test_') ? ('test' as const) : ('code' as const), content }));
 
 async function withFiles(fake: FakeSandbox, solution = 'import requests\n') {
   await fake.prepare([
@@ -58,7 +57,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
     const phases: string[] = [];
     const report = await runTestsIn(fake, {
       lang: 'python',
-      files: pyFiles,
+      files: pyFiles(fake),
       dependencies: [],
       timeoutMs: 10_000,
       network: true,
@@ -88,7 +87,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
         return { exitCode: 1 };
       }),
     );
-    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: true });
+    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles(fake), dependencies: [], timeoutMs: 10_000, network: true });
     expect(report.install).toMatchObject({ ok: false, output: expect.stringContaining('No matching distribution') });
     expect(report.problem).toMatch(/could not install requests/);
   });
@@ -101,7 +100,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
         return {};
       }),
     );
-    const err = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: true }).catch((e) => e);
+    const err = await runTestsIn(fake, { lang: 'python', files: pyFiles(fake), dependencies: [], timeoutMs: 10_000, network: true }).catch((e) => e);
     expect(err).toBeInstanceOf(SandboxError);
     expect(err).toMatchObject({ code: 'sandbox_install_failed', exitCode: 4, retryable: true });
   });
@@ -123,7 +122,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
       }),
       'x = 1\n',
     );
-    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: true });
+    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles(fake), dependencies: [], timeoutMs: 10_000, network: true });
     expect(pytestInstalled).toBe(true);
     expect(report.passed).toBe(3);
     expect(fake.commands.at(-1)!.env).toEqual({ PYTHONPATH: '.ptc/site', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' });
@@ -136,7 +135,7 @@ describe('runTestsIn when the sandbox cannot run tests at all', () => {
       new FakeSandbox(() => ({ exitCode: 1, stderr: '/usr/bin/python3: No module named pytest' })),
       'x = 1\n',
     );
-    const err = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: false }).catch((e) => e);
+    const err = await runTestsIn(fake, { lang: 'python', files: pyFiles(fake), dependencies: [], timeoutMs: 10_000, network: false }).catch((e) => e);
     expect(err).toMatchObject({ code: 'sandbox_runner_missing', exitCode: 4 });
     expect(err.hint).toContain('pip install pytest');
   });
@@ -146,7 +145,7 @@ describe('runTestsIn when the sandbox cannot run tests at all', () => {
     await fake.prepare([{ path: 'a.test.js', content: "import { test } from 'node:test';\n" }]);
     const err = await runTestsIn(fake, {
       lang: 'javascript',
-      files: [{ path: 'a.test.js', kind: 'test' }],
+      files: [{ path: 'a.test.js', kind: 'test', content: "import { test } from 'node:test';\n" }],
       dependencies: [],
       timeoutMs: 10_000,
       network: false,
@@ -156,7 +155,7 @@ describe('runTestsIn when the sandbox cannot run tests at all', () => {
 
   it('says when the runner wrote no report, with the end of its output', async () => {
     const fake = await withFiles(new FakeSandbox(() => ({ exitCode: 4, stderr: 'ERROR: usage: pytest [options]\npytest: error: unrecognized arguments' })), 'x = 1\n');
-    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles, dependencies: [], timeoutMs: 10_000, network: false });
+    const report = await runTestsIn(fake, { lang: 'python', files: pyFiles(fake), dependencies: [], timeoutMs: 10_000, network: false });
     expect(report.ran).toBe(true);
     expect(report.problem).toMatch(/pytest exited with code 4 without writing a test report/);
     expect(report.problem).toContain('unrecognized arguments');

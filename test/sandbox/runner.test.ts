@@ -44,7 +44,7 @@ async function run(lang: Lang, files: SandboxFile[], opts: RunOpts = {}) {
   const phases: string[] = [];
   const report = await runTestsIn(sb, {
     lang,
-    files: files.map((f) => ({ path: f.path, kind: kindOf(f.path) })),
+    files: files.map((f) => ({ path: f.path, kind: kindOf(f.path), content: f.content.toString() })),
     dependencies: [],
     timeoutMs: 30_000,
     network: false,

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PtcError } from '../../src/errors.js';
 import type { GeneratedFile } from '../../src/types.js';
 import { renderPlan } from '../../src/workspace/plan-view.js';
-import { commitWrite, planWrite, sha256Of } from '../../src/workspace/write.js';
+import { sha256 as sha256Of } from '../../src/util/sha256.js';
+import { commitWrite, planWrite } from '../../src/workspace/write.js';
 
 let base: string;
 let out: string;

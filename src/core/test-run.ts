@@ -1,0 +1,74 @@
+/**
+ * The sandbox side of a run: a sandbox held for the run (a place at the shared gate from creation to
+ * dispose), and one test run in it.
+ */
+import { abortReason, SandboxError } from '../errors.js';
+import { contractTests } from '../report/build.js';
+import type { GeneratedFile, Lang, Sandbox, TestReport } from '../types.js';
+import type { PipelineDeps } from './pipeline-types.js';
+import { type RunScope, warn } from './run-scope.js';
+
+export async function createSandbox(lang: Lang, deps: PipelineDeps, projectDir?: string): Promise<Sandbox> {
+  deps.onPhase?.(deps.sandbox.kind === 'daytona' ? 'creating Daytona sandbox' : 'preparing local sandbox');
+  const release = deps.sandboxGate ? await deps.sandboxGate.acquire(deps.signal) : () => {};
+  let sandbox: Sandbox;
+  try {
+    sandbox = await deps.sandbox.create(lang, { projectDir });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const unregister = deps.registerCleanup(() => sandbox.dispose());
+  const dispose = sandbox.dispose.bind(sandbox);
+  (sandbox as { dispose: () => Promise<void> }).dispose = async () => {
+    unregister();
+    try {
+      await dispose();
+    } finally {
+      release();
+    }
+  };
+  return sandbox;
+}
+
+export interface TestRun extends RunScope {
+  sandbox: Sandbox;
+  lang: Lang;
+  /** The project as it is now, contents included: the runner reads sources from these, not from the sandbox. */
+  files: GeneratedFile[];
+  dependencies: string[];
+}
+
+export async function runTests(t: TestRun): Promise<TestReport> {
+  const { sandbox, opts, deps, draft } = t;
+  const reason = abortReason(deps.signal);
+  if (reason) throw reason;
+  deps.onPhase?.('running tests');
+  const report = await deps.runTests(sandbox, {
+    lang: t.lang,
+    files: t.files.map((f) => ({ path: f.path, kind: f.kind, content: f.content })),
+    dependencies: t.dependencies,
+    timeoutMs: opts.testTimeoutMs,
+    signal: deps.signal,
+    // The runner's warnings (a missing optional package, a plugin not loaded) belong in the result too.
+    logger: {
+      info: (m) => deps.logger.info(m),
+      debug: (m) => deps.logger.debug(m),
+      progress: (m) => deps.logger.progress(m),
+      warn: (m) => warn(draft, deps.logger, m),
+    },
+    network: sandbox.kind === 'daytona',
+    // A Daytona sandbox is fresh: its plugins are the ones the code asked for, whatever the local setting.
+    pytestPlugins: sandbox.kind === 'local' ? opts.pytestPlugins : 'used',
+    onPhase: (p) => deps.onPhase?.(p === 'installing' ? 'installing dependencies' : 'running tests'),
+  });
+  if (!report.ran && report.problem) {
+    throw new SandboxError(report.problem, { code: 'sandbox_run_failed' });
+  }
+  return report;
+}
+
+/** A round's tests in the contract's shape (the same shape as the final `tests`). */
+export function toRoundTests(t: TestReport) {
+  return contractTests(t)!;
+}
