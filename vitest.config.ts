@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Tests run the built CLI: build it first so a run can never test a stale dist/.
+    globalSetup: ['test/setup/build-dist.ts'],
   },
 });
