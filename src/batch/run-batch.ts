@@ -1,16 +1,12 @@
 import { resolve } from 'node:path';
 import type { Executed, ExecuteContext, PipelineCommandOptions, PipelineRequest } from '../app/execute.js';
 import { TimeoutError } from '../errors.js';
-import type { CallRecord } from '../history/call-record.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { Logger, Usage } from '../types.js';
 import { addUsage, ZERO_USAGE } from '../types.js';
-import { callsFromResult } from './calls-from-result.js';
-import type { BatchExecuteContext } from './hooks.js';
 import { CallGate, Semaphore } from './limiter.js';
 import type { BatchState } from './state.js';
 import { isFinal, notStarted, statusOf, type TaskResult } from './task-result.js';
-import { TaskSlots } from './task-slots.js';
 import type { Task } from './tasks.js';
 
 export interface BatchSettings {
@@ -52,13 +48,6 @@ export interface BatchRun {
   backoffs: number;
 }
 
-/** A 429 or 529 the provider's retry loop announced: "… 429 rate limited, retrying in 1.5s (attempt 2/3)". */
-const RETRY_ANNOUNCEMENT = /\b(?:429|529)\b.*retrying in (\d+(?:\.\d+)?)s/;
-/** The pipeline's phase while it waits for the model. */
-const ASKING_PHASE = /\basking\b/;
-/** The pipeline's phases that start sandbox work. */
-const SANDBOX_PHASE = /sandbox/i;
-
 /**
  * Runs the tasks with bounded concurrency: at most `concurrency` tasks in flight, `llmConcurrency` model
  * calls and `sandboxConcurrency` sandboxes at once across all of them. Tasks finished in an earlier run are
@@ -72,8 +61,6 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
   const live = new Map<string, { usd: number; usage: Usage }>();
   let finishedUsd = 0;
   let finishedUsage: Usage = ZERO_USAGE;
-  /** Set once the pipeline reports calls itself: from then on it also takes its own gate places. */
-  let pipelineHooks = false;
 
   const spentUsd = () => finishedUsd + [...live.values()].reduce((n, t) => n + t.usd, 0);
   const tokensOf = (u: Usage) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
@@ -105,64 +92,30 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
     const timer = timeout ? setTimeout(() => controller.abort(new TimeoutError(timeout)), timeout * 1000) : null;
     timer?.unref();
     const taskSignal = AbortSignal.any([signal, controller.signal]);
-    const slots = new TaskSlots(llmGate, sandboxGate);
-    const at = Date.now();
-    // Model calls timed from outside, for the fallback records: from the "asking …" phase to the last
-    // streamed piece of the reply (or the next phase, when nothing streamed).
-    const callMs: number[] = [];
-    let askingSince: number | null = null;
-    let lastDeltaAt = 0;
-    const callEnded = () => {
-      if (askingSince !== null) callMs.push((lastDeltaAt > askingSince ? lastDeltaAt : Date.now()) - askingSince);
-      askingSince = null;
-    };
-    let reportedCalls = 0;
-    const runsTests = task.spec.run ?? settings.defaults.run ?? settings.runByDefault;
     try {
-      if (!pipelineHooks) {
-        // The pipeline cannot take gate places yet: hold them for it. A sandbox place is held for the whole
-        // task (so sandboxes never exceed their limit); the LLM place until the task reaches its sandbox.
-        if (runsTests) await slots.sandbox.hold(taskSignal);
-        await slots.llm.hold(taskSignal);
-      }
       deps.listener?.started?.(id);
       live.set(id, { usd: 0, usage: ZERO_USAGE });
-      const ctx: BatchExecuteContext = {
+      // The pipeline takes a place in the shared gates around each model call and for each sandbox's life,
+      // tells the LLM gate about the waits a 429 or 529 asked for, and reports every call it made.
+      const ctx: ExecuteContext = {
         ...deps.context,
         signal: taskSignal,
-        logger: taskLogger(deps.context.logger, id, (waitMs) => llmGate.backoff(waitMs)),
-        onPhase: (text) => {
-          callEnded();
-          if (ASKING_PHASE.test(text)) askingSince = Date.now();
-          if (SANDBOX_PHASE.test(text)) slots.llm.releaseHeld();
-        },
-        onDelta: () => {
-          lastDeltaAt = Date.now();
-        },
+        logger: taskLogger(deps.context.logger, id),
         onRound: (_round, draft) => {
           live.set(id, { usd: draft.cost?.usd ?? 0, usage: draft.usage ?? ZERO_USAGE });
           reportSpend();
         },
-        onCall: (call) => {
-          pipelineHooks = true;
-          reportedCalls++;
-          deps.recorder?.record({ ...call, command: 'batch', task: id });
-        },
-        gate: slots.gate,
-        sandboxGate: slots.sandboxGate,
+        onCall: (call) => deps.recorder?.record({ ...call, command: 'batch', task: id }),
+        gate: llmGate,
+        sandboxGate,
       };
       const { result } = await deps.execute(requestFor(task, settings, spentUsd()), ctx);
-      callEnded();
-      if (reportedCalls === 0 && deps.recorder) {
-        for (const call of callsFromResult(result, { at, command: 'batch', task: id, callMs })) deps.recorder.record(call);
-      }
       return { ...result, id, status: statusOf(result) };
     } catch (err) {
-      // Only an abort while waiting for a place gets here: the task never started.
+      // executeRequest turns every failure into a result; anything that still escapes leaves the task not run.
       return notStarted(id, 'interrupted', `not started: ${(err as Error).message}`, 'run the same command again to resume');
     } finally {
       if (timer) clearTimeout(timer);
-      slots.releaseAll();
       await deps.recorder?.flush();
     }
   };
@@ -209,15 +162,11 @@ export function requestFor(task: Task, settings: BatchSettings, spentUsd: number
   return { command: 'generate', prompt, replyText: null, runDir: null, options };
 }
 
-/** A task's messages, marked with its id; a 429 it announces slows the whole batch. */
-function taskLogger(base: Logger, id: string, backoff: (waitMs: number) => void): Logger {
+/** A task's messages, marked with its id. */
+function taskLogger(base: Logger, id: string): Logger {
   return {
     info: (m) => base.debug(`[${id}] ${m}`),
-    warn: (m) => {
-      const retry = RETRY_ANNOUNCEMENT.exec(m);
-      if (retry) backoff(Number.parseFloat(retry[1]!) * 1000);
-      base.warn(`[${id}] ${m}`);
-    },
+    warn: (m) => base.warn(`[${id}] ${m}`),
     debug: (m) => base.debug(`[${id}] ${m}`),
     progress: () => {},
   };
