@@ -96,12 +96,15 @@ export class InterruptedError extends PtcError {
   }
 }
 
-/** `--timeout` ran out. A provider-side timeout is a ProviderError; this bounds the whole command. */
+/**
+ * `--timeout` ran out. A provider-side timeout is a ProviderError; this bounds the whole command. It exits 3;
+ * the sandbox turns a time limit reached while tests run into its own SandboxError (exit 4).
+ */
 export class TimeoutError extends PtcError {
-  constructor(seconds: number, stage: 'provider' | 'sandbox' | 'command' = 'command') {
+  constructor(seconds: number) {
     super(
       'timeout',
-      stage === 'sandbox' ? ExitCode.sandbox : ExitCode.provider,
+      ExitCode.provider,
       `timed out after ${seconds}s (--timeout)`,
       { hint: 'raise --timeout, or set "timeout" in your rc file', retryable: true },
     );

@@ -58,9 +58,6 @@ export class Lifecycle {
     this.timer.unref();
   }
 
-  /** The deadline as epoch ms, for waits that must not outlive `--timeout`. */
-  deadline: number | undefined;
-
   runCleanups(): Promise<void> {
     if (!this.cleaned) {
       this.cleaned = (async () => {

@@ -75,7 +75,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   if (io.json) {
     io.print(JSON.stringify(result, null, 2));
   } else {
-    const text = renderResult(result, { color: io.out, planText, verbose: io.verbose });
+    const text = renderResult(result, { color: io.out, planText });
     if (text) io.print(text);
     if (result.error) renderErrorLines(io, error ?? result.error);
   }

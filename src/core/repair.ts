@@ -159,11 +159,6 @@ export function measureTests(files: GeneratedFile[]): TestMeasure {
   return m;
 }
 
-/** Test cases the files define (kept for callers that only need the count). */
-export function countTestCases(files: GeneratedFile[]): number {
-  return measureTests(files).cases;
-}
-
 /**
  * What a round took away from the tests ("test cases 3 → 2, assertions 5 → 3"), or null when nothing was.
  * A deleted test file counts even when the numbers hold (its cases may have moved somewhere weaker).

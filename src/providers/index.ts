@@ -75,8 +75,3 @@ export async function createProvider(s: ProviderSettings): Promise<Provider> {
   const { createOpenAIChatProvider } = await import('./openai-chat.js');
   return createOpenAIChatProvider(settings);
 }
-
-/** Convenience for callers that only have an id: the endpoint used when nothing else is configured. */
-export function baseURLOrDefault(id: ProviderId, given: string | null | undefined, region?: 'intl' | 'cn'): string | null {
-  return given ?? defaultBaseURL(id, { region });
-}

@@ -3,7 +3,6 @@
  * output with the code. Never throws; linear in the reply's size (see bench/parse-bench.mjs).
  */
 import type { GeneratedFile, Lang, ParsedReply } from '../types.js';
-import { ReplyError } from '../errors.js';
 import { classifyFile, isTestPath } from './classify.js';
 import { definesSomething, isReplTranscript, looksLikeCode, looksLikeCommands, looksLikeTests } from './content-signals.js';
 import {
@@ -219,24 +218,4 @@ function commandPackages(content: string): string[] {
   const found: string[] = [];
   for (const line of content.split('\n')) found.push(...packagesFromCommand(line));
   return found;
-}
-
-/** The start of a reply, for an error message (one line, bounded). */
-export function replyExcerpt(text: string, max = 160): string {
-  const flat = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** Exit 5 when a reply holds no file at all: the message quotes the start of the reply. */
-export function assertHasFiles(parsed: ParsedReply, text: string): void {
-  if (parsed.files.length > 0) return;
-  const start = replyExcerpt(text);
-  throw new ReplyError(
-    start ? `no code found in the reply; it starts: "${start}"` : 'no code found in the reply: it is empty',
-    {
-      code: 'reply_no_code',
-      hint: 'ask again, or save the reply and check that code is in fenced blocks (```python path=x.py), then use `ptc apply`',
-      retryable: true,
-    },
-  );
 }

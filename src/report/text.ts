@@ -6,7 +6,6 @@ import type { Result } from './result-schema.js';
 export interface RenderOptions {
   color: Colors;
   planText: string | null;
-  verbose: boolean;
   cwd?: string;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The `daytona` sandbox: the real @daytonaio/sdk (loaded lazily), one remote sandbox per run, deleted in the
- * caller's finally and by the CLI's signal handler through `disposeAllDaytona()`.
+ * caller's finally and, on SIGINT/SIGTERM, by the cleanup the pipeline registers for it (core/steps.ts).
+ * `disposeAllDaytona()` is the sweep for callers that hold no handles (tests, library users).
  *
  * SDK calls and the routes they hit (checked against @daytonaio/sdk 0.218):
  *   daytona.create        POST {api}/sandbox ({snapshot} for a Python run when daytona.snapshot is set), then
@@ -79,7 +80,7 @@ const DOWNLOAD_TIMEOUT_SEC = 120;
 const live = new Set<DaytonaSandbox>();
 const pendingCleanups = new Set<Promise<void>>();
 
-/** Sandboxes created and not yet disposed, for the CLI's SIGINT/SIGTERM handler. */
+/** Sandboxes created and not yet disposed (what `disposeAllDaytona()` would delete). */
 export function liveDaytonaSandboxes(): ReadonlySet<Sandbox> {
   return live;
 }

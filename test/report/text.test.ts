@@ -21,7 +21,7 @@ function withCases(cases: TestCase[]) {
     output: '',
     problem: null,
   };
-  return renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+  return renderResult(finishResult(draft, null), { color: plainColors, planText: null, cwd: '/tmp' });
 }
 
 const failed = (name: string, message: string): TestCase => ({ name, file: 'test_prime.py', status: 'failed', durationMs: 1, message });
@@ -42,7 +42,7 @@ it('says whether the dependencies were ready, without claiming an install the lo
     ran: true, sandbox: 'local', passed: 1, failed: 0, errors: 0, skipped: 0, durationMs: 10, cases: [],
     runner: 'pytest', install: { packages: ['numpy', 'requests'], ok: true, output: null }, output: '', problem: null,
   };
-  const render = () => renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+  const render = () => renderResult(finishResult(draft, null), { color: plainColors, planText: null, cwd: '/tmp' });
   expect(render()).toContain('dependencies ready: numpy requests');
   draft.tests.install = { packages: ['numpy'], ok: false, output: null };
   expect(render()).toContain('dependencies not available: numpy');
