@@ -1,3 +1,4 @@
+import { sumCost } from '../cost/cost.js';
 import { formatUsd } from '../cost/money.js';
 import { ExitCode } from '../errors.js';
 import type { Cost, Usage } from '../types.js';
@@ -16,7 +17,7 @@ export interface BatchTotals {
   resumed: number;
   tests: { passed: number; total: number };
   usage: Usage;
-  /** Summed over every task, earlier runs included; source "unknown" when any spend had no price. */
+  /** Summed over every task, earlier runs included; null (source "unknown") when any spend had no price. */
   cost: Cost;
   /** Wall time of this run. */
   durationMs: number;
@@ -37,16 +38,11 @@ const testTotal = (t: TaskResult) => (t.tests ? t.tests.passed + t.tests.failed 
 export function batchTotals(run: BatchRun): BatchTotals {
   const count = (s: TaskStatus) => run.tasks.filter((t) => t.status === s).length;
   let usage = ZERO_USAGE;
-  let usd = 0;
-  const sources = new Set<Cost['source']>();
+  let cost: Cost | null = null;
   for (const t of run.tasks) {
     if (t.usage) usage = addUsage(usage, t.usage);
-    if (t.cost) {
-      sources.add(t.cost.source);
-      usd += t.cost.usd ?? 0;
-    }
+    if (t.cost) cost = sumCost(cost, t.cost);
   }
-  const source: Cost['source'] = sources.has('unknown') ? 'unknown' : sources.size === 1 ? [...sources][0]! : sources.size === 0 ? 'unknown' : 'catalog';
   return {
     tasks: run.tasks.length,
     passed: count('passed'),
@@ -60,7 +56,7 @@ export function batchTotals(run: BatchRun): BatchTotals {
       total: run.tasks.reduce((n, t) => n + testTotal(t), 0),
     },
     usage,
-    cost: { usd: sources.size === 0 ? null : Math.round(usd * 1e10) / 1e10, source },
+    cost: cost ?? { usd: null, source: 'unknown' },
     durationMs: run.durationMs,
     backoffs: run.backoffs,
   };
@@ -107,7 +103,7 @@ export function renderBatch(doc: BatchDocument): string {
     parts.join(', '),
     `tests ${s.tests.passed}/${s.tests.total}`,
     `${tokens} in / ${s.usage.outputTokens} out tokens`,
-    `${formatUsd(s.cost.usd)}${s.cost.source === 'unknown' && s.cost.usd !== null ? ' (some prices unknown)' : ''}`,
+    s.cost.usd === null ? 'cost unknown (some prices unknown)' : formatUsd(s.cost.usd),
     seconds(s.durationMs),
   ];
   const failures = doc.tasks

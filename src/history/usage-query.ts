@@ -1,5 +1,7 @@
 import type { Database } from 'sql.js';
+import { sumCost } from '../cost/cost.js';
 import { UsageError } from '../errors.js';
+import type { Cost } from '../types.js';
 
 export const GROUPINGS = ['day', 'provider', 'model'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
@@ -11,7 +13,10 @@ export interface SpendRow {
   failedCalls: number;
   usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
   cost: {
-    usd: number;
+    /** Priced spend; null when any call had no known price (a partial sum would pass for the whole). */
+    usd: number | null;
+    /** The least certain source among the priced calls: "unknown" when any call was unpriced. */
+    source: Cost['source'];
     /** Billed figures the provider reported (OpenRouter). */
     providerUsd: number;
     /** Estimates from the price catalog. */
@@ -54,6 +59,7 @@ export function spendBy(db: Database, by: Grouping, sinceMs: number | null, now 
             SUM(outcome != 'ok') AS failed,
             SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens),
             COALESCE(SUM(cost_usd), 0) AS usd,
+            SUM(cost_usd IS NOT NULL AND cost_source = 'catalog'),
             COALESCE(SUM(CASE WHEN cost_source = 'provider' THEN cost_usd END), 0),
             COALESCE(SUM(CASE WHEN cost_source = 'catalog' THEN cost_usd END), 0),
             SUM(cost_usd IS NULL AND (input_tokens + output_tokens) > 0)
@@ -65,12 +71,20 @@ export function spendBy(db: Database, by: Grouping, sinceMs: number | null, now 
     while (stmt.step()) {
       const v = stmt.get() as (number | string | null)[];
       const n = (i: number) => Number(v[i] ?? 0);
+      const unpriced = n(11);
       rows.push({
         key: String(v[0]),
         calls: n(1),
         failedCalls: n(2),
         usage: { inputTokens: n(3), outputTokens: n(4), cacheReadTokens: n(5), cacheWriteTokens: n(6) },
-        cost: { usd: n(7), providerUsd: n(8), catalogUsd: n(9), unpricedCalls: n(10) },
+        cost: {
+          usd: unpriced > 0 ? null : n(7),
+          // A group with no estimated call is labelled "provider", which leaves a total's label as it is.
+          source: unpriced > 0 ? 'unknown' : n(8) > 0 ? 'catalog' : 'provider',
+          providerUsd: n(9),
+          catalogUsd: n(10),
+          unpricedCalls: unpriced,
+        },
       });
     }
   } finally {
@@ -84,13 +98,18 @@ export function sumRows(rows: SpendRow[]): Omit<SpendRow, 'key'> {
     calls: 0,
     failedCalls: 0,
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-    cost: { usd: 0, providerUsd: 0, catalogUsd: 0, unpricedCalls: 0 },
+    cost: { usd: 0, source: 'provider', providerUsd: 0, catalogUsd: 0, unpricedCalls: 0 },
   };
   for (const r of rows) {
     total.calls += r.calls;
     total.failedCalls += r.failedCalls;
     for (const k of Object.keys(total.usage) as (keyof SpendRow['usage'])[]) total.usage[k] += r.usage[k];
-    for (const k of Object.keys(total.cost) as (keyof SpendRow['cost'])[]) total.cost[k] += r.cost[k];
+    const sum = sumCost(total.cost, r.cost);
+    total.cost.usd = sum.usd;
+    total.cost.source = sum.source;
+    total.cost.providerUsd += r.cost.providerUsd;
+    total.cost.catalogUsd += r.cost.catalogUsd;
+    total.cost.unpricedCalls += r.cost.unpricedCalls;
   }
   return total;
 }

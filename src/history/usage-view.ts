@@ -27,7 +27,7 @@ export function renderSpend(rows: SpendRow[], total: Omit<SpendRow, 'key'>, head
   const notes = [
     `${formatUsd(total.cost.providerUsd)} reported by providers, ${formatUsd(total.cost.catalogUsd)} estimated from the price catalog`,
   ];
-  if (total.cost.unpricedCalls > 0) notes.push(`${total.cost.unpricedCalls} call(s) with no known price are not in the cost`);
+  if (total.cost.unpricedCalls > 0) notes.push(`cost unknown: ${total.cost.unpricedCalls} call(s) had no known price`);
   if (total.failedCalls > 0) notes.push(`${total.failedCalls} call(s) failed`);
   return `${table}\n\n${notes.join('; ')} (${sinceText})`;
 }

@@ -53,13 +53,28 @@ describe('usage aggregation', () => {
     const d = (await openHistoryForReading(historyPath(env)))!;
     const rows = spendBy(d, 'provider', now - 7 * DAY - 1000);
     d.close();
-    expect(rows.map((r) => [r.key, r.calls, r.cost.usd])).toEqual([
-      ['openrouter', 1, 0.5],
-      ['kimi', 3, 0.25],
+    // kimi's unpriced call makes its dollars unknown: $0.25 would pass for its whole spend.
+    expect(rows.map((r) => [r.key, r.calls, r.cost.usd, r.cost.source])).toEqual([
+      ['openrouter', 1, 0.5, 'provider'],
+      ['kimi', 3, null, 'unknown'],
     ]);
     const kimi = rows[1]!;
     expect(kimi).toMatchObject({ failedCalls: 1, cost: { providerUsd: 0, catalogUsd: 0.25, unpricedCalls: 1 }, usage: { inputTokens: 200, outputTokens: 20 } });
-    expect(sumRows(rows)).toMatchObject({ calls: 4, cost: { usd: 0.75, providerUsd: 0.5, catalogUsd: 0.25 } });
+    expect(sumRows(rows)).toMatchObject({ calls: 4, cost: { usd: null, source: 'unknown', providerUsd: 0.5, catalogUsd: 0.25 } });
+  });
+
+  it('labels a total that mixes billed and estimated dollars as an estimate', async () => {
+    await seed();
+    const d = (await openHistoryForReading(historyPath(env)))!;
+    const rows = spendBy(d, 'day', now - 7 * DAY - 1000);
+    d.close();
+    expect(rows.map((r) => r.cost)).toEqual([
+      { usd: 0.5, source: 'provider', providerUsd: 0.5, catalogUsd: 0, unpricedCalls: 0 },
+      { usd: 0.25, source: 'catalog', providerUsd: 0, catalogUsd: 0.25, unpricedCalls: 0 },
+      { usd: null, source: 'unknown', providerUsd: 0, catalogUsd: 0, unpricedCalls: 1 },
+    ]);
+    expect(sumRows(rows.slice(0, 2)).cost).toMatchObject({ usd: 0.75, source: 'catalog' });
+    expect(sumRows(rows.slice(0, 1)).cost).toMatchObject({ usd: 0.5, source: 'provider' });
   });
 
   it('groups by local day, oldest first', async () => {
@@ -77,11 +92,11 @@ describe('usage aggregation', () => {
     const text = await ptc(['usage', '--since', '7d', '--by', 'model'], { cwd: dir, env });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/openrouter\/m1\s+1\s+100\s+10\s+0\s+\$0\.50\b/);
-    expect(text.stdout).toMatch(/total\s+4\s+/);
+    expect(text.stdout).toMatch(/total\s+4\s+.*unknown$/m);
     expect(text.stdout).toContain('$0.50 reported by providers, $0.25 estimated from the price catalog');
-    expect(text.stdout).toContain('1 call(s) with no known price');
+    expect(text.stdout).toContain('cost unknown: 1 call(s) had no known price');
     const json = JSON.parse((await ptc(['usage', '--since', '7d', '--json'], { cwd: dir, env })).stdout);
-    expect(json).toMatchObject({ schemaVersion: 1, by: 'day', total: { calls: 4, cost: { usd: 0.75 } } });
+    expect(json).toMatchObject({ schemaVersion: 1, by: 'day', total: { calls: 4, cost: { usd: null, source: 'unknown', providerUsd: 0.5, catalogUsd: 0.25 } } });
   });
 
   it('says so when there is no history yet, and rejects a bad --by', async () => {
