@@ -7,7 +7,10 @@ import type { ResultDraft } from '../report/build.js';
 import type { ChatMessage, Provider, Usage } from '../types.js';
 import type { PriceLike } from './pipeline-types.js';
 
-/** Output tokens assumed for the budget when --max-tokens is not set (what the Anthropic adapter sends). */
+/**
+ * The output cap under --max-cost when --max-tokens is not set: the budget assumes it and the call is sent
+ * with it. (The Anthropic adapter sends the same cap on every call; OpenAI-compatible calls otherwise send none.)
+ */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
 
 /** Tokens in a text, on the high side (about 3 characters a token; English prose runs nearer 4). */

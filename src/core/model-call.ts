@@ -7,7 +7,7 @@ import { ReplyError, toPtcError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { ChatMessage, Provider, ProviderReply } from '../types.js';
 import { addUsage } from '../types.js';
-import { estimateTokens, overBudget } from './budget.js';
+import { DEFAULT_MAX_OUTPUT_TOKENS, estimateTokens, overBudget } from './budget.js';
 import type { PipelineOptions } from './pipeline-types.js';
 import { type RunScope, warn } from './run-scope.js';
 
@@ -24,6 +24,9 @@ export interface ModelCall extends RunScope {
 export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
   const { provider, messages, opts, deps, draft, round } = c;
   const price = deps.price(provider);
+  // Under --max-cost the call is sent with the output cap the budget check assumed, so it is bounded even on
+  // a wire that sets no cap of its own (the OpenAI-compatible ones).
+  const outputCap = opts.maxTokens ?? (opts.maxCost !== null ? DEFAULT_MAX_OUTPUT_TOKENS : null);
   if (opts.maxCost !== null) {
     const stop = overBudget({
       provider,
@@ -62,7 +65,7 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
   let reply: ProviderReply;
   try {
     reply = await provider.generate(messages, {
-      maxTokens: opts.maxTokens ?? undefined,
+      maxTokens: outputCap ?? undefined,
       temperature: opts.temperature ?? undefined,
       signal: deps.signal,
       onDelta: deps.onDelta && ((text, outputTokens) => deps.onDelta!(text, outputTokens, runningCost(outputTokens))),

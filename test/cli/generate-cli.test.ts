@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../src/core/budget.js';
 import { resultSchema } from '../../src/report/result-schema.js';
 import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
 import { BIN, makeSandbox, runPtc, type Sandbox } from './harness.js';
@@ -136,6 +137,24 @@ describe('ptc generate against a loopback provider', () => {
     const forced = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'out', '--force'], { cwd: sb.cwd, env: sb.env });
     expect(forced.code).toBe(0);
     expect(readFileSync(join(sb.cwd, 'out', 'prime.py'), 'utf8')).toContain('def is_prime');
+  });
+});
+
+describe('--max-cost bounds each call on the wire', () => {
+  it('an OpenAI-compatible call carries the output cap the budget assumed: max_tokens for Kimi, max_completion_tokens for OpenAI', async () => {
+    fake.enqueue({ text: GOOD_REPLY }, { text: GOOD_REPLY });
+    const kimi = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--max-cost', '1', '--no-run', '--out', 'k', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(kimi.code, kimi.stderr).toBe(0);
+    const openai = await runPtc(['generate', 'prime checker', '--provider', 'openai', '--base-url', fake.url, '--max-cost', '1', '--no-run', '--out', 'o', '--json'], {
+      cwd: sb.cwd,
+      env: { ...sb.env, OPENAI_API_KEY: CANARY },
+    });
+    expect(openai.code, openai.stderr).toBe(0);
+    const [toKimi, toOpenAI] = fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
+    expect(toKimi).toMatchObject({ model: 'kimi-k2.5', max_tokens: DEFAULT_MAX_OUTPUT_TOKENS });
+    // OpenAI's newer models reject max_tokens.
+    expect(toOpenAI).toMatchObject({ model: 'gpt-5-mini', max_completion_tokens: DEFAULT_MAX_OUTPUT_TOKENS });
+    expect(toOpenAI).not.toHaveProperty('max_tokens');
   });
 });
 
