@@ -143,7 +143,8 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   });
   draft.files = describeFiles(files);
   if (!files.some((f) => f.kind === 'test')) {
-    throw new ReplyError(`no test files found in ${dir}`, {
+    // Zero tests collected is a failure (exit 1) from every command, never a pass and never a reply problem.
+    throw new TestsFailedError(`no tests were collected: no test files found in ${dir}`, {
       code: 'no_tests',
       hint: lang === 'python' ? 'tests are files named test_*.py or *_test.py' : 'tests are files named *.test.ts / *.test.js',
     });

@@ -120,3 +120,24 @@ it("ptc run shows a JS project's installed node_modules to its tests, read-only"
   expect(tests).toMatchObject({ passed: 2, failed: 0, errors: 0, problem: null, install: { packages: ['left-pad'], ok: true } });
   expect(r.code).toBe(0);
 });
+
+// The README's guarantee: zero tests collected is a failure (exit 1), whichever way it comes about.
+it('zero tests collected exits 1: a test file with no test functions, a folder with no test file, a reply with none', async () => {
+  sb.write('empty/calc.py', 'def add(a, b):\n    return a + b\n');
+  sb.write('empty/test_calc.py', 'from calc import add\n\n# no test functions here\n');
+  const noCases = await runPtc(['run', 'empty', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(noCases.code).toBe(1);
+  const doc = resultSchema.parse(JSON.parse(noCases.stdout));
+  expect(doc).toMatchObject({ ok: false, exitCode: 1, tests: { ran: true, passed: 0, failed: 0 } });
+  expect(doc.tests!.problem).toMatch(/^no tests were collected/);
+
+  sb.write('none/calc.py', 'def add(a, b):\n    return a + b\n');
+  const noFiles = await runPtc(['run', 'none', '--json'], { cwd: sb.cwd, env: sb.env });
+  expect(noFiles.code).toBe(1);
+  expect(JSON.parse(noFiles.stdout)).toMatchObject({ ok: false, exitCode: 1, error: { code: 'no_tests' } });
+
+  const codeOnly = '```python path=calc.py\ndef add(a, b):\n    return a + b\n```\n';
+  const applied = await runPtc(['apply', '-', '--out', 'c', '--run', '--json'], { cwd: sb.cwd, env: sb.env, input: codeOnly });
+  expect(applied.code).toBe(1);
+  expect(JSON.parse(applied.stdout).tests.problem).toMatch(/^no tests were collected/);
+});
