@@ -1,7 +1,8 @@
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InterruptedError, ProviderError, TimeoutError } from '../../src/errors.js';
 import { createProvider, type ProviderSettings } from '../../src/providers/index.js';
+import { backoffMs } from '../../src/providers/retry.js';
 import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
 import { caught, KEY, recordingLogger } from './helpers.js';
 
@@ -73,6 +74,14 @@ describe('failures that are not retried', () => {
     const err = await failWith({ id: 'openrouter', model: 'moonshotai/kimi-k2', apiKeySource: 'OPENROUTER_API_KEY' });
     expect(err.code).toBe('provider_quota');
     expect(err.hint).toContain('openrouter.ai/settings/credits');
+  });
+
+  it('any 402 is a quota error, whatever its words', async () => {
+    fake.enqueue({ status: 402, body: { error: { message: 'Payment Required', type: 'payment_required' } } });
+    const err = await failWith();
+    expect(err.code).toBe('provider_quota');
+    expect(err.retryable).toBe(false);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('an unknown model suggests ptc models', async () => {
@@ -148,6 +157,28 @@ describe('retries', () => {
     const reply = await (await createProvider(settings({ logger }))).generate(prompt);
     expect(reply.text).toBe('fine');
     expect(logger.warnings).toEqual(['kimi 503 server error, retrying in 0.0s (attempt 2/3)']);
+  });
+
+  it('retries a 409 conflict', async () => {
+    fake.enqueue(openaiErrors.status(409, 'conflict', 'api_error', null, { 'retry-after-ms': '10' }), { text: 'after the conflict' });
+    const logger = recordingLogger();
+    const reply = await (await createProvider(settings({ logger }))).generate(prompt);
+    expect(reply.text).toBe('after the conflict');
+    expect(fake.requests).toHaveLength(2);
+    expect(logger.warnings).toEqual(['kimi 409 conflict, retrying in 0.0s (attempt 2/3)']);
+  });
+
+  it('backs off 0.5 s, 1 s, 2 s, 4 s, then 8 s at most, less up to a quarter of jitter', () => {
+    const at = (random: number) => {
+      const spy = vi.spyOn(Math, 'random').mockReturnValue(random);
+      try {
+        return [1, 2, 3, 4, 5, 6, 9].map((n) => backoffMs(n));
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    expect(at(0)).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(at(1)).toEqual([375, 750, 1500, 3000, 6000, 6000, 6000]);
   });
 
   it('retries a refused connection', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -229,6 +229,23 @@ describe('local sandbox with bubblewrap', () => {
     expect(existsSync(join(hostScratch, 'x.txt'))).toBe(false);
     expect(existsSync(join(hostScratch, 'sub'))).toBe(false);
     expect(await sb.readFile('d/victim.txt')).toBeNull();
+  });
+
+  it('reads a file through a symlink only if it ends inside the copy, not in a sibling whose name extends it', async () => {
+    const sb = await sandbox();
+    // `<root>X` shares the copy's name as a prefix: a string-prefix check would take it for inside.
+    const sibling = `${sb.root}X`;
+    await mkdir(sibling);
+    try {
+      await writeFile(join(sibling, 'secret.txt'), 'sibling secret');
+      await symlink(join(sibling, 'secret.txt'), join(sb.root, 'sib.txt'));
+      await writeFile(join(sb.root, 'own.txt'), 'own');
+      await symlink(join(sb.root, 'own.txt'), join(sb.root, 'own-link.txt'));
+      expect(await sb.readFile('sib.txt')).toBeNull();
+      expect((await sb.readFile('own-link.txt'))?.toString()).toBe('own');
+    } finally {
+      await rm(sibling, { recursive: true, force: true });
+    }
   });
 
   it('refuses paths that leave the copy', async () => {
