@@ -16,7 +16,11 @@ afterAll(() => fake.close());
 beforeEach(() => {
   sb = makeSandbox({ OPENROUTER_API_KEY: KEY });
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 const gen = (extra: string[]) => ['generate', 'a module', '--provider', 'openrouter', '--base-url', fake.url, '--out', `o${Math.random()}`, ...extra];
 

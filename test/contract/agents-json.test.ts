@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/harness.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-server.js';
 import { type McpSession, PRIME_REPLY, startMcp } from '../mcp/mcp-client.js';
@@ -14,6 +14,8 @@ beforeAll(async () => {
   fake = await startOpenAIFake();
 });
 afterAll(async () => fake?.close());
+// Every reply queued for a test was asked for, and nothing was asked that was not queued.
+afterEach(() => fake.verify());
 
 describe('ptc mcp results', () => {
   let mcp: McpSession;

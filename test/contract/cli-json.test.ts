@@ -18,7 +18,11 @@ afterAll(async () => fake?.close());
 beforeEach(() => {
   sb = makeSandbox({ OPENAI_COMPATIBLE_API_KEY: KEY });
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 async function ptcJson(args: string[], input?: string) {
   const r = await runPtc([...args, '--json'], { cwd: sb.cwd, env: sb.env, input });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findModel, loadCatalog } from '../../src/cost/catalog.js';
 import { computeCost } from '../../src/cost/cost.js';
 import { createProvider } from '../../src/providers/index.js';
@@ -16,6 +16,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await anthropic.close();
   await openai.close();
+});
+
+// Every reply queued for a test was asked for, and nothing was asked that was not queued.
+afterEach(() => {
+  anthropic.verify();
+  openai.verify();
 });
 
 describe('cost of a real call through the adapters', () => {

@@ -18,7 +18,11 @@ beforeEach(() => {
   // As a repository would configure it: an rc file next to the code.
   sb.write('.ptcrc.json', JSON.stringify({ provider: 'openai-compatible', model: 'fake-coder', providers: { 'openai-compatible': { baseURL: fake.url } } }));
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 function gate(prompt: string, out: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,11 @@ afterAll(async () => fake?.close());
 beforeEach(() => {
   sb = makeSandbox({ OPENAI_COMPATIBLE_API_KEY: KEY, PTC_BIN: `${process.execPath} ${BIN}` });
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 function python(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

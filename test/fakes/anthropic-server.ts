@@ -7,8 +7,10 @@
  *   // point the client at fake.url (no /v1: the SDK adds /v1/messages)
  */
 import type http from 'node:http';
+import { RequestLog } from './request-log.js';
 import {
   bearerOf,
+  describeReply,
   listenLoopback,
   readRequest,
   sendJSON,
@@ -52,7 +54,13 @@ export interface AnthropicFake {
   port: number;
   requests: RecordedRequest[];
   enqueue(...replies: AnthropicFakeReply[]): void;
-  setDefault(reply: AnthropicFakeReply): void;
+  /** The answer to every message request the queue does not cover. */
+  setDefault(reply: AnthropicFakeReply | null): void;
+  /** The first request at index `from` (default 0) or later, once it has arrived. */
+  waitForRequest(from?: number): Promise<RecordedRequest>;
+  /** Throws if a queued reply was never asked for or a request found nothing queued; then clears both. */
+  verify(): void;
+  /** Stops the server, then verifies. */
   close(): Promise<void>;
 }
 
@@ -140,12 +148,12 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, re
 
 export async function startAnthropicFake(opts: AnthropicFakeOptions = {}): Promise<AnthropicFake> {
   const queue: AnthropicFakeReply[] = [];
-  const requests: RecordedRequest[] = [];
-  let fallback: AnthropicFakeReply = opts.default ?? { text: 'ok' };
+  const log = new RequestLog<RecordedRequest>('anthropic fake');
+  let fallback: AnthropicFakeReply | null = opts.default ?? null;
 
   const loop = await listenLoopback(async (req, res) => {
     const recorded = await readRequest(req);
-    requests.push(recorded);
+    log.record(recorded);
     const path = recorded.path.split('?')[0]!;
     if (opts.apiKey !== undefined && anthropicKeyOf(recorded.headers) !== opts.apiKey) {
       sendJSON(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
@@ -156,7 +164,13 @@ export async function startAnthropicFake(opts: AnthropicFakeOptions = {}): Promi
       return;
     }
     if (recorded.method === 'POST' && path === '/v1/messages') {
-      await answerMessages(recorded, res, queue.shift() ?? fallback).catch(() => res.destroy());
+      const reply = queue.shift() ?? fallback;
+      if (!reply) {
+        log.unexpectedRequest(`POST ${path} (request ${log.requests.length})`);
+        sendJSON(res, 500, { type: 'error', error: { type: 'api_error', message: 'the fake had no reply queued for this request' } }, { 'x-should-retry': 'false' });
+        return;
+      }
+      await answerMessages(recorded, res, reply).catch(() => res.destroy());
       return;
     }
     sendJSON(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${recorded.method} ${path}` } });
@@ -165,11 +179,16 @@ export async function startAnthropicFake(opts: AnthropicFakeOptions = {}): Promi
   return {
     url: `http://127.0.0.1:${loop.port}`,
     port: loop.port,
-    requests,
+    requests: log.requests,
     enqueue: (...replies) => queue.push(...replies),
     setDefault: (reply) => {
       fallback = reply;
     },
-    close: loop.close,
+    waitForRequest: (from) => log.waitFor(undefined, from),
+    verify: () => log.verify(queue.splice(0).map(describeReply)),
+    close: async () => {
+      await loop.close();
+      log.verify(queue.splice(0).map(describeReply));
+    },
   };
 }

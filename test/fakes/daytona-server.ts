@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { installFakeImage, readPipLog, type PipInstall } from './fake-image.js';
+import { RequestLog } from './request-log.js';
 
 export interface RecordedRequest {
   method: string;
@@ -106,6 +107,8 @@ interface Failure {
   body: unknown;
   headers: Record<string, string>;
   times: number;
+  /** Whether any request met it (a stub for "keeps failing" need not be exhausted, only used). */
+  hit: boolean;
 }
 
 export interface DaytonaFakeOptions {
@@ -125,7 +128,12 @@ export interface DaytonaFake {
   created: string[];
   deleted: string[];
   requests: RecordedRequest[];
+  /** The next `times` requests on `route` fail; `verify()` fails the test if none was made. */
   failNext(route: string, status: number, body?: unknown, opts?: { headers?: Record<string, string>; times?: number }): void;
+  /** The first request on `route` at index `from` (default 0) or later, once it has arrived. */
+  waitForRequest(route: string, from?: number): Promise<RecordedRequest>;
+  /** Throws if a failNext stub was left unused; then clears it. */
+  verify(): void;
   /** State new sandboxes are created in; `creating` turns `started` after `afterPolls` GETs (null: never). */
   setCreateState(state: string, afterPolls?: number | null): void;
   /** A sandbox made outside this test's code (another tool's, or a leftover), for list/prune tests. */
@@ -223,8 +231,14 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
   const sandboxes = new Map<string, FakeSandbox>();
   const created: string[] = [];
   const deleted: string[] = [];
-  const requests: RecordedRequest[] = [];
+  const log = new RequestLog<RecordedRequest>('daytona fake');
+  const requests = log.requests;
   const failures = new Map<string, Failure>();
+  const unusedFailures = () => {
+    const left = [...failures].filter(([, f]) => !f.hit).map(([route, f]) => `${route} → ${f.status}`);
+    failures.clear();
+    return left;
+  };
   let createState = 'started';
   let createAfterPolls: number | null = 1;
   let sessionSupport = opts.sessions ?? true;
@@ -658,7 +672,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         const key = tb.rest.replace(/^\/process\/session\/[^/]+/, '/process/session/:id').replace(/\/command\/[^/]+/, '/command/:id');
         route = `${req.method} ${key}`;
       } else route = `${req.method} ${path}`;
-      requests.push({
+      log.record({
         method: req.method ?? 'GET',
         route,
         path,
@@ -672,6 +686,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       }
       const failure = failures.get(route);
       if (failure) {
+        failure.hit = true;
         failure.times -= 1;
         if (failure.times <= 0) failures.delete(route);
         return sendJson(res, failure.status, failure.body, failure.headers);
@@ -706,6 +721,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         body: body ?? errorBody(status, `fake failure ${status}`),
         headers: o.headers ?? {},
         times: o.times ?? 1,
+        hit: false,
       });
     },
     setCreateState(state, afterPolls = 1) {
@@ -728,6 +744,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     setSessionSupport(on) {
       sessionSupport = on;
     },
+    waitForRequest: (route, from) => log.waitFor((r) => r.route === route, from),
+    verify: () => log.verify(unusedFailures()),
     async close() {
       for (const sb of sandboxes.values()) {
         for (const child of sb.running) killGroup(child);
@@ -736,6 +754,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
       rmSync(fakeDir, { recursive: true, force: true });
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      log.verify(unusedFailures());
     },
   };
 }

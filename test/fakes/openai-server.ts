@@ -1,15 +1,17 @@
 /**
  * A loopback server that speaks OpenAI chat completions (JSON and SSE) the way OpenAI, Kimi and OpenRouter do,
  * so the real `openai` SDK can be driven offline. Each test scripts replies with `enqueue` and reads what
- * was sent from `requests`.
+ * was sent from `requests`. A chat request with nothing queued (and no `setDefault`) is answered with an
+ * error, and `verify()` (run by `close()`) then fails the test, as it does for a queued reply never asked for.
  *
  *   const fake = await startOpenAIFake();
  *   fake.enqueue({ text: 'hello', usageShape: 'kimi-top-level-cached', usage: { prompt: 10, cached: 4 } });
- *   // point the client at fake.url (it ends in /v1)
- *   await fake.close();
+ *   // point the client at fake.url (it ends in /v1); `await fake.waitForRequest()` to know it arrived
+ *   await fake.close(); // or fake.verify() between the tests that share one fake
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RequestLog } from './request-log.js';
 
 export interface RecordedRequest {
   method: string;
@@ -81,16 +83,22 @@ export interface OpenAIFake {
   origin: string;
   port: number;
   requests: RecordedRequest[];
-  /** Queue replies, answered in order; when the queue is empty the default reply is used. */
+  /** Queue replies, answered in order; when the queue is empty the default reply is used, if one was set. */
   enqueue(...replies: OpenAIFakeReply[]): void;
-  setDefault(reply: OpenAIFakeReply): void;
+  /** The answer to every chat request the queue does not cover (e.g. "every attempt is a 429"). */
+  setDefault(reply: OpenAIFakeReply | null): void;
+  /** The first request at index `from` (default 0) or later, once it has arrived. */
+  waitForRequest(from?: number): Promise<RecordedRequest>;
+  /** Throws if a queued reply was never asked for or a chat request found nothing queued; then clears both. */
+  verify(): void;
+  /** Stops the server, then verifies. */
   close(): Promise<void>;
 }
 
 export interface FakeOptions {
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
   apiKey?: string;
-  /** Reply used when the queue is empty (default `{ text: 'ok' }`). */
+  /** Reply used when the queue is empty (default: none, and such a request fails the test). */
   default?: OpenAIFakeReply;
 }
 
@@ -173,6 +181,13 @@ export async function listenLoopback(handler: http.RequestListener): Promise<{ s
 }
 
 // ---------- the OpenAI-compatible fake ----------
+
+/** A queued reply, short, for the message of a failed verify(). */
+export function describeReply(reply: { status?: number; text?: string; hang?: boolean }): string {
+  if (reply.status) return `status ${reply.status}`;
+  if (reply.hang) return 'a hanging reply';
+  return JSON.stringify((reply.text ?? 'ok').slice(0, 60));
+}
 
 function wireUsage(shape: OpenAIUsageShape, u: Required<Omit<FakeUsage, 'cost'>> & { cost?: number }) {
   const base = { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
@@ -280,12 +295,12 @@ async function answerChat(req: RecordedRequest, res: http.ServerResponse, reply:
 
 export async function startOpenAIFake(opts: FakeOptions = {}): Promise<OpenAIFake> {
   const queue: OpenAIFakeReply[] = [];
-  const requests: RecordedRequest[] = [];
-  let fallback: OpenAIFakeReply = opts.default ?? { text: 'ok' };
+  const log = new RequestLog<RecordedRequest>('openai fake');
+  let fallback: OpenAIFakeReply | null = opts.default ?? null;
 
   const loop = await listenLoopback(async (req, res) => {
     const recorded = await readRequest(req);
-    requests.push(recorded);
+    log.record(recorded);
     const path = recorded.path.split('?')[0]!;
     if (opts.apiKey !== undefined && bearerOf(recorded.headers) !== opts.apiKey) {
       sendJSON(res, 401, { error: { message: 'Invalid Authentication', type: 'invalid_authentication_error', code: null } });
@@ -296,7 +311,13 @@ export async function startOpenAIFake(opts: FakeOptions = {}): Promise<OpenAIFak
       return;
     }
     if (recorded.method === 'POST' && path.endsWith('/chat/completions')) {
-      await answerChat(recorded, res, queue.shift() ?? fallback).catch(() => res.destroy());
+      const reply = queue.shift() ?? fallback;
+      if (!reply) {
+        log.unexpectedRequest(`POST ${path} (request ${log.requests.length})`);
+        sendJSON(res, 500, { error: { message: 'the fake had no reply queued for this request', type: 'fake_nothing_queued' } }, { 'x-should-retry': 'false' });
+        return;
+      }
+      await answerChat(recorded, res, reply).catch(() => res.destroy());
       return;
     }
     sendJSON(res, 404, { error: { message: `no route ${recorded.method} ${path}`, type: 'not_found' } });
@@ -307,11 +328,16 @@ export async function startOpenAIFake(opts: FakeOptions = {}): Promise<OpenAIFak
     url: `${origin}/v1`,
     origin,
     port: loop.port,
-    requests,
+    requests: log.requests,
     enqueue: (...replies) => queue.push(...replies),
     setDefault: (reply) => {
       fallback = reply;
     },
-    close: loop.close,
+    waitForRequest: (from) => log.waitFor(undefined, from),
+    verify: () => log.verify(queue.splice(0).map(describeReply)),
+    close: async () => {
+      await loop.close();
+      log.verify(queue.splice(0).map(describeReply));
+    },
   };
 }

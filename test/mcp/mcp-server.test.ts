@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultSchema, type Result } from '../../src/report/result-schema.js';
 import { ROOT } from '../cli/harness.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-server.js';
@@ -17,6 +17,8 @@ afterAll(async () => {
   await mcp?.close();
   await fake?.close();
 });
+// Every reply queued for a test was asked for, and nothing was asked that was not queued.
+afterEach(() => fake.verify());
 
 /** The structured result, checked against the contract, and the text block holding the same JSON. */
 function contractResult(res: Awaited<ReturnType<McpSession['client']['callTool']>>): Result {

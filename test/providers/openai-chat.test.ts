@@ -112,6 +112,7 @@ describe('openai-compatible chat adapter', () => {
     const provider = await createProvider(
       settings({ id: 'openai-compatible', model: 'llama3', apiKey: null, apiKeySource: null }),
     );
+    fake.enqueue({ text: 'ok' });
     await provider.generate(prompt);
     expect(fake.requests[0]!.headers.authorization).toBeUndefined();
   });
@@ -121,6 +122,7 @@ describe('openai-compatible chat adapter', () => {
     process.env.OPENAI_BASE_URL = 'http://127.0.0.1:9/v1';
     process.env.OPENAI_API_KEY = 'sk-test-wrong-env-key';
     process.env.OPENAI_ORG_ID = 'org-from-env';
+    fake.enqueue({ text: 'ok' });
     try {
       await (await createProvider(settings())).generate(prompt);
     } finally {
@@ -132,6 +134,7 @@ describe('openai-compatible chat adapter', () => {
   });
 
   it('passes extra configured headers', async () => {
+    fake.enqueue({ text: 'ok' });
     await (await createProvider(settings({ headers: { 'X-Gateway-Team': 'qa' } }))).generate(prompt);
     expect(fake.requests[0]!.headers['x-gateway-team']).toBe('qa');
   });

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
 import { makeSandbox, ROOT, runPtc } from '../cli/harness.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-server.js';
@@ -16,6 +16,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
 });
+// Every reply queued for a test was asked for, and nothing was asked that was not queued.
+afterEach(() => fake.verify());
 
 /** A root whose rc file points openai-compatible at the loopback fake, as an operator would configure it. */
 const rcForFake = (sb: { write(rel: string, content: string): string }) =>
