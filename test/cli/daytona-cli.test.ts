@@ -34,7 +34,11 @@ beforeEach(() => {
   sb = makeSandbox({ DAYTONA_API_KEY: KEY, DAYTONA_API_URL: fake.apiUrl });
   sb.write('reply.md', REPLY);
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 describe('the daytona sandbox through the CLI', () => {
   it('is the default when a Daytona key is set; runs, reports per test, deletes the sandbox', async () => {
@@ -110,13 +114,10 @@ describe('the daytona sandbox through the CLI', () => {
     const before = fake.created.length;
     const requestsBefore = fake.requests.length;
     const child = spawn(process.execPath, [BIN, 'apply', 'slow.md', '--out', 'slow', '--run'], { cwd: sb.cwd, env: sb.env, stdio: 'ignore' });
-    const deadline = Date.now() + 20_000;
-    // Wait until the test command is executing inside the sandbox (the command itself travels encoded).
-    while (Date.now() < deadline && !fake.requests.slice(requestsBefore).some((q) => q.route === 'POST /process/session/:id/exec')) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(Date.now()).toBeLessThan(deadline);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the test command is executing inside the sandbox (the command itself travels encoded) and
+    // ptc is polling it.
+    const exec = await fake.waitForRequest('POST /process/session/:id/exec', requestsBefore);
+    await fake.waitForRequest('GET /process/session/:id/command/:id', fake.requests.indexOf(exec));
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));

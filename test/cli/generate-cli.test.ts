@@ -45,7 +45,11 @@ beforeEach(() => {
   sb = makeSandbox({ MOONSHOT_API_KEY: CANARY });
   fake.requests.length = 0;
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  fake.verify();
+});
 
 const kimiArgs = () => ['--provider', 'kimi', '--base-url', fake.url];
 
@@ -247,10 +251,7 @@ describe('interrupts and time limits', () => {
     const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    const before = fake.requests.length;
-    const deadline = Date.now() + 10_000;
-    while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(fake.requests.length).toBeGreaterThan(before);
+    await fake.waitForRequest(fake.requests.length);
     const sentAt = Date.now();
     child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));

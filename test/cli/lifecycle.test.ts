@@ -11,12 +11,19 @@ it('a first signal aborts the run; if it has not wound down within the grace per
   life = new Lifecycle();
   life.signalGraceMs = 50;
   const exits: [number, string][] = [];
-  life.installSignalHandlers((code, why) => exits.push([code, why]));
+  const exited = new Promise<void>((resolve) =>
+    life!.installSignalHandlers((code, why) => {
+      exits.push([code, why]);
+      resolve();
+    }),
+  );
+  const signalledAt = Date.now();
   process.emit('SIGTERM');
   expect(life.signal.aborted).toBe(true);
   expect(life.receivedSignal).toBe('SIGTERM');
   expect(exits).toEqual([]);
-  await new Promise((r) => setTimeout(r, 120));
+  await exited;
+  expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(45);
   expect(exits).toEqual([[143, 'grace expired']]);
 });
 

@@ -49,6 +49,7 @@ describe('anthropic adapter', () => {
   });
 
   it('sends model, max_tokens, system with cache_control, the key and the API version; never temperature', async () => {
+    fake.enqueue({ text: 'ok' });
     await (await createProvider(settings())).generate(prompt, { maxTokens: 2048, temperature: 0.3 });
     const req = fake.requests[0]!;
     expect(req.path).toBe('/v1/messages');
@@ -63,6 +64,7 @@ describe('anthropic adapter', () => {
   });
 
   it('uses a default max_tokens when none is given', async () => {
+    fake.enqueue({ text: 'ok' });
     await (await createProvider(settings())).generate(prompt);
     expect(fake.requests[0]!.body.max_tokens).toBeGreaterThan(0);
   });
@@ -138,10 +140,15 @@ describe('anthropic adapter', () => {
     fake.enqueue({ hang: true });
     const provider = await createProvider(settings());
     const ac = new AbortController();
-    const started = Date.now();
-    setTimeout(() => ac.abort(), 50);
+    // Abort once the request is at the fake, so the test covers a request in flight, not one never sent.
+    let abortedAt = 0;
+    void fake.waitForRequest().then(() => {
+      abortedAt = Date.now();
+      ac.abort();
+    });
     const err = await caught(() => provider.generate(prompt, { signal: ac.signal }));
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(fake.requests).toHaveLength(1);
+    expect(Date.now() - abortedAt).toBeLessThan(500);
     expect(err).toBeInstanceOf(InterruptedError);
   });
 

@@ -230,10 +230,15 @@ describe('abort', () => {
     fake.enqueue({ hang: true });
     const provider = await createProvider(settings());
     const ac = new AbortController();
-    const started = Date.now();
-    setTimeout(() => ac.abort(), 50);
+    // Abort once the request is at the fake: an abort before it was sent would pass on another path.
+    let abortedAt = 0;
+    void fake.waitForRequest().then(() => {
+      abortedAt = Date.now();
+      ac.abort();
+    });
     const err = await caught(() => provider.generate(prompt, { signal: ac.signal }));
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(fake.requests).toHaveLength(1);
+    expect(Date.now() - abortedAt).toBeLessThan(500);
     expect(err).toBeInstanceOf(InterruptedError);
     expect(err.exitCode).toBe(130);
   });

@@ -1,7 +1,7 @@
 /**
  * The Daytona sandbox through the real @daytonaio/sdk against a loopback Daytona (test/fakes/daytona-server.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDaytonaSandbox, disposeAllDaytona, liveDaytonaSandboxes, wrapForToolbox } from '../../src/sandbox/daytona.js';
@@ -47,6 +47,13 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Waits (at most `ms`) for a file the command writes as it starts. */
+async function fileWithin(path: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!existsSync(path) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return existsSync(path);
 }
 
 async function goneWithin(pid: number, ms: number): Promise<boolean> {
@@ -228,8 +235,12 @@ describe('daytona sandbox over the real SDK', () => {
     const ac = new AbortController();
     const sb = await createDaytonaSandbox(base({ signal: ac.signal }));
     const home = fake.sandboxes.get(fake.created[0]!)!.home;
+    const from = fake.requests.length;
     const running = sb.exec('echo $$ > pid; exec sleep 20', { timeoutMs: 30_000 });
-    setTimeout(() => ac.abort(new InterruptedError('SIGINT')), 500);
+    // Abort once ptc is polling the running command: the command is under way, whatever the machine's load.
+    await fake.waitForRequest('GET /process/session/:id/command/:id', from);
+    expect(await fileWithin(join(home, 'ptc', 'pid'), 5_000)).toBe(true);
+    ac.abort(new InterruptedError('SIGINT'));
     const started = Date.now();
     await expect(running).rejects.toMatchObject({ code: 'interrupted', exitCode: 130 });
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -245,8 +256,10 @@ describe('daytona sandbox over the real SDK', () => {
   it("an abort of one command (its own signal) deletes that command's session, and the sandbox stays usable", async () => {
     const sb = await createDaytonaSandbox(base());
     const ac = new AbortController();
+    const from = fake.requests.length;
     const running = sb.exec('sleep 20', { timeoutMs: 30_000, signal: ac.signal });
-    setTimeout(() => ac.abort(new InterruptedError('SIGTERM')), 300);
+    await fake.waitForRequest('GET /process/session/:id/command/:id', from);
+    ac.abort(new InterruptedError('SIGTERM'));
     await expect(running).rejects.toMatchObject({ code: 'interrupted' });
     expect(routes('DELETE /process/session/:id')).toHaveLength(1);
     expect((await sb.exec('echo still here', { timeoutMs: 5_000 })).stdout).toBe('still here\n');
@@ -258,7 +271,8 @@ describe('daytona sandbox over the real SDK', () => {
     fake.setCreateState('creating', null); // never starts by itself
     const ac = new AbortController();
     const creating = createDaytonaSandbox(base({ signal: ac.signal }));
-    while (fake.created.length === 0) await new Promise((r) => setTimeout(r, 20));
+    // The first poll of its state: the sandbox exists and is still starting.
+    await fake.waitForRequest('GET /sandbox/:id');
     ac.abort(new InterruptedError('SIGTERM'));
     await expect(creating).rejects.toMatchObject({ code: 'interrupted', exitCode: 143 });
     await disposeAllDaytona();

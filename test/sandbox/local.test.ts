@@ -35,6 +35,12 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((sb) => sb.dispose()));
 });
 
+/** Waits until `done()` holds, checking every 20 ms, at most `ms`: for events that only show on the host. */
+async function until(done: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Host processes whose command line contains `marker` (the jail's processes are visible from the host). */
 function hostProcessesWith(marker: string): string[] {
   const found: string[] = [];
@@ -163,20 +169,24 @@ describe('local sandbox with bubblewrap', () => {
     expect(res.exitCode).toBeNull();
     expect(res.stdout).toContain('started');
     expect(elapsed).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => hostProcessesWith(`sleep ${marker}`).length === 0);
     expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
   });
 
   it('stops at once when the signal aborts, with the abort reason', async () => {
     const sb = await sandbox();
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new SandboxError('stopped by test', { code: 'test_abort' })), 300);
+    const running = sb.exec('sleep 977123', { timeoutMs: 60_000, signal: ac.signal }).catch((e: unknown) => e);
+    // Abort once the command is running, so the test covers a kill and not a command never started.
+    await until(() => hostProcessesWith('sleep 977123').length > 0);
+    expect(hostProcessesWith('sleep 977123')).not.toEqual([]);
     const t0 = Date.now();
-    const err = await sb.exec('sleep 977123', { timeoutMs: 60_000, signal: ac.signal }).catch((e: unknown) => e);
+    ac.abort(new SandboxError('stopped by test', { code: 'test_abort' }));
+    const err = await running;
     expect(err).toBeInstanceOf(PtcError);
     expect((err as PtcError).code).toBe('test_abort');
     expect(Date.now() - t0).toBeLessThan(3000);
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => hostProcessesWith('sleep 977123').length === 0);
     expect(hostProcessesWith('sleep 977123')).toEqual([]);
   });
 
@@ -313,7 +323,7 @@ describe('local sandbox without bubblewrap', () => {
       expect(res.timedOut).toBe(true);
       expect(res.stdout).not.toContain('never');
       expect(Date.now() - t0).toBeLessThan(3000);
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => hostProcessesWith('sleep 96611').length === 0);
       expect(hostProcessesWith('sleep 96611')).toEqual([]);
     } finally {
       await sb.dispose();
