@@ -191,18 +191,20 @@ describe('ptc serve: limits and shutdown', () => {
   });
 
   it('504 with the result (error timeout, retryable) when the per-request limit hits', async () => {
-    const srv = await startServe(['--request-timeout', '1'], {}, rcForFake);
-    // A default, not a queued reply: under load the run may time out before it reaches the fake, and a queued
-    // hang left behind would swallow the next test's request.
+    // Long enough for the request to reach the model under load: the limit must cut a call in flight. A default,
+    // not a queued reply: should the run time out before reaching the fake, no queued hang is left behind to
+    // swallow the next test's request.
+    const srv = await startServe(['--request-timeout', '3'], {}, rcForFake);
     fake.setDefault({ hang: true });
     try {
       const started = Date.now();
       const res = await srv.post('/v1/generate', { prompt: 'never answered', out: 'hang' });
       expect(res.status).toBe(504);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(fake.requests.some((r) => JSON.stringify(r.body).includes('never answered'))).toBe(true);
+      expect(Date.now() - started).toBeLessThan(12_000);
       expect(resultSchema.parse(res.json)).toMatchObject({ ok: false, exitCode: 3, error: { code: 'timeout', retryable: true } });
     } finally {
-      fake.setDefault({ text: 'ok' });
+      fake.setDefault(null);
       await srv.stop();
     }
   });
