@@ -32,7 +32,11 @@ beforeEach(() => {
   sb.env.XDG_CACHE_HOME = join(sb.dir, 'cache');
   llm.requests.length = 0;
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  llm.verify();
+});
 
 function rc(body: object): void {
   sb.write('.ptcrc.json', JSON.stringify(body));

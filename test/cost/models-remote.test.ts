@@ -23,7 +23,11 @@ beforeEach(() => {
   openai.requests.length = 0;
   anthropic.requests.length = 0;
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  openai.verify();
+});
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runPtc(['models', '--remote', ...args], { cwd: sb.cwd, env: { ...sb.env, ...env } });
 

@@ -17,7 +17,11 @@ beforeEach(() => {
   sb = makeSandbox({ OPENAI_API_KEY: KEY, MOONSHOT_API_KEY: KEY });
   llm.requests.length = 0;
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  sb.cleanup();
+  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
+  llm.verify();
+});
 
 const generate = (args: string[], now: string) =>
   runPtc(['generate', 'say hi', '--base-url', llm.url, '--no-run', '--force', '--out', 'out', '--json', ...args], {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider, type ProviderSettings } from '../../src/providers/index.js';
 import type { ProviderId } from '../../src/types.js';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
@@ -14,11 +14,13 @@ afterAll(() => fake.close());
 beforeEach(() => {
   fake.requests.length = 0;
 });
+afterEach(() => fake.verify());
 
 const prompt = [{ role: 'user' as const, content: 'add two numbers' }];
 
 async function sent(id: ProviderId, model: string, temperature?: boolean | number): Promise<unknown> {
   const s: ProviderSettings = { id, model, apiKey: KEY, apiKeySource: 'X', baseURL: fake.url, temperature };
+  fake.enqueue({ text: 'ok' });
   await (await createProvider(s)).generate(prompt, { temperature: 0.4 });
   return fake.requests.at(-1)!.body.temperature;
 }
