@@ -54,6 +54,6 @@ it('shows a cost of a cent and a half with its digits, and says where it came fr
   draft.model = 'claude-haiku-4-5';
   draft.usage = { inputTokens: 1000, outputTokens: 2000, cacheReadTokens: 0, cacheWriteTokens: 0 };
   draft.cost = { usd: 0.0123, source: 'catalog' };
-  const text = renderResult(finishResult(draft, null), { color: plainColors, planText: null, verbose: false, cwd: '/tmp' });
+  const text = renderResult(finishResult(draft, null), { color: plainColors, planText: null, cwd: '/tmp' });
   expect(text).toContain('anthropic/claude-haiku-4-5: 1000 in · 2000 out · $0.0123 (catalog estimate)');
 });
