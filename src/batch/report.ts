@@ -1,4 +1,4 @@
-import { sumCost } from '../cost/cost.js';
+import { sumCost } from '../cost/sum.js';
 import { formatUsd } from '../cost/money.js';
 import { ExitCode } from '../errors.js';
 import type { Cost, Usage } from '../types.js';

@@ -27,23 +27,6 @@ export function computeCost(usage: Usage, price: ModelPrice | null, providerRepo
   return { usd: tidy(usd), source: 'catalog' };
 }
 
-/** How sure a figure is: a sum is only as sure as its least certain part. */
-const CERTAINTY: Record<Cost['source'], number> = { unknown: 0, catalog: 1, provider: 2 };
-
-export function leastCertain(a: Cost['source'], b: Cost['source']): Cost['source'] {
-  return CERTAINTY[a] <= CERTAINTY[b] ? a : b;
-}
-
-/**
- * Two costs added: labelled by the less certain source (billed + estimated is an estimate), and unknown,
- * with no dollar figure, as soon as one part is unpriced (a partial sum would pass for the whole spend).
- */
-export function sumCost(a: Cost | null, b: Cost): Cost {
-  if (!a) return b;
-  if (a.usd === null || b.usd === null) return { usd: null, source: 'unknown' };
-  return { usd: tidy(a.usd + b.usd), source: leastCertain(a.source, b.source) };
-}
-
 /** The most the next call can cost (all input at full price, every allowed output token): for --max-cost. */
 export function worstCaseCostUsd(price: ModelPrice | null, inputTokensEstimate: number, maxTokens: number): number | null {
   if (!price) return null;

@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { sumCost } from '../cost/cost.js';
+import { sumCost } from '../cost/sum.js';
 import { UsageError } from '../errors.js';
 import type { Cost } from '../types.js';
 
