@@ -1,7 +1,9 @@
 /**
  * Is a path from a reply safe to write under the output directory? Pure string checks; symlinks on disk
- * are checked by planWrite, which can see the disk.
+ * are checked by planWrite, which can see the disk. This is the one rule every path a reply names passes
+ * before it reaches the disk: the first write, every repair round, and deletions.
  */
+import { configPathReason } from './config-paths.js';
 
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
 
@@ -23,7 +25,9 @@ export function checkPath(relPath: string): PathCheck {
   if (typeof relPath !== 'string' || relPath.trim() === '') return refuse('empty path');
   for (let i = 0; i < relPath.length; i++) {
     const c = relPath.charCodeAt(i);
-    if (c < 32 || c === 127) return refuse('control character in path');
+    if (c < 32 || (c >= 127 && c <= 159)) return refuse('control character in path');
+    if (isBidiControl(c)) return refuse('bidirectional text control in path (it disguises the name)');
+    if (isInvisible(c)) return refuse('invisible character in path (it disguises the name)');
   }
   if (relPath.length > MAX_PATH_LENGTH) return refuse(`path longer than ${MAX_PATH_LENGTH} characters`);
   if (relPath.startsWith('\\\\') || relPath.startsWith('//')) return refuse('network (UNC) path');
@@ -44,7 +48,6 @@ export function checkPath(relPath: string): PathCheck {
     if (/[<>:"|?*]/.test(segment)) return refuse('character not allowed in file names (<>:"|?*)');
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return refuse(`file name longer than ${MAX_SEGMENT_BYTES} bytes`);
     const lower = segment.toLowerCase();
-    if (lower === '.git') return refuse('inside .git');
     if (WINDOWS_RESERVED.has(lower.split('.')[0]!)) return refuse('reserved device name');
     if (segment.endsWith('.')) return refuse('file name ending with a dot');
     out.push(segment);
@@ -53,6 +56,8 @@ export function checkPath(relPath: string): PathCheck {
   if (out[0] === '~') return refuse('home-directory path');
   if (out[0]!.toLowerCase() === '.ptc') return refuse('inside .ptc (ptc\'s own folder)');
   if (out.length > MAX_DEPTH) return refuse(`nested deeper than ${MAX_DEPTH} folders`);
+  const config = configPathReason(out);
+  if (config) return refuse(config);
   return { ok: true, path: out.join('/') };
 }
 
@@ -63,4 +68,27 @@ export function checkPath(relPath: string): PathCheck {
 export function canonicalPath(path: string): string {
   const check = checkPath(path);
   return check.ok ? check.path : path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+}
+
+/** Bidi embedding, override and isolate controls, the LRM/RLM marks and the Arabic letter mark. */
+function isBidiControl(c: number): boolean {
+  return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c;
+}
+
+/** Zero-width and other ignorable characters: macOS file systems drop some of them, so `.g\u200cit` is `.git`. */
+function isInvisible(c: number): boolean {
+  return (c >= 0x200b && c <= 0x200d) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x206a && c <= 0x206f) || c === 0xfeff;
+}
+
+/**
+ * A refused path as it may be shown: control, bidi and invisible characters as `\u{...}` escapes, so a warning
+ * about a disguised name does not itself disguise it (JSON escapes C0 controls, but not C1 or bidi ones).
+ */
+export function displayPath(path: string): string {
+  let out = '';
+  for (const ch of path) {
+    const c = ch.codePointAt(0)!;
+    out += c < 32 || (c >= 127 && c <= 159) || isBidiControl(c) || isInvisible(c) ? `\\u{${c.toString(16)}}` : ch;
+  }
+  return out;
 }

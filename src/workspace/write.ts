@@ -7,7 +7,8 @@ import { chmod, lstat, readFile, realpath, rename, rm, stat, unlink, writeFile }
 import { basename, dirname, join, resolve } from 'node:path';
 import { ReplyError, UsageError } from '../errors.js';
 import type { FileKind, GeneratedFile } from '../types.js';
-import { checkPath } from './paths.js';
+import { checkPath, displayPath } from './paths.js';
+import { checkReplyFile } from './reply-file-check.js';
 import { isInside } from '../util/inside.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { sha256 } from '../util/sha256.js';
@@ -41,6 +42,8 @@ export interface PlanOptions {
   maxFileBytes?: number;
   /** Paths ptc itself wrote earlier in this run (repair rounds): rewriting them is not a conflict. */
   owned?: Set<string>;
+  /** Configured secret values: a file holding one is refused. */
+  secrets?: readonly string[];
 }
 
 export const DEFAULT_LIMITS = { maxFiles: 200, maxBytes: 5 * 1024 * 1024, maxFileBytes: 1024 * 1024 } as const;
@@ -141,8 +144,8 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
   const refused: WritePlan['refused'] = [];
   const accepted = new Map<string, GeneratedFile>();
   for (const file of files) {
-    const check = checkPath(file.path);
-    if (!check.ok) refused.push({ path: file.path, reason: check.reason });
+    const check = checkReplyFile(file.path, file.content, opts.secrets);
+    if (!check.ok) refused.push({ path: displayPath(file.path), reason: check.reason });
     else {
       accepted.delete(check.path); // last wins, and moves to its latest place
       accepted.set(check.path, file);
