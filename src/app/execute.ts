@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { type ConfigFlags, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
@@ -77,6 +78,8 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     if (willRunLocally) warmLocalSandbox();
     const parts = await loadParts();
     const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
+    opts.outDir = await checkedOutDir(req, cfg, ctx, opts.outDir);
+    if (opts.runDir) opts.runDir = opts.outDir;
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
     const extras = await runPipeline(opts, deps, draft);
     planText = extras.planText;
@@ -123,15 +126,6 @@ function pipelineOptions(
   } else {
     outDir = defaultOutDir(req.prompt ?? req.nameHint ?? 'ptc-output', ctx.cwd);
   }
-  if (ctx.confineTo) {
-    const root = resolve(ctx.confineTo);
-    if (outDir !== root && !outDir.startsWith(root + '/')) {
-      throw new UsageError(`${outDir} is outside the directory this service may write to (${root})`, {
-        code: 'out_outside_root',
-        hint: 'use a relative "out"',
-      });
-    }
-  }
   if (s.fix.value > 0 && !s.run.value && req.command === 'generate') {
     throw new UsageError('--fix needs --run: repair rounds feed failing tests back to the model', { hint: 'add --run' });
   }
@@ -158,6 +152,21 @@ function pipelineOptions(
     testTimeoutMs: (cfg.file.local?.testTimeout ?? 120) * 1000,
     pytestPlugins: cfg.file.local?.pytestPlugins,
   };
+}
+
+/**
+ * The output (or run) folder as it really is, symlinks followed: never in .git or ptc's own configuration
+ * folder, and for a server strictly inside its root.
+ */
+async function checkedOutDir(req: PipelineRequest, cfg: ResolvedConfig, ctx: ExecuteContext, outDir: string): Promise<string> {
+  const { confinePath } = await import('../workspace/confine.js');
+  const given = req.command === 'run' ? (req.runDir ?? '.') : (cfg.settings.out.value ?? outDir);
+  return confinePath(outDir, given, {
+    what: req.command === 'run' ? 'dir' : 'out',
+    root: ctx.confineTo,
+    outsideCode: req.command === 'run' ? 'path_outside_root' : 'out_outside_root',
+    env: cfg.env,
+  });
 }
 
 /**
@@ -256,6 +265,7 @@ async function pipelineDeps(
   const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
   const daytona = resolveDaytona(cfg);
   ctx.addSecret(daytona.apiKey.value);
+  const secrets = configuredSecrets(cfg);
   const runId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
   return {
@@ -310,7 +320,8 @@ async function pipelineDeps(
       classifyFile: classify.classifyFile,
     },
     workspace: {
-      planWrite: write.planWrite as PipelineDeps['workspace']['planWrite'],
+      // Every plan, first write and repair rounds alike, refuses files holding a configured secret.
+      planWrite: ((outDir, files, o) => write.planWrite(outDir, files, { ...o, secrets })) as PipelineDeps['workspace']['planWrite'],
       commitWrite: write.commitWrite as PipelineDeps['workspace']['commitWrite'],
       writeManifest: manifest.writeManifest as PipelineDeps['workspace']['writeManifest'],
       renderPlan: planView.renderPlan as PipelineDeps['workspace']['renderPlan'],
