@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import type { PipelineCommandOptions } from '../app/execute.js';
 import { readStdin, runFromCli } from './cli-pipeline.js';
+import { type FileReadProblem, readRegularFile } from '../util/regular-file.js';
 
 export async function applyCommand(ctx: CliContext, replyFile: string, opts: PipelineCommandOptions): Promise<number> {
   let replyText: string;
@@ -11,14 +11,12 @@ export async function applyCommand(ctx: CliContext, replyFile: string, opts: Pip
     if (ctx.stdinIsTTY) throw new UsageError('`ptc apply -` reads the reply from stdin, but stdin is a terminal', { hint: 'pipe the reply in: pbpaste | ptc apply -' });
     replyText = await readStdin(ctx.stdin);
   } else {
-    try {
-      replyText = await readFile(resolve(ctx.cwd, replyFile), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read ${replyFile}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, {
-        hint: 'give the path of a saved model reply, or - to read it from stdin',
+    // A FIFO or device would block the read for ever: refused, and `-` reads any stream.
+    replyText = await readRegularFile(resolve(ctx.cwd, replyFile)).catch((err: FileReadProblem) => {
+      throw new UsageError(`cannot read ${replyFile}: ${err.reason}`, {
+        hint: 'give the path of a saved model reply, or - to read it from stdin (ptc apply - < file)',
       });
-    }
+    });
   }
   const nameHint = replyFile === '-' ? 'ptc-reply' : basename(replyFile, extname(replyFile));
   return runFromCli(ctx, { command: 'apply', prompt: null, replyText, runDir: null, nameHint, options: opts });

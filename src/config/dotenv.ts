@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { FileReadProblem, readRegularFileSync } from '../util/regular-file.js';
 
 /**
  * The environment ptc resolves against: `.env` in the working directory under the real environment, so a
@@ -14,12 +14,16 @@ export function environmentWithDotenv(
   const path = join(cwd, '.env');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Non-blocking: a FIFO named .env would otherwise hang ptc before it prints anything.
+    text = readRegularFileSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') {
-      return { env, dotenvPath: null, fromDotenv: new Set() };
-    }
-    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, { code: 'config_unreadable' });
+    const problem = err as FileReadProblem;
+    // A folder named .env is a Python virtualenv more often than not: not an env file, nothing to read.
+    if (problem.missing || problem.directory) return { env, dotenvPath: null, fromDotenv: new Set() };
+    throw new ConfigError(`cannot read ${path}: ${problem.reason}`, {
+      code: 'config_unreadable',
+      hint: 'make it a readable file of NAME=value lines, or move it aside',
+    });
   }
   const parsed = parseEnv(text) as Record<string, string>;
   const merged: NodeJS.ProcessEnv = { ...env };

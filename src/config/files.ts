@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RcConfig, rcSchema as RcSchema } from './schema.js';
+import { assertRcFilesReadable } from './rc-readable.js';
 import { closest } from './suggest.js';
+import { FileReadProblem, readRegularFileSync } from '../util/regular-file.js';
 import { valueAt } from '../util/value-at.js';
 
 export type RcFileKind = 'user' | 'project' | 'explicit';
@@ -51,6 +53,13 @@ export async function loadRcFiles(opts: {
   const explicit = opts.env.PTC_CONFIG;
   const userDir = userConfigDir(opts.env);
   const hasUserDir = existsSync(userDir);
+  assertRcFilesReadable({
+    cwd: opts.cwd,
+    explicit: explicit && explicit.trim() !== '' ? resolve(opts.cwd, explicit) : null,
+    userDir: hasUserDir ? userDir : null,
+    userPlaces: USER_SEARCH_PLACES,
+    projectPlaces: PROJECT_SEARCH_PLACES,
+  });
   // Most runs have no rc file at all: then cosmiconfig (and its parsers) need not load.
   if (!(explicit && explicit.trim() !== '') && !hasUserDir && !mayHaveProjectRc(opts.cwd)) return [];
   const { cosmiconfig } = await import('cosmiconfig');
@@ -126,9 +135,9 @@ type PackageJson = 'absent' | 'unreadable' | 'unparsable' | { value: unknown };
 function readPackageJson(path: string): PackageJson {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return existsSync(path) ? 'unreadable' : 'absent';
+    text = readRegularFileSync(path);
+  } catch (err) {
+    return err instanceof FileReadProblem && err.missing ? 'absent' : 'unreadable';
   }
   try {
     return { value: JSON.parse(text) as unknown };
