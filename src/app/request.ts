@@ -1,9 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PipelineCommandOptions, PipelineRequest } from './execute.js';
 import { UsageError } from '../errors.js';
 import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { readRegularFile, type FileReadProblem } from '../util/regular-file.js';
+import { confinePath } from '../workspace/confine.js';
 
 /**
  * What agents send: MCP tool arguments and `ptc serve` bodies share these shapes, which mirror the CLI's options
@@ -62,17 +64,12 @@ export type AgentCommand = PipelineRequest['command'];
 
 export const inputSchemas = { generate: generateInput, apply: applyInput, run: runInput } as const;
 
-/** A path from a client, resolved against the root; anything that lands outside it is refused. */
-export function insideRoot(root: string, path: string, what: string): string {
-  const abs = resolve(root, path);
-  const rel = relative(root, abs);
-  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
-    throw new UsageError(`${what} ${path} is outside the directory this server may use (${root})`, {
-      code: 'path_outside_root',
-      hint: `give a path inside ${root}`,
-    });
-  }
-  return abs;
+/**
+ * A path from a client, resolved against the root: refused when it leaves the root (also through a symlink)
+ * or names .git. Returns where it really is.
+ */
+export function insideRoot(root: string, path: string, what: string): Promise<string> {
+  return confinePath(resolve(root, path), path, { what, root });
 }
 
 function pipelineOptions(input: Record<string, unknown>): PipelineCommandOptions {
@@ -95,16 +92,17 @@ export async function toPipelineRequest(command: AgentCommand, input: GenerateIn
       throw new UsageError('give exactly one of "reply" (the text) or "replyFile" (a path)', { hint: 'send the model reply as "reply"' });
     }
     if (reply !== undefined) return { command, prompt: null, replyText: reply, runDir: null, nameHint: 'ptc-reply', options };
-    const abs = insideRoot(root, replyFile!, 'replyFile');
-    const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read replyFile ${replyFile}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, {
+    const abs = await insideRoot(root, replyFile!, 'replyFile');
+    // Never the file's content in the message: a wrong path may name a file of secrets.
+    const text = await readRegularFile(abs).catch((err: FileReadProblem) => {
+      throw new UsageError(`cannot read replyFile ${replyFile}: ${err.reason}`, {
         hint: 'give the path of a saved model reply, relative to the server root',
       });
     });
-    return { command, prompt: null, replyText: text, runDir: null, nameHint: basename(abs, extname(abs)), options };
+    return { command, prompt: null, replyText: text, runDir: null, nameHint: basename(replyFile!, extname(replyFile!)), options };
   }
   const dir = (input as RunInput).dir ?? '.';
-  const abs = insideRoot(root, dir, 'dir');
+  const abs = await insideRoot(root, dir, 'dir');
   const info = await stat(abs).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`${dir} is not a directory`, { hint: 'run_tests runs the tests already in dir' });
   return { command, prompt: null, replyText: null, runDir: abs, options };

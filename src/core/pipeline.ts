@@ -70,7 +70,10 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   const parsed = deps.reply.parseReply(replyText, { lang: opts.lang });
   for (const w of parsed.warnings) warn(draft, logger, w);
   if (parsed.files.length === 0) {
-    throw new ReplyError(`no code found in the reply; it starts: ${JSON.stringify(replyText.trim().slice(0, 160))}`, {
+    // A saved reply is a file the user named; if it was the wrong file (a .env, say) its content must not be
+    // repeated in an error, so only a model's fresh reply is quoted.
+    const start = opts.command === 'generate' ? `; it starts: ${JSON.stringify(replyText.trim().slice(0, 160))}` : ` (${replyText.length} characters, no fenced code block)`;
+    throw new ReplyError(`no code found in the reply${start}`, {
       code: 'reply_no_code',
       hint:
         opts.command === 'apply'
