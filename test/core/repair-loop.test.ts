@@ -130,6 +130,19 @@ describe('repair loop', { timeout: 60_000 }, () => {
     expect(result.rounds[1]!.tests).toMatchObject({ passed: 1, failed: 1 });
   });
 
+  it('a repair reply may spell a path loosely: src//calc.py is the file ptc wrote as src/calc.py', async () => {
+    const model = scriptedProvider([
+      { text: reply({ 'src/calc.py': BUGGY_CALC, 'src/old.py': 'x = 1\n', 'test_calc.py': TEST_CALC.replace('from calc', 'from src.calc') }) },
+      { text: `${reply({ 'src//calc.py': FIXED_CALC })}\n\`\`\`python path=src//old.py deleted\n\`\`\`\n` },
+    ]);
+    const h = makeDeps(model);
+    const { result } = await runToResult(generateOptions(tmp.out, { fix: 2 }), h);
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(join(tmp.out, 'src/calc.py'), 'utf8')).toBe(FIXED_CALC);
+    expect(existsSync(join(tmp.out, 'src/old.py'))).toBe(false);
+    expect(result.files.map((f) => f.path).sort()).toEqual(['src/calc.py', 'test_calc.py']);
+  });
+
   it('warns and reports a round that deletes a test file, even when everything then passes', async () => {
     const other = 'from calc import add\n\n\ndef test_negative():\n    assert add(-1, -1) == -2 or True\n';
     const model = scriptedProvider([

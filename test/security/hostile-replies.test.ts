@@ -8,6 +8,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
+import { BUGGY_CALC, FIXED_CALC, reply as replyOf, TEST_CALC } from '../core/harness.js';
+import { startOpenAIFake } from '../fakes/openai-server.js';
 import { type McpSession, startMcp } from '../mcp/mcp-client.js';
 import { type ServeProcess, startServe } from '../serve/serve-process.js';
 
@@ -133,6 +135,37 @@ describe('ptc apply with a hostile reply', () => {
     expect(r.code).toBe(5);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'reply_no_code', message: expect.stringContaining('no fenced code block') });
     expect(r.stdout + r.stderr).not.toContain('sk-not-a-reply');
+  });
+});
+
+describe('a repair round with a hostile reply', () => {
+  it('passes the same rule: its configuration files and leaked key are refused, its fix is written', { timeout: 90_000 }, async () => {
+    const sb = makeSandbox();
+    const fake = await startOpenAIFake();
+    try {
+      const key = 'sk-compat-0123456789abcdef';
+      fake.enqueue(
+        { text: replyOf({ 'calc.py': BUGGY_CALC, 'test_calc.py': TEST_CALC }), usage: { prompt: 900, completion: 150 } },
+        {
+          text: replyOf({ 'calc.py': FIXED_CALC, '.ptcrc.js': HOSTILE['.ptcrc.js']!, '.env': 'X=1', 'leak.py': `KEY = "${key}"` }),
+          usage: { prompt: 1400, completion: 40 },
+        },
+      );
+      const r = await runPtc(
+        ['generate', 'add', '--provider', 'openai-compatible', '--base-url', fake.url, '--model', 'm', '--out', 'out', '--run', '--fix', '1', '--json'],
+        { cwd: sb.cwd, env: { ...sb.env, OPENAI_COMPATIBLE_API_KEY: key }, timeoutMs: 80_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      for (const path of ['.ptcrc.js', '.env', 'leak.py']) {
+        expect(r.stderr).toContain(`round 1: refused "${path}"`);
+        expect(existsSync(join(sb.cwd, 'out', path)), path).toBe(false);
+      }
+      expect(readFileSync(join(sb.cwd, 'out', 'calc.py'), 'utf8')).toBe(FIXED_CALC);
+      expect(r.stdout + r.stderr).not.toContain(key);
+    } finally {
+      await fake.close();
+      sb.cleanup();
+    }
   });
 });
 
