@@ -1,3 +1,4 @@
+import { displayPath } from '../workspace/paths.js';
 import { ReplyError, TestsFailedError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { ResultDraft } from '../report/build.js';
@@ -83,7 +84,8 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
   }
 
   const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, ...opts.limits });
-  for (const r of plan.refused) warn(draft, logger, `refused ${JSON.stringify(r.path)}: ${r.reason}`);
+  // Shown escaped: a warning about a disguised name must not disguise it in the terminal.
+  for (const r of plan.refused) warn(draft, logger, `refused ${JSON.stringify(displayPath(r.path))}: ${r.reason}`);
   draft.refused = plan.refused;
   // `files` is what was written (or, in a dry run, what would be): set only once that is true.
   const planned = plan.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 }));

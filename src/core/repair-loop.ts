@@ -2,6 +2,7 @@
  * The repair loop (`--run --fix n`): failing tests go back to the model until they pass, the rounds run out,
  * a reply changes nothing, or the budget would be passed.
  */
+import { displayPath } from '../workspace/paths.js';
 import { abortReason, PtcError } from '../errors.js';
 import { type ResultDraft, testsFailed } from '../report/build.js';
 import type { ChatMessage, GeneratedFile, Provider, Sandbox } from '../types.js';
@@ -191,7 +192,7 @@ async function applyChange(
     plan = null;
   }
   const refused = [...(plan?.refused ?? unsafe), ...protectedFiles];
-  for (const r of refused) warn(draft, deps.logger, `round ${round}: refused ${JSON.stringify(r.path)}: ${r.reason}`);
+  for (const r of refused) warn(draft, deps.logger, `round ${round}: refused ${JSON.stringify(displayPath(r.path))}: ${r.reason}`);
   state.refused = refused;
   if (!plan && change.deleted.length === 0) return { written: [], deleted: [], deletedTests: [] };
   await deps.workspace.commitWrite(plan ?? { outDir: opts.outDir, files: [], refused: [], conflicts: [] }, { remove: change.deleted });

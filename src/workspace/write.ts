@@ -145,7 +145,7 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
   const accepted = new Map<string, GeneratedFile>();
   for (const file of files) {
     const check = checkReplyFile(file.path, file.content, opts.secrets);
-    if (!check.ok) refused.push({ path: displayPath(file.path), reason: check.reason });
+    if (!check.ok) refused.push({ path: file.path, reason: check.reason });
     else {
       accepted.delete(check.path); // last wins, and moves to its latest place
       accepted.set(check.path, file);
@@ -186,7 +186,7 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
   if (files.length > 0 && planned.length === 0) {
     const first = refused[0]!;
     throw new ReplyError(
-      `every file in the reply was refused (${refused.length}); e.g. ${JSON.stringify(first.path)}: ${first.reason}`,
+      `every file in the reply was refused (${refused.length}); e.g. ${JSON.stringify(displayPath(first.path))}: ${first.reason}`,
       { code: 'reply_all_unsafe', hint: 'file paths must be relative and stay inside the output directory', retryable: true },
     );
   }
