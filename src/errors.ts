@@ -77,10 +77,19 @@ export class ReplyError extends PtcError {
   }
 }
 
+/**
+ * The codes a run whose tests did not pass reports (exit 1): failures, or results that disagree with the runner's
+ * exit status or with themselves — a run the code under test tried to turn into a pass (never reported as one).
+ */
+export const TestFailureCode = {
+  failed: 'tests_failed',
+  untrusted: 'test_results_untrusted',
+} as const;
+
 /** Tests ran and failed, or a budget stopped the repair loop. Exit 1. */
 export class TestsFailedError extends PtcError {
   constructor(message: string, opts: PtcErrorOptions & { code?: string } = {}) {
-    super(opts.code ?? 'tests_failed', ExitCode.testsFailed, message, opts);
+    super(opts.code ?? TestFailureCode.failed, ExitCode.testsFailed, message, opts);
   }
 }
 

@@ -144,6 +144,11 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Working directory relative to the sandbox's root. */
   cwd?: string;
+  /**
+   * Ask for a results channel the code cannot rewrite: where the sandbox has one (the local sandbox's inherited
+   * pipe), the command gets its fd in PTC_RESULTS_FD and what arrives on it comes back as `results`.
+   */
+  resultsChannel?: boolean;
 }
 
 export interface ExecResult {
@@ -156,6 +161,8 @@ export interface ExecResult {
   durationMs: number;
   /** Resource limits of the sandbox the command ran into ("memory limit 2 GiB reached ..."), when known. */
   limitsHit?: string[];
+  /** What arrived on the results channel, when one was asked for and the sandbox has one. */
+  results?: string;
 }
 
 export interface Sandbox {
@@ -203,4 +210,6 @@ export interface TestReport {
   output?: string;
   /** Why the run counts as failed although no case failed (zero tests collected, runner crashed). */
   problem?: string | null;
+  /** The results disagree with the runner (a forgery, or a run cut short): `problem` says how. Exit 1. */
+  untrusted?: boolean;
 }

@@ -1,4 +1,4 @@
-import { ExitCode, type PtcError } from '../errors.js';
+import { ExitCode, TestFailureCode, type PtcError } from '../errors.js';
 import type { Cost, TestReport, Usage } from '../types.js';
 import type { FileEntry, Result, Round } from './result-schema.js';
 
@@ -61,6 +61,9 @@ export function contractTests(tests: TestReport | null): Result['tests'] {
   };
 }
 
+const UNTRUSTED_HINT =
+  'the code under test interfered with the test run (its report, hooks or exit status); ptc never counts such a run as a pass';
+
 export function finishResult(draft: ResultDraft, error: PtcError | null, now = Date.now()): Result {
   const exitCode = error ? error.exitCode : testsFailed(draft.tests) ? ExitCode.testsFailed : ExitCode.ok;
   const result: Result = {
@@ -80,9 +83,9 @@ export function finishResult(draft: ResultDraft, error: PtcError | null, now = D
       ? { code: error.code, message: error.message, hint: error.hint, retryable: error.retryable }
       : exitCode === ExitCode.testsFailed
         ? {
-            code: 'tests_failed',
+            code: draft.tests?.untrusted ? TestFailureCode.untrusted : TestFailureCode.failed,
             message: draft.tests?.problem ?? `${draft.tests!.failed + draft.tests!.errors} test(s) failed`,
-            hint: draft.stopReason,
+            hint: draft.stopReason ?? (draft.tests?.untrusted ? UNTRUSTED_HINT : null),
             retryable: false,
           }
         : null,

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { abortReason, InterruptedError, SandboxError } from '../errors.js';
 import type { ExecResult } from '../types.js';
+import { RESULTS_OVERFLOW_LINE } from './result-stream.js';
 
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
 
@@ -81,7 +82,15 @@ export interface RunProcessOptions {
   outputCapBytes?: number;
   /** Told of each live child so that dispose can kill what is still running. */
   track?: LiveProcesses;
+  /**
+   * Give the child a results pipe as fd 3 (RESULTS_FD) and return what arrives on it as `results`: test results
+   * that do not pass through a file the code under test can rewrite.
+   */
+  resultsPipe?: boolean;
 }
+
+/** Far above any honest run's records; a flood past it damages the stream rather than growing without bound. */
+const RESULTS_CAP_BYTES = 16 * 1024 * 1024;
 
 /** The process groups a sandbox has running; killed all at once on dispose. */
 export class LiveProcesses {
@@ -130,7 +139,7 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
         env: spec.env,
         detached: true, // own process group: kill(-pid) reaches every descendant that did not setsid
         ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: opts.resultsPipe ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       });
     } catch (err) {
       reject(spawnFailed(spec.file, err));
@@ -153,6 +162,13 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
 
     child.stdout!.on('data', (c: Buffer) => stdout.push(c));
     child.stderr!.on('data', (c: Buffer) => stderr.push(c));
+    const results: Buffer[] = [];
+    let resultsLen = 0;
+    const resultsPipe = opts.resultsPipe ? (child.stdio[3] as NodeJS.ReadableStream | null) : null;
+    resultsPipe?.on('data', (c: Buffer) => {
+      if (resultsLen <= RESULTS_CAP_BYTES) results.push(c);
+      resultsLen += c.length;
+    });
 
     const finish = (exitCode: number | null): void => {
       if (settled) return;
@@ -173,6 +189,7 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
         timedOut,
         truncated: stdout.truncated || stderr.truncated,
         durationMs: Math.round(performance.now() - started),
+        ...(resultsPipe ? { results: resultsText(results, resultsLen) } : {}),
       });
     };
 
@@ -192,10 +209,16 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
       setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
+        (child.stdio[3] as { destroy?: () => void } | null | undefined)?.destroy?.();
         finish(code);
       }, PIPE_GRACE_MS).unref();
     });
   });
+}
+
+function resultsText(chunks: Buffer[], total: number): string {
+  const text = Buffer.concat(chunks).toString('utf8');
+  return total > RESULTS_CAP_BYTES ? `${text}\n${RESULTS_OVERFLOW_LINE}\n` : text;
 }
 
 function killGroupById(pid: number | undefined): void {

@@ -26,6 +26,7 @@ import { diskLimitHit, limitsHit } from './limit-hit.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
 import { copyPrefix, sweepStaleCopiesOnce } from './stale-copies.js';
 import { isInside } from '../util/inside.js';
+import { RESULTS_FD } from './result-reporters.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 export interface LocalSandboxOptions {
@@ -208,6 +209,7 @@ class LocalSandbox implements Sandbox {
         signal: opts.signal,
         outputCapBytes: this.opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
         track: this.live,
+        resultsPipe: opts.resultsChannel === true,
       });
     } finally {
       stopWatch();
@@ -251,6 +253,11 @@ class LocalSandbox implements Sandbox {
     });
   }
 
+  /** The command's extra environment, with the results pipe's fd when one was asked for (see runProcess). */
+  private extraEnv(opts: ExecOptions): Record<string, string> | undefined {
+    return opts.resultsChannel ? { ...opts.env, PTC_RESULTS_FD: String(RESULTS_FD) } : opts.env;
+  }
+
   private async jailedSpec(command: string, cwdRel: string, opts: ExecOptions): Promise<ProcessSpec> {
     const extra = [...(this.interpreters.python?.prefixes ?? []), this.interpreters.nodePrefix];
     const args = await bwrapArgs({
@@ -267,7 +274,7 @@ class LocalSandbox implements Sandbox {
       pathDirs: this.interpreters.pathDirs,
       home: posix.join(JAIL_ROOT, HOME_DIR),
       tmpDir: '/tmp',
-      extra: opts.env,
+      extra: this.extraEnv(opts),
     });
     const inner = innerCommand(command, { limits: this.limits, dropRoot: this.owner !== null });
     return { file: this.bwrap!, args: [...args, '--', ...inner], env, cwd: this.root };
@@ -278,7 +285,7 @@ class LocalSandbox implements Sandbox {
       pathDirs: this.interpreters.pathDirs,
       home: join(this.root, HOME_DIR),
       tmpDir: join(this.root, TMP_DIR),
-      extra: opts.env,
+      extra: this.extraEnv(opts),
     });
     // Unisolated as root: spawned as the sandbox user straight away (Node drops the uid and groups).
     const [file, ...args] = innerCommand(command, { limits: this.limits, dropRoot: false });

@@ -1,8 +1,11 @@
 /**
- * Runs the generated tests in any Sandbox (local or Daytona) and turns the runner's JUnit XML into a
- * TestReport. Sandbox-agnostic: it only uses prepare/exec/readFile. Results come only from the XML; the
- * runner's text output is kept (bounded) for people and repair prompts, never parsed for results.
+ * Runs the generated tests in any Sandbox (local or Daytona) and turns what the runner reports into a
+ * TestReport. Sandbox-agnostic: it only uses prepare/exec/readFile. Each case's status comes from ptc's own
+ * reporter, streamed while the tests run (result-reporters.ts) and checked against the runner's exit status
+ * (result-stream.ts); the JUnit XML the runner also writes only lends its failure messages and must agree.
+ * The runner's text output is kept (bounded) for people and repair prompts, never parsed for results.
  */
+import { randomBytes } from 'node:crypto';
 import { PtcError, SandboxError } from '../errors.js';
 import type {
   ExecResult,
@@ -25,6 +28,8 @@ import {
   requirementName,
   type SourceFile,
 } from './deps.js';
+import { nodeReporterUrl, PYTEST_BOOTSTRAP, RESULTS_KEY_PATH } from './result-reporters.js';
+import { parseResultStream, splitFramedOutput, untrustedReason, type ResultStream, type StreamCase } from './result-stream.js';
 import { prepareTypeScript, TS_SOURCE } from './typescript.js';
 
 export { rewriteTsImports } from './typescript.js';
@@ -108,6 +113,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     : await runNodeTests(ctx, testFiles, runPaths, nodeFlags, setup.env);
 
   const report = buildReport(base, run, python);
+  if (run.untrusted) report.untrusted = true;
   report.install = setup.install;
   report.durationMs = Math.round(performance.now() - started);
   if (setup.missing.length > 0) {
@@ -132,6 +138,8 @@ interface RunOutcome {
   /** Set when the run cannot be trusted as it is (no report, zero tests, timeout). */
   problem: string | null;
   output: string;
+  /** `problem` says why the results cannot be believed (test_results_untrusted). */
+  untrusted?: boolean;
 }
 
 function remainingMs(ctx: RunCtx): number {
@@ -290,40 +298,21 @@ function withPytestPlugins(deps: string[], sources: SourceFile[]): string[] {
 }
 
 /**
- * pytest with the plugins of the given distributions only: autoloading is off (PYTEST_DISABLE_PLUGIN_AUTOLOAD),
- * and each `pytest11` entry point whose distribution is wanted is loaded with `-p`.
- */
-const PYTEST_WITH_PLUGINS = `
-import sys, json, re
-from importlib.metadata import entry_points
-wanted = set(json.loads(sys.argv[1]))
-args = []
-for ep in entry_points(group="pytest11"):
-    dist = getattr(ep, "dist", None)
-    if dist is not None and re.sub(r"[-_.]+", "-", dist.name).lower() in wanted:
-        args += ["-p", ep.value.split(":")[0].strip()]
-import pytest
-sys.exit(pytest.main(args + sys.argv[2:]))
-`;
-
-/**
- * The pytest command. By default only the plugins of the code's own packages load: a plugin that merely happens
- * to be installed for the host's python (pytest-randomly reordering tests, pytest-django refusing to run outside
- * a Django project, hypothesis' and pytest-benchmark's start-up) would change the result or its cost, and the
- * same tests must behave alike in the local sandbox and in a fresh Daytona one.
+ * The pytest command: ptc's bootstrap (result-reporters.ts) runs pytest with its results plugin. By default only
+ * the plugins of the code's own packages load: a plugin that merely happens to be installed for the host's python
+ * (pytest-randomly reordering tests, pytest-django refusing to run outside a Django project, hypothesis' and
+ * pytest-benchmark's start-up) would change the result or its cost, and the same tests must behave alike in the
+ * local sandbox and in a fresh Daytona one.
  */
 function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPluginPolicy): { cmd: string; env: Record<string, string> } {
   // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
   const args =
     `-q -p no:cacheprovider --rootdir=. --junitxml=${PY_JUNIT} -o junit_family=xunit1 ` +
     testFiles.map(argPath).join(' ');
-  const clear = `rm -f ${PY_JUNIT}; `;
-  const plain = `${clear}exec python3 -m pytest ${args}`;
-  if (plugins === 'all') return { cmd: plain, env: {} };
-  const env = { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' };
-  if (deps.length === 0) return { cmd: plain, env };
-  const dists = [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
-  return { cmd: `${clear}exec python3 -c ${shq(PYTEST_WITH_PLUGINS)} ${shq(JSON.stringify(dists))} ${args}`, env };
+  const all = plugins === 'all';
+  const dists = all ? null : [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
+  const cmd = `rm -f ${PY_JUNIT}; exec python3 -c ${shq(PYTEST_BOOTSTRAP)} ${shq(JSON.stringify(dists))} ${args}`;
+  return { cmd, env: all ? {} : { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } };
 }
 
 async function runPytest(
@@ -336,7 +325,8 @@ async function runPytest(
   const pytest = pytestCommand(testFiles, deps, plugins);
   const cmd = pytest.cmd;
   let env = { ...baseEnv, ...pytest.env };
-  let res = await exec(ctx, cmd, 'run pytest', env);
+  let key = await newResultsKey(ctx);
+  let res = await exec(ctx, cmd, 'run pytest', env, true);
   if (!res.timedOut && isMissingPytest(res)) {
     // A fresh Daytona image may lack pytest: with network, install it next to the other packages and retry.
     if (!ctx.input.network) throw runnerMissing('pytest', res);
@@ -345,32 +335,30 @@ async function runPytest(
     if (pip.exitCode !== 0) throw runnerMissing('pytest', pip);
     ctx.input.onPhase?.('running');
     env = { ...env, PYTHONPATH: PY_SITE };
-    res = await exec(ctx, cmd, 'run pytest', env);
+    key = await newResultsKey(ctx);
+    res = await exec(ctx, cmd, 'run pytest', env, true);
   }
   if (res.exitCode === 127) throw runnerMissing('python3', res);
-  const output = tail(joinOutput(res), OUTPUT_TAIL_BYTES);
+  const { stream, runnerOutput } = readResults(res, key);
+  const output = tail(runnerOutput, OUTPUT_TAIL_BYTES);
   if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
-  const xml = await ctx.sandbox.readFile(PY_JUNIT);
-  if (!xml) {
-    const note = plugins === 'used' ? missingPluginNote(output, []) : null;
-    return { cases: [], problem: noReportProblem('pytest', res, output) + (note ? `\n${note}` : ''), output };
-  }
-  const { parseJUnit } = await loadJUnit();
-  let cases: TestCase[];
-  try {
-    cases = parseJUnit(xml.toString('utf8'), { flavor: 'pytest' });
-  } catch (err) {
-    return { cases: [], problem: unreadableProblem(err, output), output };
-  }
+  const junit = await readJUnit(ctx, PY_JUNIT, { flavor: 'pytest' });
+  const cases = stream.cases.map((c) => withJUnitDetail(toPytestCase(c), junit));
+  const distrust = untrustedReason(stream, { runner: 'pytest', exitCode: res.exitCode, junit: junitStatuses(junit) });
+  if (distrust) return { cases, problem: untrustedProblem(distrust), untrusted: true, output };
   let problem: string | null = null;
   if (res.exitCode === 5 || cases.length === 0) {
-    problem = 'no tests were collected: pytest found no test functions (names must start with `test`)';
+    problem =
+      res.exitCode === 5 || stream.ended
+        ? 'no tests were collected: pytest found no test functions (names must start with `test`)'
+        : noReportProblem('pytest', res, output);
   } else if (res.exitCode !== 0 && res.exitCode !== 1 && res.exitCode !== 2 && !cases.some(isBad)) {
     problem = `pytest exited with code ${res.exitCode} although no test failed:\n${lastLines(output, 10)}`;
   }
   if (plugins === 'used' && (problem || cases.some(isBad))) {
     const note = missingPluginNote(output, cases);
-    if (note) ctx.logger.warn(note);
+    if (note && cases.length === 0 && !stream.ended) problem += `\n${note}`;
+    else if (note) ctx.logger.warn(note);
   }
   return { cases, problem, output };
 }
@@ -421,43 +409,56 @@ async function runNodeTests(
   const cases: TestCase[] = [];
   const outputs: string[] = [];
   const problems: string[] = [];
+  let untrusted = false;
   // One node per test file: node 20's JUnit report does not say which file a case came from.
   for (const [i, file] of testFiles.entries()) {
-    const junit = `${PTC_DIR}/junit-${i}.xml`;
+    const junitPath = `${PTC_DIR}/junit-${i}.xml`;
     const cmd =
-      `rm -f ${junit}; exec node ${nodeFlags.join(' ')} --test --test-reporter=junit ` +
-      `--test-reporter-destination=${junit} --test-reporter=spec --test-reporter-destination=stdout ` +
+      `rm -f ${junitPath}; exec node ${nodeFlags.join(' ')} --test --test-reporter=junit ` +
+      `--test-reporter-destination=${junitPath} --test-reporter=spec --test-reporter-destination=stdout ` +
+      `--test-reporter=${shq(nodeReporterUrl())} --test-reporter-destination=stderr ` +
       argPath(runPaths.get(file) ?? file);
-    const res = await exec(ctx, cmd, 'run node --test', env);
+    const key = await newResultsKey(ctx);
+    const res = await exec(ctx, cmd, 'run node --test', env, true);
     if (res.exitCode === 127) throw runnerMissing('node', res);
-    const out = joinOutput(res);
+    const { stream, runnerOutput: out } = readResults(res, key);
     outputs.push(out);
     if (res.timedOut) {
       problems.push(timeoutProblem(ctx));
       break;
     }
-    const xml = await ctx.sandbox.readFile(junit);
-    if (!xml) {
+    const junit = await readJUnit(ctx, junitPath, { flavor: 'node', file });
+    const fileCases = stream.cases.flatMap((c) => toNodeCase(c, file, out, junit));
+    cases.push(...fileCases);
+    const distrust = untrustedReason(stream, { runner: 'node', exitCode: res.exitCode, junit: junitStatuses(junit) });
+    if (distrust) {
+      untrusted = true;
+      problems.push(untrustedProblem(`${distrust} (${file})`));
+    } else if (!stream.ended && fileCases.length === 0) {
       problems.push(noReportProblem(`node --test ${file}`, res, tail(out, OUTPUT_TAIL_BYTES)));
-      continue;
-    }
-    const { parseJUnit } = await loadJUnit();
-    try {
-      const fileCases = parseJUnit(xml.toString('utf8'), { flavor: 'node', file });
-      for (const c of fileCases) {
-        // The XML only says a file failed to load; its output says why.
-        if (c.name === file && c.status === 'error') c.message = errorExcerpt(out) ?? c.message;
-      }
-      cases.push(...fileCases);
-    } catch (err) {
-      problems.push(unreadableProblem(err, tail(out, OUTPUT_TAIL_BYTES)));
     }
   }
   return {
     cases,
     problem: problems.length > 0 ? problems.join('\n') : null,
     output: tail(outputs.join('\n'), OUTPUT_TAIL_BYTES),
+    untrusted,
   };
+}
+
+/** Node failure types that mean the test's own code failed; the others (hooks, cancellation) are errors. */
+const NODE_TEST_FAILURES = new Set(['testCodeFailure', 'testTimeoutFailure']);
+
+/** A streamed node case as a TestCase; a file that registered no tests is reported by node as a passing "test". */
+function toNodeCase(c: StreamCase, file: string, output: string, junit: TestCase[] | null): TestCase[] {
+  if (c.fileLevel) {
+    if (c.status !== 'failed') return [];
+    const message = errorExcerpt(output) ?? 'the test file failed to load or exited before its tests finished (see the output)';
+    return [{ name: file, file, status: 'error', durationMs: c.durationMs, message }];
+  }
+  const status = c.status === 'failed' && c.failureType !== null && !NODE_TEST_FAILURES.has(c.failureType) ? 'error' : c.status;
+  const message = c.status === 'passed' ? null : firstLines(c.message, 20);
+  return [withJUnitDetail({ name: c.name, file, status, durationMs: c.durationMs, message }, junit)];
 }
 
 /** The first error a crashed test file printed, without node's internal frames. */
@@ -474,11 +475,80 @@ function errorExcerpt(output: string): string | null {
   return picked.join('\n');
 }
 
+// ---------- results ----------
+
+/**
+ * A fresh key for the next run's reporter, put where it reads (and deletes) it before any of the code runs: records
+ * the code writes itself cannot carry it.
+ */
+async function newResultsKey(ctx: RunCtx): Promise<string> {
+  const key = randomBytes(16).toString('hex');
+  await ctx.sandbox.prepare([{ path: RESULTS_KEY_PATH, content: key }]);
+  return key;
+}
+
+/** The reporter's records (from the results pipe, or framed in stdout where there is none) and the runner's own output. */
+function readResults(res: ExecResult, key: string): { stream: ResultStream; runnerOutput: string } {
+  if (res.results !== undefined) return { stream: parseResultStream(res.results, key), runnerOutput: joinOutput(res) };
+  const framed = splitFramedOutput(res.stdout);
+  return { stream: parseResultStream(framed.records, key), runnerOutput: joinOutput({ ...res, stdout: framed.output }) };
+}
+
+async function readJUnit(ctx: RunCtx, path: string, opts: { flavor: 'pytest' | 'node'; file?: string }): Promise<TestCase[] | null> {
+  const xml = await ctx.sandbox.readFile(path);
+  if (!xml) return null;
+  const { parseJUnit } = await loadJUnit();
+  try {
+    return parseJUnit(xml.toString('utf8'), opts);
+  } catch {
+    return null; // only a source of messages: the streamed results stand without it
+  }
+}
+
+function junitStatuses(junit: TestCase[] | null): TestCase['status'][] | null {
+  return junit ? junit.map((c) => c.status) : null;
+}
+
+/** The JUnit case of the same name lends its failure message (pytest's and node's are tidied up there). */
+function withJUnitDetail(c: TestCase, junit: TestCase[] | null): TestCase {
+  if (c.status === 'passed' || !junit) return c;
+  const match = junit.find((j) => j.name === c.name && (j.file === c.file || j.file === null) && j.status === c.status);
+  return match?.message ? { ...c, message: match.message } : c;
+}
+
+function toPytestCase(c: StreamCase): TestCase {
+  return { name: c.name, file: c.file, status: c.status, durationMs: c.durationMs, message: pytestSummary(c.message) };
+}
+
+/** pytest's failure text repeats the test's source: its `E` lines and the location say what went wrong. */
+function pytestSummary(text: string | null): string | null {
+  if (!text) return null;
+  const lines = text.split('\n');
+  const eLines = lines.filter((l) => /^E\s/.test(l)).map((l) => l.replace(/^E\s{0,7}/, ''));
+  const where = lines.filter((l) => /^[^\s].*:\d+: \S/.test(l)).slice(-1);
+  return eLines.length > 0 ? firstLines([...eLines, ...where].join('\n'), 20) : firstLines(lastLines(text, 20), 20);
+}
+
+function firstLines(text: string | null, n: number): string | null {
+  const trimmed = text?.trim();
+  return trimmed ? trimmed.split('\n').slice(0, n).join('\n') : null;
+}
+
+function untrustedProblem(why: string): string {
+  return `the test results cannot be trusted: ${why}`;
+}
+
 // ---------- helpers ----------
 
-async function exec(ctx: RunCtx, command: string, what: string, env?: Record<string, string>): Promise<ExecResult> {
+async function exec(
+  ctx: RunCtx,
+  command: string,
+  what: string,
+  env?: Record<string, string>,
+  resultsChannel = false,
+): Promise<ExecResult> {
   try {
-    const res = await ctx.sandbox.exec(command, { timeoutMs: remainingMs(ctx), signal: ctx.input.signal, env });
+    const res = await ctx.sandbox.exec(command, { timeoutMs: remainingMs(ctx), signal: ctx.input.signal, env, resultsChannel });
     warnLimitHit(ctx, res);
     return res;
   } catch (err) {
@@ -518,12 +588,7 @@ function noReportProblem(runner: string, res: ExecResult, output: string): strin
   return `${runner} exited with code ${res.exitCode} without writing a test report:\n${lastLines(output, 15)}`;
 }
 
-function unreadableProblem(err: unknown, output: string): string {
-  const why = err instanceof Error && err.name === 'JUnitParseError' ? err.message : String(err);
-  return `the test report could not be read (${why}):\n${lastLines(output, 15)}`;
-}
-
-function joinOutput(res: ExecResult): string {
+function joinOutput(res: Pick<ExecResult, 'stdout' | 'stderr'>): string {
   return [res.stdout, res.stderr].filter((s) => s.length > 0).join('\n');
 }
 

@@ -30,6 +30,15 @@ class FakeSandbox implements Sandbox {
   async dispose(): Promise<void> {}
 }
 
+/** What ptc's pytest reporter prints where there is no results pipe: framed lines carrying the run's key. */
+function reporterStdout(fake: FakeSandbox, statuses: string[], exit: number): string {
+  const key = fake.files.get('.ptc/results-key')!;
+  const rec = (r: object): string => `\nptc-result ${JSON.stringify({ ...r, k: key })}`;
+  const cases = statuses.map((status, i) => rec({ t: 'case', id: `t${i}`, name: `test_${i}`, file: 'test_solution.py', status, ms: 1, msg: null }));
+  return [rec({ t: 'start' }), rec({ t: 'collected', n: statuses.length }), ...cases, rec({ t: 'end', exit })].join('') + '\n';
+}
+const MIXED = ['passed', 'passed', 'passed', 'failed', 'failed', 'failed'];
+
 /** The run's files as the pipeline hands them over: with the contents put into the sandbox. */
 const pyFiles = (fake: FakeSandbox) =>
   [...fake.files].map(([path, content]) => ({ path, kind: path.startsWith('test_') ? ('test' as const) : ('code' as const), content }));
@@ -49,7 +58,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
         if (cmd.startsWith('python3 -c')) return { stdout: '["requests"]\n' };
         if (cmd.includes('pytest') && cmd.includes('--junitxml')) {
           sb.files.set('.ptc/junit.xml', PASSING_XML);
-          return { exitCode: 1 };
+          return { exitCode: 1, stdout: reporterStdout(sb, MIXED, 1) };
         }
         return {};
       }),
@@ -113,10 +122,10 @@ describe('runTestsIn over another sandbox (network available)', () => {
           pytestInstalled = true;
           return {};
         }
-        if (cmd.includes('-m pytest')) {
-          if (!pytestInstalled) return { exitCode: 1, stderr: '/usr/bin/python3: No module named pytest' };
+        if (cmd.includes('--junitxml')) {
+          if (!pytestInstalled) return { exitCode: 1, stderr: "ModuleNotFoundError: No module named 'pytest'" };
           sb.files.set('.ptc/junit.xml', PASSING_XML);
-          return { exitCode: 1 };
+          return { exitCode: 1, stdout: reporterStdout(sb, MIXED, 1) };
         }
         return {};
       }),
