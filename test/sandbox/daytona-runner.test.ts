@@ -88,6 +88,40 @@ describe('runTestsIn on the Daytona sandbox', () => {
     expect(JSON.parse(create.body).snapshot).toBeUndefined();
   });
 
+  it('a forged JUnit report and exit status there are not a pass: the results travel in stdout, framed and keyed', async () => {
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-forged' });
+    const files = [
+      {
+        path: 'calc.py',
+        content:
+          'import atexit, os\n' +
+          'def _forge():\n' +
+          "    open('.ptc/junit.xml', 'w').write('<testsuites><testsuite name=\"pytest\"><testcase classname=\"test_calc\" name=\"test_add\" file=\"test_calc.py\"/></testsuite></testsuites>')\n" +
+          '    os._exit(0)\n' +
+          'atexit.register(_forge)\n' +
+          'def add(a, b):\n    return a - b\n',
+        kind: 'code' as const,
+      },
+      { path: 'test_calc.py', content: 'from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n', kind: 'test' as const },
+    ];
+    try {
+      await sandbox.prepare(files.map(({ path, content }) => ({ path, content })));
+      const report = await runTestsIn(sandbox, {
+        lang: 'python',
+        files: files.map(({ path, kind }) => ({ path, kind })),
+        dependencies: [],
+        timeoutMs: 60_000,
+        logger: silentLogger,
+        network: true,
+      });
+      expect(report).toMatchObject({ untrusted: true, failed: 1, passed: 0 });
+      expect(report.problem).toMatch(/JUnit report shows fewer failures than pytest reported/);
+      expect(report.output).not.toContain('ptc-result');
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+
   it('loads the pytest plugin of a declared package through the toolbox (the bootstrap survives its quoting)', async () => {
     const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-plugin' });
     const files = [...Object.entries(DEMO_PLUGIN_FILES).map(([path, content]) => ({ path, content })), { path: 'test_plug.py', content: DEMO_PLUGIN_TEST }];
