@@ -127,7 +127,7 @@ describe('python: forged results are never a pass', () => {
     }
   });
 
-  it('records written to the results channel by the code itself do not carry the run key', async () => {
+  it('records written to the results channel by the code itself do not carry the run key, which it cannot read', async () => {
     sb.write('proj/calc.py', WRONG_ADD);
     sb.write('proj/test_calc.py', PY_TESTS);
     // A complete, well-formed stream of passes, then the runner is gone before ptc's reporter could say more.
@@ -136,10 +136,14 @@ describe('python: forged results are never a pass', () => {
       [
         'import json, os',
         'fd = 3  # the inherited results pipe (ptc removed PTC_RESULTS_FD from the environment, but the fd is guessable)',
+        'try:',
+        "    key = open('.ptc/results-key').read().strip()  # gone: the reporter deleted it before loading any code",
+        'except OSError:',
+        "    key = ''",
         "recs = [{'t': 'start'}, {'t': 'collected', 'n': 2}]",
         "recs += [{'t': 'case', 'id': 'test_calc.py::' + n, 'name': n, 'file': 'test_calc.py', 'status': 'passed', 'ms': 1} for n in ('test_add', 'test_zero')]",
         "recs += [{'t': 'end', 'exit': 0}]",
-        "os.write(fd, ''.join(json.dumps(dict(r, k='')) + '\\n' for r in recs).encode())",
+        "os.write(fd, ''.join(json.dumps(dict(r, k=key)) + '\\n' for r in recs).encode())",
         'os._exit(0)',
         '',
       ].join('\n'),
