@@ -108,7 +108,7 @@ describe('runTestsIn on the Daytona sandbox', () => {
       await sandbox.prepare(files.map(({ path, content }) => ({ path, content })));
       const report = await runTestsIn(sandbox, {
         lang: 'python',
-        files: files.map(({ path, kind }) => ({ path, kind })),
+        files,
         dependencies: [],
         timeoutMs: 60_000,
         logger: silentLogger,
