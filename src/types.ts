@@ -77,6 +77,8 @@ export interface RetryInfo {
   attempt: number;
   waitMs: number;
   reason: string;
+  /** The HTTP status that was retried (429, 529, 503 …), null when there was no answer. */
+  status: number | null;
 }
 
 export interface GenerateOptions {

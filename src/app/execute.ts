@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configuredSecrets } from '../config/configured-secrets.js';
-import { type ConfigFlags, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
+import { type ConfigFlags, type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
@@ -50,6 +50,8 @@ export interface ExecuteContext {
   /** Limits shared with other runs (ptc batch): model calls, and sandboxes. */
   gate?: PipelineDeps['gate'];
   sandboxGate?: PipelineDeps['sandboxGate'];
+  /** .env and rc files already read (ptc batch reads them once for all its tasks). */
+  configSources?: ConfigSources;
 }
 
 export interface Executed {
@@ -67,7 +69,7 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   let planText: string | null = null;
   let history: Executed['history'];
   try {
-    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options) });
+    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options), sources: ctx.configSources });
     history = cfg.file.history;
     for (const w of cfg.warnings) {
       draft.warnings.push(w);

@@ -84,6 +84,8 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
         signal: lifecycle.signal,
         registerCleanup: (fn) => lifecycle.onCleanup(fn),
         addSecret: (v) => io.addSecret(v),
+        // Every task resolves its options over the files read here, once, instead of reading them again.
+        configSources: cfg,
       },
       state,
       recorder,

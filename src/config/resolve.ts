@@ -76,15 +76,21 @@ export const KEY_ENV_VARS: Record<ProviderId, readonly string[]> = {
   'openai-compatible': ['OPENAI_COMPATIBLE_API_KEY'],
 };
 
+/** What resolving reads from disk (.env and the rc files): read once, it can serve many resolutions. */
+export type ConfigSources = Pick<ResolvedConfig, 'env' | 'dotenvPath' | 'fromDotenv' | 'files'>;
+
+/**
+ * Flags over env over rc files over defaults. With `sources` (an earlier resolution's, e.g. a batch's for each
+ * of its tasks) nothing is read again and the files' warnings, already given, are not repeated.
+ */
 export async function resolveConfig(input: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   flags?: ConfigFlags;
+  sources?: ConfigSources;
 }): Promise<ResolvedConfig> {
   const warnings: string[] = [];
-  const { env, dotenvPath, fromDotenv } = environmentWithDotenv(input.cwd, input.env);
-  const files = await loadRcFiles({ cwd: input.cwd, env, warn: (m) => warnings.push(m) });
-  warnings.push(...literalKeyWarnings(files));
+  const { env, dotenvPath, fromDotenv, files } = input.sources ?? (await readConfigSources(input.cwd, input.env, warnings));
   const { merged, sources } = mergeFiles(files);
   const flags = input.flags ?? {};
 
@@ -202,6 +208,13 @@ export async function resolveConfig(input: {
     flags,
     warnings,
   };
+}
+
+async function readConfigSources(cwd: string, baseEnv: NodeJS.ProcessEnv, warnings: string[]): Promise<ConfigSources> {
+  const { env, dotenvPath, fromDotenv } = environmentWithDotenv(cwd, baseEnv);
+  const files = await loadRcFiles({ cwd, env, warn: (m) => warnings.push(m) });
+  warnings.push(...literalKeyWarnings(files));
+  return { env, dotenvPath, fromDotenv, files };
 }
 
 function oneOf<T extends string>(raw: string, allowed: readonly T[], where: string): T {

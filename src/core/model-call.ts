@@ -71,7 +71,7 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
       onDelta: deps.onDelta && ((text, outputTokens) => deps.onDelta!(text, outputTokens, runningCost(outputTokens))),
       // A 429 or 529 here slows every run that shares the gate, not just this one.
       onRetry: (info) => {
-        if (/^(429|529)\b/.test(info.reason)) deps.gate?.backoff(info.waitMs);
+        if (info.status === 429 || info.status === 529) deps.gate?.backoff(info.waitMs);
       },
     });
   } catch (err) {

@@ -106,7 +106,7 @@ export async function withRetries<T>(
       logger.warn(
         `${ctx.profile.label} ${verdict.reason}, retrying in ${(waitMs / 1000).toFixed(1)}s${capped} (attempt ${n + 1}/${attempts})`,
       );
-      policy.onRetry?.({ attempt: n + 1, waitMs, reason: verdict.reason });
+      policy.onRetry?.({ attempt: n + 1, waitMs, reason: verdict.reason, status: failure.status });
       await sleep(waitMs, signal);
     } finally {
       clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,15 @@ describe('ptc batch', () => {
     expect(r.stdout + r.stderr).not.toContain(FAKE_KEY);
   });
 
+  it('--llm-concurrency bounds the model calls in flight below the tasks in flight', async () => {
+    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: 80 }));
+    box.write('tasks.jsonl', jsonl(['l1', 'l2', 'l3'].map((id) => ({ id, prompt: taskPrompt(id) }))));
+    const r = await ptc(batchArgs('--concurrency', '3', '--llm-concurrency', '1', '--no-run', '--json'), { cwd: box.cwd, env: fakeEnv(box.env) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fake.seen).toHaveLength(3);
+    expect(fake.maxInFlight).toBe(1);
+  });
+
   it('slows the whole batch after a 429: no task starts a call before the server\'s wait is over', async () => {
     const waitMs = 400;
     fake = await startScriptedProvider((p, nth) => {
@@ -93,6 +103,18 @@ describe('ptc batch', () => {
     for (const s of later) expect(s.at - limited.at).toBeGreaterThanOrEqual(waitMs - 50);
     expect(JSON.parse(r.stdout).totals.backoffs).toBe(1);
     expect(r.stderr).toMatch(/\[t1\].*429/);
+  });
+
+  it('reads the rc files once for the whole batch: a file\'s warning is given once, not again in each task', async () => {
+    fake = await startScriptedProvider((p) => goodAnswer(idIn(p)));
+    spawnSync('git', ['init', '-q'], { cwd: box.cwd });
+    // A literal key in an untracked rc file: every reading of the file warns about it.
+    box.write('.ptcrc.json', JSON.stringify({ providers: { openai: { apiKey: FAKE_KEY } } }));
+    box.write('tasks.jsonl', jsonl(['w1', 'w2'].map((id) => ({ id, prompt: taskPrompt(id) }))));
+    const r = await ptc(batchArgs('--no-run', '--json'), { cwd: box.cwd, env: fakeEnv(box.env) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/holds a literal API key/g)).toHaveLength(1);
+    for (const t of JSON.parse(r.stdout).tasks) expect(t.warnings.join('\n')).not.toContain('literal API key');
   });
 
   it('stops starting tasks once the batch budget is spent and reports the rest as skipped', async () => {
