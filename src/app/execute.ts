@@ -324,7 +324,12 @@ async function pipelineDeps(
     workspace: {
       // Every plan, first write and repair rounds alike, refuses files holding a configured secret.
       planWrite: ((outDir, files, o) => write.planWrite(outDir, files, { ...o, secrets })) as PipelineDeps['workspace']['planWrite'],
-      commitWrite: write.commitWrite as PipelineDeps['workspace']['commitWrite'],
+      commitWrite: (plan, o) =>
+        write.commitWrite(plan as Parameters<typeof write.commitWrite>[0], {
+          ...o,
+          signal: ctx.signal,
+          onWait: (pid) => ctx.logger.info(`waiting for another ptc process${pid ? ` (pid ${pid})` : ''} writing to ${plan.outDir}`),
+        }),
       writeManifest: manifest.writeManifest as PipelineDeps['workspace']['writeManifest'],
       renderPlan: planView.renderPlan as PipelineDeps['workspace']['renderPlan'],
     },

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Database } from 'sql.js';
 import type { CallRecord } from './call-record.js';
 import { openHistoryDb } from './db.js';
-import { acquireLock, type LockOptions } from './lock.js';
+import { acquireLock, type LockOptions } from '../util/lock.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 async function readBytes(path: string): Promise<Uint8Array | null> {
@@ -20,6 +20,9 @@ export function journalPath(path: string): string {
   return `${path}.journal`;
 }
 
+/** A history write takes milliseconds: a lock held this long belongs to a process that hung or died. */
+const HISTORY_LOCK = { staleMs: 10_000 } as const;
+
 /** Past this size an append folds the journal into the database, so it never grows without bound. */
 const FOLD_AT_BYTES = 256 * 1024;
 
@@ -32,7 +35,7 @@ const FOLD_AT_BYTES = 256 * 1024;
 export async function appendCalls(path: string, records: CallRecord[], lock: LockOptions = {}): Promise<void> {
   if (records.length === 0) return;
   await makeDirs(dirname(path), 0o700);
-  const release = await acquireLock(`${path}.lock`, lock);
+  const release = await acquireLock(`${path}.lock`, { ...HISTORY_LOCK, ...lock });
   let size = 0;
   try {
     await appendFile(journalPath(path), records.map((r) => JSON.stringify(r)).join('\n') + '\n', { mode: 0o600 });
@@ -50,7 +53,7 @@ export async function appendCalls(path: string, records: CallRecord[], lock: Loc
  */
 export async function foldJournal(path: string, lock: LockOptions = {}): Promise<void> {
   const journal = journalPath(path);
-  const release = await acquireLock(`${path}.lock`, lock);
+  const release = await acquireLock(`${path}.lock`, { ...HISTORY_LOCK, ...lock });
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     const records = parseJournal(await readText(journal));

@@ -8,6 +8,11 @@ import { dirname, resolve } from 'node:path';
  * the recursive mkdir does), or undefined when it already existed.
  */
 export async function makeDirs(path: string, mode?: number): Promise<string | undefined> {
+  return (await makeDirsListed(path, mode))[0];
+}
+
+/** The same, returning every directory it created, outermost first (to undo exactly those). */
+export async function makeDirsListed(path: string, mode?: number): Promise<string[]> {
   const missing: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
@@ -21,18 +26,18 @@ export async function makeDirs(path: string, mode?: number): Promise<string | un
     missing.push(dir);
     if (dirname(dir) === dir) break;
   }
-  let first: string | undefined;
+  const created: string[] = [];
   for (const dir of missing.reverse()) {
     try {
       await mkdir(dir, mode === undefined ? undefined : { mode });
-      first ??= dir;
+      created.push(dir);
     } catch (err) {
       // Made meanwhile by someone else: fine, as long as it is a directory.
       if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(dir)).isDirectory()) continue;
       throw err;
     }
   }
-  return first;
+  return created;
 }
 
 function notADirectory(path: string): NodeJS.ErrnoException {

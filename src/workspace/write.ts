@@ -3,15 +3,17 @@
  * all-or-nothing. Nothing outside the output directory is ever touched, through `..` or through symlinks.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmod, lstat, readFile, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ReplyError, UsageError } from '../errors.js';
 import type { FileKind, GeneratedFile } from '../types.js';
 import { checkPath, displayPath } from './paths.js';
 import { checkReplyFile } from './reply-file-check.js';
 import { isInside } from '../util/inside.js';
-import { makeDirs } from '../util/make-dirs.js';
+import { acquireLock, LockTimeoutError } from '../util/lock.js';
+import { makeDirsListed } from '../util/make-dirs.js';
 import { sha256 } from '../util/sha256.js';
+import { removeStaleTemps } from './stale-temps.js';
 
 export interface PlannedFile {
   /** Normalised relative POSIX path. */
@@ -202,6 +204,7 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
 }
 
 function sidePath(dest: string, suffix: string): string {
+  // The PID lets a later run tell a dead process's leftovers from a live one's (see stale-temps.ts).
   return join(dirname(dest), `.${basename(dest)}.${process.pid}-${randomBytes(4).toString('hex')}.${suffix}`);
 }
 
@@ -213,12 +216,32 @@ interface JournalEntry {
   placed: boolean;
 }
 
+export interface CommitOptions {
+  /** Files the reply deleted: moved aside with the writes, removed once all of them are in place. */
+  remove?: string[];
+  /** Stops a wait for the folder's lock (SIGINT, SIGTERM, --timeout). */
+  signal?: AbortSignal;
+  /** Told when another ptc process holds the folder's lock, so the wait is not silent. */
+  onWait?: (holderPid: number | null) => void;
+  /** Called at fixed points of the commit; lets a caller (a test) act at a known moment instead of by timing. */
+  onStage?: (stage: 'locked' | 'temps-written') => unknown;
+  /** How long to wait for another process's write to the same folder. */
+  lockTimeoutMs?: number;
+}
+
+/** The lock every ptc process takes to write into a folder; ptc's own `.ptc` folder holds it. */
+export function writeLockPath(outDir: string): string {
+  return join(resolve(outDir), '.ptc', 'write.lock');
+}
+
 /**
- * Carry out a plan: every file is written to a temp file beside its destination and renamed into place.
- * On any failure everything this call did is undone (created files removed, replaced ones restored, temp
- * files deleted) and a UsageError `write_failed` is thrown. Returns the plan's files (all now on disk).
+ * Carry out a plan: every file is written to a temp file beside its destination and renamed into place,
+ * under the folder's lock so two ptc processes writing one folder take turns. On any failure everything this
+ * call did is undone (files it created removed, replaced ones restored, its temp files deleted, folders it
+ * created removed if they are empty) and a UsageError `write_failed` is thrown. Nothing another process put
+ * there meanwhile is touched. Returns the plan's files (all now on disk).
  */
-export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } = {}): Promise<PlannedFile[]> {
+export async function commitWrite(plan: WritePlan, opts: CommitOptions = {}): Promise<PlannedFile[]> {
   if (plan.conflicts.length > 0 && !plan.force) {
     throw new UsageError(`refusing to overwrite existing files: ${plan.conflicts.join(', ')}`, {
       code: 'overwrite_refused',
@@ -226,28 +249,72 @@ export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } =
     });
   }
   const root = plan.outDir;
+  const createdDirs = await makeDirsListed(dirname(writeLockPath(root))).catch((err: unknown) => {
+    throw writeFailed(root, root, err);
+  });
+  let release: () => Promise<void>;
+  try {
+    release = await acquireLock(writeLockPath(root), {
+      signal: opts.signal,
+      onWait: opts.onWait,
+      timeoutMs: opts.lockTimeoutMs ?? 60_000,
+    });
+  } catch (err) {
+    await removeEmptyDirs(createdDirs);
+    if (err instanceof LockTimeoutError) {
+      throw new UsageError(`${root} is being written by another ptc process${err.holderPid ? ` (pid ${err.holderPid})` : ''}; nothing was written`, {
+        code: 'write_locked',
+        hint: `try again when it is done; if no ptc is running, remove ${err.path}`,
+        retryable: true,
+      });
+    }
+    throw err;
+  }
+  try {
+    await opts.onStage?.('locked');
+    await writeLocked(plan, opts, createdDirs);
+  } catch (err) {
+    await release();
+    await removeEmptyDirs(createdDirs);
+    throw err;
+  }
+  await release();
+  return plan.files;
+}
+
+function writeFailed(current: string, root: string, err: unknown): UsageError {
+  const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
+  return new UsageError(`could not write ${current}: ${reason}; nothing was written`, {
+    code: 'write_failed',
+    hint: `check that ${root} is writable and that nothing else is changing it, or choose another --out`,
+    cause: err,
+  });
+}
+
+/** The commit proper, with the folder's lock held. `createdDirs` collects the folders it makes. */
+async function writeLocked(plan: WritePlan, opts: CommitOptions, createdDirs: string[]): Promise<void> {
+  const root = plan.outDir;
   const realRoot = await realpathLoose(root);
   const temps = new Map<string, string>(); // dest → temp
-  const createdDirs: string[] = [];
   const journal: JournalEntry[] = [];
+  const toWrite = plan.files.filter((f) => f.action !== 'unchanged');
   let current = '';
   try {
-    const rootCreated = await makeDirs(root);
-    if (rootCreated) createdDirs.push(rootCreated);
-    const toWrite = plan.files.filter((f) => f.action !== 'unchanged');
+    await removeStaleTemps([root, ...toWrite.map((f) => dirname(join(root, ...f.path.split('/'))))]);
     for (const file of toWrite) {
       current = file.path;
       const dest = join(root, ...file.path.split('/'));
       // Check again: the disk may have changed since the plan (a folder swapped for a symlink).
       const disk = await inspect(root, realRoot, file.path, 0);
       if (disk.kind === 'refused') throw new Error(disk.reason);
-      const made = await makeDirs(dirname(dest));
-      if (made) createdDirs.push(made);
+      createdDirs.push(...(await makeDirsListed(dirname(dest))));
       const tmp = sidePath(dest, 'ptc-tmp');
       temps.set(dest, tmp);
       await writeFile(tmp, file.content, { mode: 0o644, flag: 'wx' });
       await chmod(tmp, 0o644); // the umask may have taken bits away
     }
+    current = '';
+    await opts.onStage?.('temps-written');
     for (const file of toWrite) {
       current = file.path;
       const dest = join(root, ...file.path.split('/'));
@@ -276,24 +343,26 @@ export async function commitWrite(plan: WritePlan, opts: { remove?: string[] } =
       await rename(dest, entry.backup!);
     }
   } catch (err) {
-    await rollback(journal, temps, createdDirs);
-    const reason = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-    throw new UsageError(`could not write ${current || root}: ${reason}; nothing was written`, {
-      code: 'write_failed',
-      hint: `check that ${root} is writable and that nothing else is changing it, or choose another --out`,
-      cause: err,
-    });
+    await rollback(journal, temps);
+    throw writeFailed(current || root, root, err);
   }
   for (const entry of journal) if (entry.backup) await unlink(entry.backup).catch(() => {});
-  return plan.files;
 }
 
-async function rollback(journal: JournalEntry[], temps: Map<string, string>, createdDirs: string[]): Promise<void> {
+/** Undoes exactly this commit's changes to files, newest first. Folders are left to removeEmptyDirs. */
+async function rollback(journal: JournalEntry[], temps: Map<string, string>): Promise<void> {
   for (const entry of [...journal].reverse()) {
     if (entry.placed) await unlink(entry.dest).catch(() => {});
     if (entry.backup) await rename(entry.backup, entry.dest).catch(() => {});
   }
   for (const tmp of temps.values()) await unlink(tmp).catch(() => {});
-  // Folders this call created hold only what it wrote, all removed above.
-  for (const dir of [...createdDirs].reverse()) await rm(dir, { recursive: true, force: true }).catch(() => {});
+}
+
+/**
+ * Removes folders this commit created, deepest first, each only if it is empty: another process may have
+ * written into one meanwhile, and what it wrote is not this run's to delete.
+ */
+async function removeEmptyDirs(dirs: string[]): Promise<void> {
+  const deepestFirst = [...new Set(dirs)].sort((a, b) => b.split(sep).length - a.split(sep).length);
+  for (const dir of deepestFirst) await rmdir(dir).catch(() => {});
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openHistoryDb, schemaVersion } from '../../src/history/db.js';
-import { acquireLock } from '../../src/history/lock.js';
+import { acquireLock } from '../../src/util/lock.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/history/migrations.js';
 import { historyPath } from '../../src/history/paths.js';
 import { HistoryRecorder } from '../../src/history/recorder.js';

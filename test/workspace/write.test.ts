@@ -23,10 +23,12 @@ const file = (path: string, content: string, kind: GeneratedFile['kind'] = 'code
 const PRIME = file('prime.py', 'def is_prime(n):\n    return n > 1\n');
 const TEST = file('tests/test_prime.py', 'from prime import is_prime\n', 'test');
 
+/** Every path under root; ptc's own `.ptc` folder (which holds the write lock) only when not empty. */
 async function tree(root: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(join(root, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (rel === '.ptc' && (await readdir(join(root, rel))).length === 0) continue;
     out.push(rel);
     if (e.isDirectory()) out.push(...(await tree(root, rel)));
   }
