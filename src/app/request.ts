@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PipelineCommandOptions, PipelineRequest } from './execute.js';
+import { timeoutSeconds } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
 import { readRegularFile, type FileReadProblem } from '../util/regular-file.js';
@@ -33,7 +34,7 @@ const writeOptions = {
 
 const runOptions = {
   sandbox: z.enum(SANDBOX_KINDS).optional().describe('local (bubblewrap) | daytona'),
-  timeout: z.number().positive().optional().describe('bound on the whole request, in seconds'),
+  timeout: timeoutSeconds.optional().describe('bound on the whole request, in seconds'),
 };
 
 export const generateInput = z.strictObject({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { timeoutSeconds } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
 
@@ -19,7 +20,7 @@ export const taskSchema = z.strictObject({
   fix: z.number().int().nonnegative().optional(),
   maxTokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
-  timeout: z.number().positive().optional(),
+  timeout: timeoutSeconds.optional(),
   maxCost: z.number().nonnegative().optional(),
   protectTests: z.boolean().optional(),
   force: z.boolean().optional(),

@@ -3,6 +3,7 @@ import { ExitCode, toPtcError, UsageError } from '../errors.js';
 import type { Result } from '../report/result-schema.js';
 import { loadColorSupport } from '../ui/color.js';
 import { IO, type Writable } from '../ui/io.js';
+import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 import { version } from '../version.js';
 import type { CliContext } from './context.js';
 import { Lifecycle } from './lifecycle.js';
@@ -37,7 +38,8 @@ function numberArg(o: { whole?: boolean; min: number; above?: boolean; max?: num
 }
 const int = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
 const count = numberArg({ whole: true, min: 1, mustBe: 'a whole number ≥ 1' });
-const positive = numberArg({ min: 0, above: true, mustBe: 'a number > 0' });
+const seconds = numberArg({ min: 0, above: true, max: MAX_TIMEOUT_SECONDS, mustBe: TIMEOUT_RANGE });
+const secondsOrZero = numberArg({ min: 0, max: MAX_TIMEOUT_SECONDS, mustBe: `0 or ${TIMEOUT_RANGE}` });
 const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
 const port = numberArg({ whole: true, min: 0, max: 65535, mustBe: 'a port number from 0 to 65535' });
 const temperature = numberArg({ min: 0, max: 2, rejectBlank: true, mustBe: 'a number from 0 to 2' });
@@ -78,7 +80,7 @@ function pipelineOptions(cmd: Command, opts: { model: boolean }): Command {
     .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
     .option('--no-isolation', 'local sandbox without bubblewrap: run generated code directly on this machine (unsafe)')
     .option('--keep', 'keep the local sandbox\'s temporary copy and print where it is')
-    .option('--timeout <seconds>', 'bound on the whole command', positive('--timeout'));
+    .option('--timeout <seconds>', 'bound on the whole command', seconds('--timeout'));
 }
 
 export function buildProgram(ctx: CliContext, setCode: (code: number) => void): Command {
@@ -203,7 +205,7 @@ local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your 
       .option('--no-run', 'do not run the tests')
       .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
       .option('--no-isolation', 'local sandbox without bubblewrap (unsafe)')
-      .option('--timeout <seconds>', 'bound on each task', positive('--timeout')),
+      .option('--timeout <seconds>', 'bound on each task', seconds('--timeout')),
   )
     .addHelpText(
       'after',
@@ -283,8 +285,8 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
     .option('--port <n>', 'port (0 picks a free one)', port('--port'), 8001)
     .option('--root <dir>', 'outputs are confined here and relative paths start here (default: the working directory)')
     .option('--max-concurrency <n>', 'requests run at once; more get 429 with Retry-After', count('--max-concurrency'), 2)
-    .option('--request-timeout <seconds>', 'bound on each request (504 with the result when hit)', positive('--request-timeout'), 600)
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests in flight may finish before they are cancelled', nonNegative('--shutdown-timeout'), 30)
+    .option('--request-timeout <seconds>', 'bound on each request (504 with the result when hit)', seconds('--request-timeout'), 600)
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests in flight may finish before they are cancelled', secondsOrZero('--shutdown-timeout'), 30)
     .option('--allow-base-url', 'accept "baseUrl" in request bodies (it decides where this server\'s API keys are sent)')
     .option('--allow-host <name...>', 'also accept requests addressed to these host names (besides loopback names and --host)')
     .option('--allow-origin <origin...>', 'let web pages from these origins call the server (CORS); others are refused')

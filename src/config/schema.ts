@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseSize, SIZE_PATTERN } from '../sandbox/limits.js';
 import { LANGS, PROVIDER_IDS, PYTEST_PLUGIN_POLICIES, SANDBOX_KINDS } from '../types.js';
+import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 
 /**
  * The rc file, validated. Objects are strict so a misspelt key is found; the loader turns unknown keys into
@@ -8,6 +9,9 @@ import { LANGS, PROVIDER_IDS, PYTEST_PLUGIN_POLICIES, SANDBOX_KINDS } from '../t
  */
 
 const positiveInt = z.number().int().positive();
+
+/** Any timeout in seconds, wherever it comes from (rc file, batch task line, MCP/HTTP body): in the timer's range. */
+export const timeoutSeconds = z.number().positive().max(MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE);
 
 export const providerConfigSchema = z.strictObject({
   apiKey: z.string().min(1).optional().describe('a literal key (discouraged: prefer apiKeyEnv)'),
@@ -46,7 +50,7 @@ export const rcSchema = z.strictObject({
   fix: z.number().int().nonnegative().optional(),
   maxTokens: positiveInt.optional(),
   temperature: z.number().min(0).max(2).optional(),
-  timeout: z.number().positive().optional(),
+  timeout: timeoutSeconds.optional(),
   maxCost: z.number().nonnegative().optional(),
   protectTests: z.boolean().optional(),
   providers: z
@@ -74,7 +78,7 @@ export const rcSchema = z.strictObject({
   local: z
     .strictObject({
       isolation: z.enum(['auto', 'bwrap', 'none']).optional(),
-      testTimeout: z.number().positive().optional(),
+      testTimeout: timeoutSeconds.optional(),
       keep: z.boolean().optional(),
       pytestPlugins: z.enum(PYTEST_PLUGIN_POLICIES).optional(),
       limits: z
