@@ -71,6 +71,9 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   try {
     const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options), sources: ctx.configSources });
     history = cfg.file.history;
+    // Every key the configuration knows, not only the active provider's: a prompt, a reply or a provider's
+    // error may quote any of them, and none may reach an output, a log or the history.
+    for (const secret of configuredSecrets(cfg)) ctx.addSecret(secret);
     for (const w of cfg.warnings) {
       draft.warnings.push(w);
       ctx.logger.warn(w);
@@ -330,7 +333,7 @@ async function pipelineDeps(
           signal: ctx.signal,
           onWait: (pid) => ctx.logger.info(`waiting for another ptc process${pid ? ` (pid ${pid})` : ''} writing to ${plan.outDir}`),
         }),
-      writeManifest: manifest.writeManifest as PipelineDeps['workspace']['writeManifest'],
+      writeManifest: (dir, m) => manifest.writeManifest(dir, m as never, { secrets: configuredSecrets(cfg) }),
       renderPlan: planView.renderPlan as PipelineDeps['workspace']['renderPlan'],
     },
     onPhase: ctx.onPhase,

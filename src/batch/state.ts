@@ -22,9 +22,11 @@ export class BatchState {
   private constructor(
     readonly path: string,
     private readonly done: Map<string, StateLine>,
+    private readonly scrub: (text: string) => string,
   ) {}
 
-  static async load(root: string): Promise<BatchState> {
+  /** `scrub` removes known secrets from each line before it is stored (a task's error may quote one). */
+  static async load(root: string, scrub: (text: string) => string = (t) => t): Promise<BatchState> {
     const path = join(root, STATE_FILE);
     const done = new Map<string, StateLine>();
     let text = '';
@@ -44,7 +46,7 @@ export class BatchState {
         // cut short by a kill: that task simply runs again
       }
     }
-    return new BatchState(path, done);
+    return new BatchState(path, done, scrub);
   }
 
   /** The earlier result of this exact task (same id, same line content), if it finished. */
@@ -60,7 +62,7 @@ export class BatchState {
   async record(fingerprint: string, result: TaskResult): Promise<void> {
     const line: StateLine = { id: result.id, fingerprint, finishedAt: new Date().toISOString(), result };
     await makeDirs(join(this.path, '..'));
-    await appendFile(this.path, JSON.stringify(line) + '\n');
+    await appendFile(this.path, this.scrub(JSON.stringify(line)) + '\n');
     this.done.set(result.id, line);
   }
 }

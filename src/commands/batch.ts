@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { renderError } from '../cli/render-error.js';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { createHistoryRecorder, historySettings } from '../history/recorder.js';
@@ -52,10 +53,11 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
 
   // Read the configuration once up front, so a broken rc file stops the batch before any task starts.
   const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: { ...defaults, maxCost: maxCost ?? undefined } });
+  io.addSecrets(configuredSecrets(cfg));
   for (const w of cfg.warnings) io.logger.warn(w);
 
   const root = resolve(ctx.cwd, out ?? DEFAULT_BATCH_ROOT);
-  const state = await BatchState.load(root);
+  const state = await BatchState.load(root, (t) => io.scrub(t));
   const recorder = createHistoryRecorder({
     env: ctx.env,
     command: 'batch',

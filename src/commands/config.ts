@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { userConfigDir } from '../config/files.js';
 import {
   KEY_ENV_VARS,
@@ -60,8 +61,7 @@ export function configRows(cfg: ResolvedConfig): Row[] {
 export async function configShowCommand(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
   const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
   for (const w of cfg.warnings) ctx.io.logger.warn(w);
-  for (const id of PROVIDER_IDS) ctx.io.addSecret(resolveApiKey(cfg, id).value);
-  ctx.io.addSecret(resolveDaytona(cfg).apiKey.value);
+  ctx.io.addSecrets(configuredSecrets(cfg));
   const rows = configRows(cfg);
   if (opts.json) {
     ctx.io.print(

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { CliContext } from '../cli/context.js';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
 import { toPtcError } from '../errors.js';
 import { PROVIDER_IDS, type PytestPluginPolicy } from '../types.js';
@@ -48,6 +49,7 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
     detail: cfg.files.length ? cfg.files.map((f) => f.path).join(', ') : 'no rc file (defaults and environment)',
     hint: cfg.warnings[0],
   });
+  ctx.io.addSecrets(configuredSecrets(cfg));
 
   const selected = cfg.settings.provider.value;
   for (const id of PROVIDER_IDS) {

@@ -1,6 +1,7 @@
 import type { CliContext } from '../cli/context.js';
 import { providerConfigOf, requireApiKey, resolveConfig } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
 
 export interface ModelsOptions {
@@ -22,6 +23,7 @@ export async function modelsCommand(ctx: CliContext, opts: ModelsOptions): Promi
     throw new UsageError('--remote needs a provider', { hint: `add -p <id>, one of: ${PROVIDER_IDS.join(', ')}` });
   }
   const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: { provider: opts.provider, baseUrl: opts.baseUrl } });
+  ctx.io.addSecrets(configuredSecrets(cfg));
   for (const w of cfg.warnings) ctx.io.logger.warn(w);
   const [{ loadCatalog }, view] = await Promise.all([import('../cost/catalog.js'), import('../cost/models-view.js')]);
 

@@ -1,10 +1,12 @@
 import type { CliContext } from '../cli/context.js';
+import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 
 /** `ptc sandbox prune`: list the Daytona sandboxes ptc left behind (label app=ptc), then delete them. */
 export async function sandboxPruneCommand(ctx: CliContext, opts: { dryRun?: boolean; json?: boolean }): Promise<number> {
   const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  ctx.io.addSecrets(configuredSecrets(cfg));
   for (const w of cfg.warnings) ctx.io.logger.warn(w);
   const d = resolveDaytona(cfg);
   if (!d.apiKey.value) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../types.js';
+import { MIN_SECRET_LENGTH, scrubSecrets } from '../util/scrub.js';
 import { type Colors, isCI, makeColors } from './color.js';
 
 export interface Writable {
@@ -60,13 +61,16 @@ export class IO {
   }
 
   addSecret(value: string | null | undefined): void {
-    if (value && value.length >= 6) this.secrets.add(value);
+    if (value && value.length >= MIN_SECRET_LENGTH) this.secrets.add(value);
+  }
+
+  /** Every secret the configuration knows (configuredSecrets), not only the ones this command uses. */
+  addSecrets(values: Iterable<string>): void {
+    for (const value of values) this.addSecret(value);
   }
 
   scrub(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
+    return scrubSecrets(text, this.secrets);
   }
 
   /** The result, on stdout. */

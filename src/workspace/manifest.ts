@@ -7,6 +7,7 @@ import { readFile, rename, writeFile, lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
+import { scrubSecrets } from '../util/scrub.js';
 
 export const MANIFEST_DIR = '.ptc';
 export const MANIFEST_FILE = 'manifest.json';
@@ -39,13 +40,12 @@ function secretValues(env: NodeJS.ProcessEnv): string[] {
     .map(([, value]) => value!);
 }
 
-export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
-  let out = text;
-  for (const secret of secretValues(env)) out = out.split(secret).join('[redacted]');
-  return out;
+/** `secrets`: the configured ones (configuredSecrets), which may live in `.env` or under any variable name. */
+export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env, secrets: Iterable<string> = []): string {
+  return scrubSecrets(text, [...secretValues(env), ...secrets]);
 }
 
-export async function writeManifest(outDir: string, m: ManifestInput): Promise<Manifest> {
+export async function writeManifest(outDir: string, m: ManifestInput, opts: { secrets?: Iterable<string> } = {}): Promise<Manifest> {
   const manifest: Manifest = {
     schemaVersion: 1,
     createdAt: m.createdAt ?? new Date().toISOString(),
@@ -67,7 +67,7 @@ export async function writeManifest(outDir: string, m: ManifestInput): Promise<M
     });
   }
   await makeDirs(dir);
-  const text = redactSecrets(`${JSON.stringify(manifest, null, 2)}\n`);
+  const text = redactSecrets(`${JSON.stringify(manifest, null, 2)}\n`, process.env, opts.secrets);
   const dest = join(dir, MANIFEST_FILE);
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
