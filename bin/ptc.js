@@ -11,7 +11,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Node >= 22.1 keeps compiled code between runs (in the OS temp dir), about 10 ms off every command; Node 20
   // has no such API and runs as before. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
   module.enableCompileCache?.();
-  const { main } = await import('../dist/cli/main.js');
+  const { main, exitProcess } = await import('../dist/cli/main.js');
   const code = await main(args);
-  process.exit(code);
+  exitProcess(code);
 }

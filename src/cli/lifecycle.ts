@@ -1,4 +1,22 @@
-import { InterruptedError, signalExitCode, TimeoutError } from '../errors.js';
+import { ExitCode, InterruptedError, signalExitCode, TimeoutError } from '../errors.js';
+
+/** Requests that run on libuv's thread pool: file system calls and name lookups. */
+const THREAD_POOL_WORK = /^(FSReq|FileHandle|GetAddrInfo|GetNameInfo)/;
+
+/**
+ * Ends the process with `code`. process.exit first waits for the thread pool's requests, and one blocked for
+ * good (opening a FIFO that nobody writes to) would keep a signalled ptc alive for ever. So after a signal,
+ * with such a request pending, the signal is raised again with its default action: the process ends at once,
+ * and a shell sees the same 143 (or 130).
+ */
+export function exitProcess(code: number): never {
+  const signal = code === ExitCode.sigterm ? 'SIGTERM' : code === ExitCode.sigint ? 'SIGINT' : null;
+  if (signal && process.getActiveResourcesInfo().some((r) => THREAD_POOL_WORK.test(r))) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code);
+}
 
 type Cleanup = () => unknown | Promise<unknown>;
 

@@ -6,8 +6,11 @@ import { IO, type Writable } from '../ui/io.js';
 import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 import { version } from '../version.js';
 import type { CliContext } from './context.js';
-import { Lifecycle } from './lifecycle.js';
+import { exitProcess, Lifecycle } from './lifecycle.js';
 import { errorDocument, renderError } from './render-error.js';
+
+/** bin/ptc.js ends the process with it. */
+export { exitProcess };
 
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
@@ -326,7 +329,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         io.note(`ptc: still winding down ${lifecycle.signalGraceMs / 1000}s after the signal; exiting without waiting further`);
       }
       io.close();
-      process.exit(code);
+      exitProcess(code);
     });
   }
 

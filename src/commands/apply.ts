@@ -9,7 +9,7 @@ export async function applyCommand(ctx: CliContext, replyFile: string, opts: Pip
   let replyText: string;
   if (replyFile === '-') {
     if (ctx.stdinIsTTY) throw new UsageError('`ptc apply -` reads the reply from stdin, but stdin is a terminal', { hint: 'pipe the reply in: pbpaste | ptc apply -' });
-    replyText = await readStdin(ctx.stdin);
+    replyText = await readStdin(ctx.stdin, ctx.lifecycle.signal);
   } else {
     // A FIFO or device would block the read for ever: refused, and `-` reads any stream.
     replyText = await readRegularFile(resolve(ctx.cwd, replyFile)).catch((err: FileReadProblem) => {

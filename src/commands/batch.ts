@@ -4,10 +4,11 @@ import type { CliContext } from '../cli/context.js';
 import { renderError } from '../cli/render-error.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
-import { UsageError } from '../errors.js';
+import { PtcError, UsageError } from '../errors.js';
 import { createHistoryRecorder, historySettings } from '../history/recorder.js';
 import type { Logger } from '../types.js';
 import { BatchProgress } from '../batch/progress.js';
+import { untilAborted } from '../util/abortable.js';
 import { batchDocument, renderBatch } from '../batch/report.js';
 import { runBatch } from '../batch/run-batch.js';
 import { BatchState } from '../batch/state.js';
@@ -121,11 +122,12 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
 async function readTasksText(ctx: CliContext, source: string): Promise<string> {
   if (source === '-') {
     if (ctx.stdinIsTTY) throw new UsageError('"-" reads tasks from stdin, but stdin is a terminal', { hint: 'ptc batch tasks.jsonl  (or pipe the tasks in)' });
-    return readStdin(ctx.stdin);
+    return readStdin(ctx.stdin, ctx.lifecycle.signal);
   }
   try {
-    return await readFile(resolve(ctx.cwd, source), 'utf8');
+    return await untilAborted(readFile(resolve(ctx.cwd, source), 'utf8'), ctx.lifecycle.signal);
   } catch (err) {
+    if (err instanceof PtcError) throw err; // interrupted while reading
     throw new UsageError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       hint: 'give a JSONL file with one task a line, or "-" to read stdin',
     });

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
 import type { CliContext } from '../cli/context.js';
 import { renderErrorLines } from '../cli/render-error.js';
-import { UsageError } from '../errors.js';
+import { PtcError, UsageError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import { recordCalls } from '../history/record-calls.js';
 import { renderResult } from '../report/text.js';
 import { LiveLine } from '../ui/live-line.js';
+import { untilAborted } from '../util/abortable.js';
 
 /** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
 export async function readPrompt(words: string[], opts: PipelineCommandOptions, ctx: CliContext): Promise<string> {
@@ -15,12 +16,13 @@ export async function readPrompt(words: string[], opts: PipelineCommandOptions, 
   if (opts.promptFile) {
     if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');
     try {
-      text = await readFile(resolve(ctx.cwd, opts.promptFile), 'utf8');
+      text = await untilAborted(readFile(resolve(ctx.cwd, opts.promptFile), 'utf8'), ctx.lifecycle.signal);
     } catch (err) {
+      if (err instanceof PtcError) throw err;
       throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else if ((words.length === 1 && words[0] === '-') || (words.length === 0 && !ctx.stdinIsTTY)) {
-    text = await readStdin(ctx.stdin);
+    text = await readStdin(ctx.stdin, ctx.lifecycle.signal);
   } else {
     text = words.join(' ');
   }
@@ -34,10 +36,14 @@ export async function readPrompt(words: string[], opts: PipelineCommandOptions, 
   return text;
 }
 
-export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+/** All of stdin; a signal ends the wait, since a pipe whose writer never closes it would keep ptc for ever. */
+export async function readStdin(stdin: NodeJS.ReadableStream, signal?: AbortSignal): Promise<string> {
+  const read = async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  return untilAborted(read(), signal);
 }
 
 /** The CLI side: run, draw progress on a TTY, print the result as text or JSON, return the exit code. */
