@@ -2,8 +2,8 @@
  * Through the built CLI: two ptc processes writing one folder, SIGTERM in states where ptc is blocked,
  * timeouts beyond the timer's range, and every configured secret scrubbed from every output.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inputSchemas } from '../../src/app/request.js';
@@ -11,10 +11,15 @@ import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-
 import { BIN, makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
 
 let sb: Sandbox;
+/** Every ptc started here, killed after each test so a failing one cannot leave a blocked process behind. */
+const started: ChildProcessWithoutNullStreams[] = [];
 beforeEach(() => {
   sb = makeSandbox();
 });
-afterEach(() => sb.cleanup());
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  sb.cleanup();
+});
 
 const reply = (files: Record<string, string>) =>
   Object.entries(files)
@@ -24,6 +29,7 @@ const reply = (files: Record<string, string>) =>
 /** A ptc process with its output collected, and a way to wait for something on its stderr. */
 function start(args: string[], env = sb.env) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: sb.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  started.push(child);
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -78,7 +84,6 @@ describe('two ptc processes writing one folder', () => {
     const a = start(['apply', 'a.md', '--out', 'out', '--json']);
     const b = start(['apply', 'b.md', '--out', 'out', '--json']);
     await Promise.all([a.stderrContains('waiting for another ptc process'), b.stderrContains('waiting for another ptc process')]);
-    const { rmSync } = await import('node:fs');
     rmSync(lock);
     const [ra, rb] = await Promise.all([a.closed, b.closed]);
     expect([ra.code, rb.code].sort()).toEqual([0, 2]);
@@ -123,7 +128,6 @@ describe('SIGTERM ends ptc in every state', () => {
 
   it('while a file read is stuck in the thread pool (a FIFO nobody writes to): the process still ends', async () => {
     const fifo = join(sb.cwd, 'prompt.fifo');
-    const { execFileSync } = await import('node:child_process');
     execFileSync('mkfifo', [fifo]);
     const p = start(['generate', '--prompt-file', 'prompt.fifo', '--provider', 'kimi'], { ...sb.env, MOONSHOT_API_KEY: 'sk-unused-0000000000' });
     await blockedOpeningFifo(p.child);
