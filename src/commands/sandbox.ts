@@ -43,6 +43,7 @@ export async function sandboxSnapshotCreateCommand(
   opts: { name?: string; package?: string[]; json?: boolean },
 ): Promise<number> {
   const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+  ctx.io.addSecrets(configuredSecrets(cfg));
   for (const w of cfg.warnings) ctx.io.logger.warn(w);
   const d = resolveDaytona(cfg);
   if (!d.apiKey.value) {
