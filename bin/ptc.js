@@ -13,5 +13,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   module.enableCompileCache?.();
   const { main, exitProcess } = await import('../dist/cli/main.js');
   const code = await main(args);
-  exitProcess(code);
+  await exitProcess(code);
 }

@@ -3,17 +3,29 @@ import { ExitCode, InterruptedError, signalExitCode, TimeoutError } from '../err
 /** Requests that run on libuv's thread pool: file system calls and name lookups. */
 const THREAD_POOL_WORK = /^(FSReq|FileHandle|GetAddrInfo|GetNameInfo)/;
 
+function threadPoolBusy(): boolean {
+  return process.getActiveResourcesInfo().some((r) => THREAD_POOL_WORK.test(r));
+}
+
+/** How long a signalled ptc lets thread-pool requests in flight finish before it stops waiting for them. */
+const THREAD_POOL_GRACE_MS = 1000;
+
 /**
  * Ends the process with `code`. process.exit first waits for the thread pool's requests, and one blocked for
  * good (opening a FIFO that nobody writes to) would keep a signalled ptc alive for ever. So after a signal,
- * with such a request pending, the signal is raised again with its default action: the process ends at once,
- * and a shell sees the same 143 (or 130).
+ * requests in flight get a moment to finish (most do: a stat, a write); if one is still pending then, the
+ * signal is raised again with its default action, which ends the process at once; a shell sees the same
+ * 143 (or 130).
  */
-export function exitProcess(code: number): never {
+export async function exitProcess(code: number): Promise<never> {
   const signal = code === ExitCode.sigterm ? 'SIGTERM' : code === ExitCode.sigint ? 'SIGINT' : null;
-  if (signal && process.getActiveResourcesInfo().some((r) => THREAD_POOL_WORK.test(r))) {
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
+  if (signal) {
+    const giveUp = Date.now() + THREAD_POOL_GRACE_MS;
+    while (threadPoolBusy() && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 10));
+    if (threadPoolBusy()) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
   }
   process.exit(code);
 }

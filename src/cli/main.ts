@@ -329,7 +329,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         io.note(`ptc: still winding down ${lifecycle.signalGraceMs / 1000}s after the signal; exiting without waiting further`);
       }
       io.close();
-      exitProcess(code);
+      void exitProcess(code);
     });
   }
 
