@@ -9,6 +9,7 @@ export async function applyCommand(ctx: CliContext, replyFile: string, opts: Pip
   let replyText: string;
   if (replyFile === '-') {
     if (ctx.stdinIsTTY) throw new UsageError('`ptc apply -` reads the reply from stdin, but stdin is a terminal', { hint: 'pipe the reply in: pbpaste | ptc apply -' });
+    ctx.io.logger.debug('reading the reply from stdin until it ends');
     replyText = await readStdin(ctx.stdin, ctx.lifecycle.signal);
   } else {
     // A FIFO or device would block the read for ever: refused, and `-` reads any stream.
