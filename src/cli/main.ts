@@ -293,7 +293,7 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
     .option('--allow-base-url', 'accept "baseUrl" in request bodies (it decides where this server\'s API keys are sent)')
     .option('--allow-host <name...>', 'also accept requests addressed to these host names (besides loopback names and --host)')
     .option('--allow-origin <origin...>', 'let web pages from these origins call the server (CORS); others are refused')
-    .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', positive('--receive-timeout'), 10)
+    .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', seconds('--receive-timeout'), 10)
     .option('-q, --quiet', 'log less on stderr')
     .option('-v, --verbose', 'log more on stderr')
     .action(run(async () => (await import('../commands/serve.js')).serveCommand as Handler));
