@@ -41,6 +41,7 @@ function numberArg(o: { whole?: boolean; min: number; above?: boolean; max?: num
 }
 const int = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
 const count = numberArg({ whole: true, min: 1, mustBe: 'a whole number ≥ 1' });
+const positive = numberArg({ min: 0, above: true, mustBe: 'a number > 0' });
 const seconds = numberArg({ min: 0, above: true, max: MAX_TIMEOUT_SECONDS, mustBe: TIMEOUT_RANGE });
 const secondsOrZero = numberArg({ min: 0, max: MAX_TIMEOUT_SECONDS, mustBe: `0 or ${TIMEOUT_RANGE}` });
 const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
@@ -293,7 +294,7 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
     .option('--allow-base-url', 'accept "baseUrl" in request bodies (it decides where this server\'s API keys are sent)')
     .option('--allow-host <name...>', 'also accept requests addressed to these host names (besides loopback names and --host)')
     .option('--allow-origin <origin...>', 'let web pages from these origins call the server (CORS); others are refused')
-    .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', seconds('--receive-timeout'), 10)
+    .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', positive('--receive-timeout'), 10)
     .option('-q, --quiet', 'log less on stderr')
     .option('-v, --verbose', 'log more on stderr')
     .action(run(async () => (await import('../commands/serve.js')).serveCommand as Handler));
