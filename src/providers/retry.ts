@@ -1,5 +1,6 @@
 import { abortReason, ProviderError, PtcError } from '../errors.js';
 import type { Logger, RetryInfo } from '../types.js';
+import { sleep } from '../util/sleep.js';
 import { classify, type CallContext, type Failure } from './failure.js';
 
 export interface RetryPolicy {
@@ -35,22 +36,6 @@ export function serverWaitMs(f: Failure, now = Date.now()): number | null {
 export function backoffMs(retryNumber: number): number {
   const base = Math.min(500 * 2 ** (retryNumber - 1), 8000);
   return base * (1 - Math.random() * 0.25);
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason the moment it fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function deadlineError(ctx: CallContext): ProviderError {

@@ -4,8 +4,8 @@
  * RETRY_AFTER_CAP_MS, and tries again. A longer wait, or too many refusals, ends with the 429 itself, whose
  * mapped error tells the user how long Daytona asked them to wait.
  */
-import { abortReason } from '../errors.js';
 import { silentLogger, type Logger } from '../types.js';
+import { sleep } from '../util/sleep.js';
 import { rateLimitWaitMs } from './daytona-errors.js';
 
 export interface RateLimitRetryOptions {
@@ -32,20 +32,4 @@ export async function withRateLimitRetry<T>(call: () => Promise<T>, opts: RateLi
       await sleep(wait, opts.signal);
     }
   }
-}
-
-/** Wait, or reject with the abort reason as soon as the signal fires. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { sleep } from '../providers/retry.js';
+import { sleep } from './sleep.js';
 import { makeDirs } from './make-dirs.js';
 import { processAlive } from './pid.js';
 
