@@ -15,8 +15,8 @@ import {
 import { parseCommentPath } from './hints.js';
 import { blockKindOf, isLang, langOfPath, sameFamily, type BlockKind } from './languages.js';
 import { nameUnnamedBlocks, type UnnamedBlock } from './naming.js';
-import { tidyPath } from './path-like.js';
 import { scanReply, type RawBlock } from './scan.js';
+import { canonicalPath } from '../workspace/paths.js';
 
 export interface ParseOptions {
   lang: Lang;
@@ -108,7 +108,7 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
   // Packages and deletions are collected with their line, then taken in reply order.
   const depEvents: { line: number; specs: string[] }[] = [...scan.packages];
   const deps = { add: (specs: string[], line = 0) => depEvents.push({ line, specs }) };
-  const deleteEvents: { line: number; path: string }[] = scan.deleted.map((d) => ({ line: d.line, path: tidyPath(d.path) }));
+  const deleteEvents: { line: number; path: string }[] = scan.deleted.map((d) => ({ line: d.line, path: canonicalPath(d.path) }));
   const entries: Entry[] = [];
   const others: { path: string; content: string; line: number }[] = [];
 
@@ -118,21 +118,21 @@ function parseReplyUnsafe(text: string, opts: ParseOptions): ParsedReply {
     }
     const kind = blockKindOf(block.info.tag);
     if (block.info.deleted) {
-      if (block.info.path) deleteEvents.push({ line: block.line, path: tidyPath(block.info.path) });
+      if (block.info.path) deleteEvents.push({ line: block.line, path: canonicalPath(block.info.path) });
       continue;
     }
     const first = firstLineOf(block.content);
     const commentPath = kind === 'shell' || kind === 'output' || first.text.length > 400 ? null : parseCommentPath(first.text);
     const picked = pathFor(block, kind, commentPath, lang);
     let raw = block.content;
-    if (picked.path && commentPath && tidyPath(commentPath) === tidyPath(picked.path)) {
+    if (picked.path && commentPath && canonicalPath(commentPath) === canonicalPath(picked.path)) {
       // The first line only repeats the file name: drop it from the file.
       raw = raw.slice(0, first.start) + raw.slice(Math.min(first.end + 1, raw.length));
     }
     const content = trimBlankLines(raw);
 
     if (picked.path) {
-      const path = tidyPath(picked.path);
+      const path = canonicalPath(picked.path);
       // A bash block is a script file only when named so on purpose; otherwise it is commands to run.
       const isFile = kind !== 'shell' || block.info.path !== null || /\.(sh|bash|zsh|ps1)$/i.test(path);
       if (!isFile) {

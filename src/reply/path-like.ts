@@ -71,10 +71,3 @@ export function unwrap(word: string): string {
   }
   return s;
 }
-
-/** Turn a loosely written path into the form used to compare paths (`./a\\b.py` → `a/b.py`). */
-export function tidyPath(path: string): string {
-  let s = path.trim().replace(/\\/g, '/');
-  while (s.startsWith('./')) s = s.slice(2);
-  return s;
-}

@@ -36,6 +36,9 @@ import {
 } from '../types.js';
 import { isNotFound, isTransient, rateLimitWaitMs, statusOf, toSandboxError, type DaytonaPhase } from './daytona-errors.js';
 import { withRateLimitRetry } from './daytona-retry.js';
+import { capText } from './output-cap.js';
+import { shellQuote } from './shell-quote.js';
+import { insidePath } from '../workspace/paths.js';
 
 export type DaytonaPhaseName = 'creating' | 'uploading' | 'cleaning up';
 
@@ -144,10 +147,6 @@ function aborted(signals: (AbortSignal | undefined)[]): boolean {
   return signals.some((s) => s?.aborted);
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The toolbox does not use a shell: it splits the command at spaces (honouring plain quotes, no escapes) and
  * execs it. So ptc sends `sh -c 'eval "$(echo <base64> | base64 -d)"'`, whose only quoted part survives that
@@ -165,16 +164,12 @@ export function wrapForToolbox(command: string, dir: string, env: Record<string,
 }
 
 export function capOutput(text: string, cap = DAYTONA_OUTPUT_CAP): { text: string; truncated: boolean } {
-  if (text.length <= cap) return { text, truncated: false };
-  const head = Math.floor(cap / 2);
-  const tail = cap - head;
-  const cut = text.length - head - tail;
-  return { text: `${text.slice(0, head)}\n…[output truncated by ptc: ${cut} characters omitted]\n${text.slice(-tail)}`, truncated: true };
+  return capText(text, cap);
 }
 
 function safeRelative(p: string): string {
-  const norm = posix.normalize(p.replace(/\\/g, '/'));
-  if (norm.startsWith('/') || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '') {
+  const norm = insidePath(p);
+  if (norm === null || norm === '.') {
     throw new SandboxError(`refusing path outside the sandbox directory: ${p}`, {
       code: 'sandbox_upload',
       hint: 'file paths must be relative and stay inside the output directory',

@@ -5,66 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { abortReason, InterruptedError, SandboxError } from '../errors.js';
 import type { ExecResult } from '../types.js';
+import { CappedOutput } from './output-cap.js';
 import { RESULTS_OVERFLOW_LINE } from './result-stream.js';
 
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
-
-export function truncationMarker(omitted: number): string {
-  return `\n…[output truncated by ptc: ${omitted} bytes omitted]\n`;
-}
-
-/** Keeps the first and last halves of a stream once it outgrows the cap: errors tend to sit at the end. */
-export class CappedOutput {
-  private readonly headCap: number;
-  private readonly tailCap: number;
-  private head: Buffer[] = [];
-  private headLen = 0;
-  private tail: Buffer[] = [];
-  private tailLen = 0;
-  private omitted = 0;
-
-  constructor(capBytes: number) {
-    const cap = Math.max(0, Math.floor(capBytes));
-    this.headCap = Math.floor(cap / 2);
-    this.tailCap = cap - this.headCap;
-  }
-
-  push(chunk: Buffer): void {
-    let rest = chunk;
-    if (this.headLen < this.headCap) {
-      const take = Math.min(this.headCap - this.headLen, rest.length);
-      this.head.push(rest.subarray(0, take));
-      this.headLen += take;
-      rest = rest.subarray(take);
-    }
-    if (rest.length === 0) return;
-    this.tail.push(rest);
-    this.tailLen += rest.length;
-    while (this.tailLen > this.tailCap && this.tail.length > 0) {
-      const first = this.tail[0]!;
-      const excess = this.tailLen - this.tailCap;
-      if (first.length <= excess) {
-        this.tail.shift();
-        this.tailLen -= first.length;
-        this.omitted += first.length;
-      } else {
-        this.tail[0] = first.subarray(excess);
-        this.tailLen -= excess;
-        this.omitted += excess;
-      }
-    }
-  }
-
-  get truncated(): boolean {
-    return this.omitted > 0;
-  }
-
-  toString(): string {
-    const head = Buffer.concat(this.head).toString('utf8');
-    const tail = Buffer.concat(this.tail).toString('utf8');
-    return this.omitted > 0 ? head + truncationMarker(this.omitted) + tail : head + tail;
-  }
-}
 
 export interface ProcessSpec {
   file: string;

@@ -4,7 +4,7 @@
  */
 import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { SandboxError } from '../errors.js';
 import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
 import { silentLogger } from '../types.js';
@@ -26,6 +26,7 @@ import { diskLimitHit, limitsHit } from './limit-hit.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
 import { copyPrefix, sweepStaleCopiesOnce } from './stale-copies.js';
 import { isInside } from '../util/inside.js';
+import { insidePath } from '../workspace/paths.js';
 import { RESULTS_FD } from './result-reporters.js';
 import { makeDirs } from '../util/make-dirs.js';
 
@@ -326,10 +327,9 @@ class LocalSandbox implements Sandbox {
 }
 
 function normalizeRelative(path: string): string {
-  if (isAbsolute(path) || path.includes('\0')) throw badPath(path);
-  const norm = posix.normalize(path.replaceAll('\\', '/'));
-  if (norm === '..' || norm.startsWith('../')) throw badPath(path);
-  return norm === '' ? '.' : norm;
+  const norm = insidePath(path);
+  if (norm === null) throw badPath(path);
+  return norm;
 }
 
 function badPath(path: string): SandboxError {

@@ -30,6 +30,7 @@ import {
 } from './deps.js';
 import { nodeReporterUrl, PYTEST_BOOTSTRAP, RESULTS_KEY_PATH } from './result-reporters.js';
 import { parseResultStream, splitFramedOutput, untrustedReason, type ResultStream, type StreamCase } from './result-stream.js';
+import { shellQuote as shq } from './shell-quote.js';
 import { prepareTypeScript, TS_SOURCE } from './typescript.js';
 
 export { rewriteTsImports } from './typescript.js';
@@ -609,8 +610,4 @@ function lastLine(text: string): string {
 /** A path as one shell word; `./` first so a name starting with `-` is never taken for a flag. */
 function argPath(path: string): string {
   return shq(path.startsWith('-') ? `./${path}` : path);
-}
-
-function shq(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }

@@ -3,6 +3,7 @@
  * are checked by planWrite, which can see the disk. This is the one rule every path a reply names passes
  * before it reaches the disk: the first write, every repair round, and deletions.
  */
+import { posix } from 'node:path';
 import { configPathReason } from './config-paths.js';
 
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
@@ -62,12 +63,33 @@ export function checkPath(relPath: string): PathCheck {
 }
 
 /**
- * The one spelling of a reply path that ptc compares and keys files by: the form checkPath writes to, or, for
- * a path it refuses, the loose tidy form (the write refuses it again, with its reason).
+ * The one spelling of a reply path that ptc compares and keys files by, from the parser to the repair guards:
+ * the form checkPath writes to, or, for a path it refuses, the loose tidy form (the write refuses it again,
+ * with its reason). So `x/../checks.py` is `checks.py` everywhere, not only where it is written.
  */
 export function canonicalPath(path: string): string {
-  const check = checkPath(path);
-  return check.ok ? check.path : path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+  const tidy = tidyPath(path);
+  const check = checkPath(tidy);
+  return check.ok ? check.path : tidy;
+}
+
+/** A loosely written path in the form used to compare paths (`./a\\b.py` → `a/b.py`), nothing resolved. */
+function tidyPath(path: string): string {
+  let s = path.trim().replace(/\\/g, '/');
+  while (s.startsWith('./')) s = s.slice(2);
+  return s;
+}
+
+/**
+ * A path inside a sandbox's folder in normal form (slashes, `.`, `..` and doubled slashes resolved; `.` for the
+ * folder itself), or null when it is absolute, holds a NUL, or climbs out. Both sandboxes place files by it;
+ * unlike checkPath it admits ptc's own scratch paths (`.ptc/…`), which no reply may name.
+ */
+export function insidePath(path: string): string | null {
+  if (path.includes('\0')) return null;
+  const norm = posix.normalize(path.replace(/\\/g, '/')).replace(/(.)\/$/, '$1');
+  if (norm.startsWith('/') || /^[A-Za-z]:/.test(norm) || norm === '..' || norm.startsWith('../')) return null;
+  return norm;
 }
 
 /** Bidi embedding, override and isolate controls, the LRM/RLM marks and the Arabic letter mark. */

@@ -196,6 +196,19 @@ describe('repair loop', { timeout: 60_000 }, () => {
     expect(secondRepair).toContain('assert -1 == 5'); // the tests were not rerun on unchanged files, the failure stands
   });
 
+  it('--protect-tests holds for a test named through a detour (x/../checks.py is checks.py)', async () => {
+    const CHECKS = 'import pytest\nfrom calc import add\n\n\ndef test_check():\n    assert add(1, 1) == 2\n';
+    const model = scriptedProvider([
+      { text: reply({ 'calc.py': BUGGY_CALC, 'test_calc.py': TEST_CALC, 'checks.py': CHECKS }) },
+      // Not a test by its new content: only the path, keyed as the write keys it, shows it is the protected one.
+      { text: reply({ 'calc.py': FIXED_CALC, 'x/../checks.py': 'x = 1\n' }) },
+    ]);
+    const { result } = await runToResult(generateOptions(tmp.out, { fix: 1, protectTests: true }), makeDeps(model));
+    expect(readFileSync(join(tmp.out, 'checks.py'), 'utf8')).toBe(CHECKS);
+    expect(readFileSync(join(tmp.out, 'calc.py'), 'utf8')).toBe(FIXED_CALC);
+    expect(result.rounds[1]!.ignoredTestChanges).toEqual(['checks.py']);
+  });
+
   it('stops before a call that would not fit the budget: exit 1 with the reason, no call made', async () => {
     // Round 0 costs $0.0085; a repair call could cost up to 1000 output tokens × $10/1M = $0.01 plus its input.
     const model = scriptedProvider([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPath } from '../../src/workspace/paths.js';
+import { canonicalPath, checkPath, insidePath } from '../../src/workspace/paths.js';
 
 describe('checkPath', () => {
   it.each([
@@ -81,5 +81,24 @@ describe('checkPath', () => {
     const check = checkPath(input);
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.reason).toContain(reason);
+  });
+});
+
+describe('one spelling for a path', () => {
+  it('canonicalPath resolves detours and loose spellings the way the write does', () => {
+    expect(canonicalPath('x/../checks.py')).toBe('checks.py');
+    expect(canonicalPath(' ./src\\\\calc.py ')).toBe('src/calc.py');
+    expect(canonicalPath('src//calc.py')).toBe('src/calc.py');
+    // Refused paths keep their loose form: the write refuses them again, with the reason.
+    expect(canonicalPath('../evil.py')).toBe('../evil.py');
+  });
+
+  it('insidePath is the sandboxes\' rule: normal form inside the folder, null for anything that leaves it', () => {
+    expect(insidePath('a/./b/../c.py')).toBe('a/c.py');
+    expect(insidePath('.ptc/results-key')).toBe('.ptc/results-key');
+    expect(insidePath('src\\x.py')).toBe('src/x.py');
+    expect(insidePath('dir/')).toBe('dir');
+    expect(insidePath('')).toBe('.');
+    for (const bad of ['/etc/passwd', '\\etc\\passwd', '..', '../x', 'a/../../x', 'C:/x', 'a\0b']) expect(insidePath(bad)).toBeNull();
   });
 });
