@@ -1,24 +1,22 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configuredSecrets } from '../config/configured-secrets.js';
-import { type ConfigFlags, type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
+import { type AnyOptionValues, configFlagsOf } from '../config/options.js';
+import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang, Logger, Provider } from '../types.js';
 
-/** The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch line). */
-export interface PipelineCommandOptions extends ConfigFlags {
+/**
+ * The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch
+ * line): the option table's, plus how the CLI prints.
+ */
+export interface PipelineCommandOptions extends AnyOptionValues {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-  keep?: boolean;
-  promptFile?: string;
-  /** false with --no-history. */
-  history?: boolean;
 }
 
 export interface PipelineRequest {
@@ -69,7 +67,7 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   let planText: string | null = null;
   let history: Executed['history'];
   try {
-    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: toFlags(req.options), sources: ctx.configSources });
+    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: configFlagsOf(req.options), sources: ctx.configSources });
     history = cfg.file.history;
     // Every key the configuration knows, not only the active provider's: a prompt, a reply or a provider's
     // error may quote any of them, and none may reach an output, a log or the history.
@@ -96,24 +94,6 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   }
 }
 
-function toFlags(o: PipelineCommandOptions): ConfigFlags {
-  return {
-    provider: o.provider,
-    model: o.model,
-    baseUrl: o.baseUrl,
-    lang: o.lang,
-    out: o.out,
-    run: o.run,
-    sandbox: o.sandbox,
-    fix: o.fix,
-    maxTokens: o.maxTokens,
-    temperature: o.temperature,
-    timeout: o.timeout,
-    maxCost: o.maxCost,
-    protectTests: o.protectTests,
-    isolation: o.isolation,
-  };
-}
 
 function pipelineOptions(
   req: PipelineRequest,

@@ -2,59 +2,30 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PipelineCommandOptions, PipelineRequest } from './execute.js';
-import { timeoutSeconds } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { agentOptionShape } from '../config/option-schemas.js';
 import { readRegularFile, type FileReadProblem } from '../util/regular-file.js';
 import { confinePath } from '../workspace/confine.js';
 
 /**
- * What agents send: MCP tool arguments and `ptc serve` bodies share these shapes, which mirror the CLI's options
- * in camelCase. Objects are strict so a misspelt option is reported instead of silently ignored.
+ * What agents send: MCP tool arguments and `ptc serve` bodies share these shapes, the CLI's options in camelCase
+ * from the one option table (config/options.ts). Objects are strict so a misspelt option is reported, not ignored.
  */
-
-const modelOptions = {
-  provider: z.enum(PROVIDER_IDS).optional().describe('kimi | anthropic | openrouter | openai | openai-compatible'),
-  model: z.string().min(1).optional().describe("model id (default: the provider's default from list_models)"),
-  baseUrl: z.url().optional().describe('endpoint override: a proxy, gateway or local server such as Ollama'),
-  maxTokens: z.number().int().positive().optional().describe("limit on the reply's length in tokens"),
-  temperature: z.number().min(0).max(2).optional(),
-  fix: z.number().int().nonnegative().optional().describe('repair rounds when tests fail (needs run: true)'),
-  maxCost: z.number().nonnegative().optional().describe('stop before a call that could take the spend past this many USD'),
-  protectTests: z.boolean().optional().describe('in repair rounds, never let the model change the test files'),
-};
-
-const writeOptions = {
-  lang: z.enum(LANGS).optional().describe('python (default) | typescript | javascript'),
-  out: z.string().min(1).optional().describe('output directory, relative to the server root (default: a new folder named from the prompt)'),
-  force: z.boolean().optional().describe('allow overwriting files that already exist'),
-  dryRun: z.boolean().optional().describe('parse and report what would be written; write nothing, run nothing'),
-  run: z.boolean().optional().describe('run the tests after writing'),
-};
-
-const runOptions = {
-  sandbox: z.enum(SANDBOX_KINDS).optional().describe('local (bubblewrap) | daytona'),
-  timeout: timeoutSeconds.optional().describe('bound on the whole request, in seconds'),
-};
 
 export const generateInput = z.strictObject({
   prompt: z.string().trim().min(1).describe('what to build'),
-  ...modelOptions,
-  ...writeOptions,
-  ...runOptions,
+  ...agentOptionShape('generate'),
 });
 
 export const applyInput = z.strictObject({
   reply: z.string().min(1).optional().describe('a saved model reply (markdown with fenced files)'),
   replyFile: z.string().min(1).optional().describe('or the path of a file holding it, relative to the server root'),
-  ...writeOptions,
-  ...runOptions,
+  ...agentOptionShape('apply'),
 });
 
 export const runInput = z.strictObject({
   dir: z.string().min(1).optional().describe('the project directory, relative to the server root (default ".")'),
-  lang: z.enum(LANGS).optional().describe('default: detected from the files'),
-  ...runOptions,
+  ...agentOptionShape('run'),
 });
 
 export type GenerateInput = z.infer<typeof generateInput>;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { timeoutSeconds } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { taskOptionShape } from '../config/option-schemas.js';
 
 /** One line of a tasks file: an id, a prompt, and any generate option in camelCase. Misspelt keys are errors. */
 export const taskSchema = z.strictObject({
@@ -10,20 +9,7 @@ export const taskSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-" (it names the task\'s folder)'),
   prompt: z.string().trim().min(1, 'must not be empty'),
-  lang: z.enum(LANGS).optional(),
-  out: z.string().min(1).optional(),
-  provider: z.enum(PROVIDER_IDS).optional(),
-  model: z.string().min(1).optional(),
-  baseUrl: z.url().optional(),
-  run: z.boolean().optional(),
-  sandbox: z.enum(SANDBOX_KINDS).optional(),
-  fix: z.number().int().nonnegative().optional(),
-  maxTokens: z.number().int().positive().optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  timeout: timeoutSeconds.optional(),
-  maxCost: z.number().nonnegative().optional(),
-  protectTests: z.boolean().optional(),
-  force: z.boolean().optional(),
+  ...taskOptionShape(),
 });
 
 export type TaskSpec = z.infer<typeof taskSchema>;

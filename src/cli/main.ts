@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitCode, toPtcError, UsageError } from '../errors.js';
 import type { Result } from '../report/result-schema.js';
 import { loadColorSupport } from '../ui/color.js';
@@ -7,6 +7,7 @@ import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 import { version } from '../version.js';
 import type { CliContext } from './context.js';
 import { exitProcess, Lifecycle } from './lifecycle.js';
+import { declareOptions, numberArg } from './options.js';
 import { errorDocument, renderError } from './render-error.js';
 
 /** bin/ptc.js ends the process with it. */
@@ -23,68 +24,18 @@ export interface MainOptions {
 
 type Handler = (ctx: CliContext, ...args: unknown[]) => Promise<number>;
 
-/**
- * A numeric option's parser: whole numbers only or any finite number, from `min` (or, with `above`, more than
- * it) up to `max`; anything else is a usage error that names the option and says what it must be.
- */
-function numberArg(o: { whole?: boolean; min: number; above?: boolean; max?: number; rejectBlank?: boolean; mustBe: string }) {
-  return (name: string) => (raw: string) => {
-    const n = Number(raw);
-    const ok =
-      (o.whole ? Number.isInteger(n) : Number.isFinite(n)) &&
-      (o.above ? n > o.min : n >= o.min) &&
-      (o.max === undefined || n <= o.max) &&
-      !(o.rejectBlank && raw.trim() === '');
-    if (!ok) throw new InvalidArgumentError(`${name} must be ${o.mustBe}, got "${raw}"`);
-    return n;
-  };
-}
-const int = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
 const count = numberArg({ whole: true, min: 1, mustBe: 'a whole number ≥ 1' });
 const positive = numberArg({ min: 0, above: true, mustBe: 'a number > 0' });
 const seconds = numberArg({ min: 0, above: true, max: MAX_TIMEOUT_SECONDS, mustBe: TIMEOUT_RANGE });
 const secondsOrZero = numberArg({ min: 0, max: MAX_TIMEOUT_SECONDS, mustBe: `0 or ${TIMEOUT_RANGE}` });
 const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
 const port = numberArg({ whole: true, min: 0, max: 65535, mustBe: 'a port number from 0 to 65535' });
-const temperature = numberArg({ min: 0, max: 2, rejectBlank: true, mustBe: 'a number from 0 to 2' });
 
 function outputOptions(cmd: Command): Command {
   return cmd
     .option('--json', 'print exactly one JSON document on stdout (also on failure)')
     .option('-q, --quiet', 'print less on stderr (warnings and errors only)')
     .option('-v, --verbose', 'print more on stderr: the prompt sent, debug details, stacks of internal errors');
-}
-
-function pipelineOptions(cmd: Command, opts: { model: boolean }): Command {
-  if (opts.model) {
-    cmd
-      .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
-      .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
-      .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
-      .option('--max-tokens <n>', 'limit on the reply\'s length in tokens', count('--max-tokens'))
-      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
-      .option('--fix <n>', 'repair rounds: feed failing tests back to the model up to n times (needs --run)', int('--fix'))
-      .option('--max-cost <usd>', 'stop before a call that could take the spend past this many dollars', nonNegative('--max-cost'))
-      .option('--protect-tests', 'in repair rounds, never let the model change the test files')
-      .option('--prompt-file <path>', 'read the prompt from a file')
-      .option('--no-history', 'do not record this run\'s model calls in the spend history (ptc usage)');
-  }
-  if (cmd.name() !== 'run') {
-    cmd
-      .option('-l, --lang <lang>', 'python (default) | typescript | javascript')
-      .option('-o, --out <dir>', 'where files go (default: a new folder named from the prompt)')
-      .option('--force', 'allow overwriting files that already exist')
-      .option('--dry-run', 'parse and show what would be written; write nothing, run nothing')
-      .option('--run', 'run the tests after writing')
-      .option('--no-run', 'do not run the tests (overrides "run": true in an rc file)');
-  } else {
-    cmd.option('-l, --lang <lang>', 'python | typescript | javascript (default: detected from the files)');
-  }
-  return cmd
-    .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
-    .option('--no-isolation', 'local sandbox without bubblewrap: run generated code directly on this machine (unsafe)')
-    .option('--keep', 'keep the local sandbox\'s temporary copy and print where it is')
-    .option('--timeout <seconds>', 'bound on the whole command', seconds('--timeout'));
 }
 
 export function buildProgram(ctx: CliContext, setCode: (code: number) => void): Command {
@@ -114,13 +65,13 @@ Exit codes: 0 ok · 1 tests failed · 2 usage/config · 3 provider · 4 sandbox 
     );
 
   outputOptions(
-    pipelineOptions(
+    declareOptions(
       program
         .command('generate')
         .alias('gen')
         .description('prompt → model → code and tests on disk → (optionally) run them and repair')
         .argument('[prompt...]', 'what to build; "-" or no words with piped stdin reads the prompt from stdin'),
-      { model: true },
+      'generate',
     ),
   )
     .addHelpText(
@@ -134,12 +85,12 @@ Examples:
     .action(run(async () => (await import('../commands/generate.js')).generateCommand as Handler));
 
   outputOptions(
-    pipelineOptions(
+    declareOptions(
       program
         .command('apply')
         .description('the same pipeline from a saved model reply (a chat answer pasted into a file); no API call')
         .argument('<reply-file>', 'the reply, or "-" for stdin'),
-      { model: false },
+      'apply',
     ),
   )
     .addHelpText(
@@ -152,12 +103,12 @@ Examples:
     .action(run(async () => (await import('../commands/apply.js')).applyCommand as Handler));
 
   outputOptions(
-    pipelineOptions(
+    declareOptions(
       program
         .command('run')
         .description('run the tests already in a directory in a sandbox and report')
         .argument('[dir]', 'the project directory', '.'),
-      { model: false },
+      'run',
     ),
   )
     .addHelpText(
@@ -185,31 +136,18 @@ local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your 
   ).action(run(async () => (await import('../commands/models.js')).modelsCommand as Handler));
 
   outputOptions(
-    program
-      .command('batch')
-      .description('many tasks through the generate pipeline: bounded concurrency, shared budget, resumable, one report')
-      .argument('<tasks>', 'a JSONL file, one task a line {"id", "prompt", ...generate options}, or "-" for stdin')
-      .option('-o, --out <root>', 'output root: each task writes into <root>/<id>; the resume state lives here too', 'ptc-batch')
-      .option('--concurrency <n>', 'tasks in flight (default 4)', count('--concurrency'))
-      .option('--llm-concurrency <n>', 'model calls in flight across the batch (default: --concurrency)', count('--llm-concurrency'))
-      .option('--sandbox-concurrency <n>', 'sandboxes at once across the batch (default: --concurrency)', count('--sandbox-concurrency'))
-      .option('--max-cost <usd>', 'budget for the whole batch: no task starts once it is spent', nonNegative('--max-cost'))
-      .option('--jsonl', 'stream one JSON line per finished task on stdout, then a totals line')
-      .option('--no-history', 'do not record the calls in the spend history')
-      .option('-p, --provider <id>', 'kimi | anthropic | openrouter | openai | openai-compatible')
-      .option('-m, --model <id>', 'model id (default: the provider\'s default from `ptc models`)')
-      .option('--base-url <url>', 'endpoint override: a proxy, gateway or local server such as Ollama')
-      .option('--max-tokens <n>', 'limit on each reply\'s length in tokens', count('--max-tokens'))
-      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
-      .option('--fix <n>', 'repair rounds per task (needs --run)', int('--fix'))
-      .option('--protect-tests', 'in repair rounds, never let the model change the test files')
-      .option('-l, --lang <lang>', 'python (default) | typescript | javascript')
-      .option('--force', 'allow overwriting files that already exist')
-      .option('--run', 'run each task\'s tests after writing')
-      .option('--no-run', 'do not run the tests')
-      .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
-      .option('--no-isolation', 'local sandbox without bubblewrap (unsafe)')
-      .option('--timeout <seconds>', 'bound on each task', seconds('--timeout')),
+    declareOptions(
+      program
+        .command('batch')
+        .description('many tasks through the generate pipeline: bounded concurrency, shared budget, resumable, one report')
+        .argument('<tasks>', 'a JSONL file, one task a line {"id", "prompt", ...generate options}, or "-" for stdin')
+        .option('-o, --out <root>', 'output root: each task writes into <root>/<id>; the resume state lives here too', 'ptc-batch')
+        .option('--concurrency <n>', 'tasks in flight (default 4)', count('--concurrency'))
+        .option('--llm-concurrency <n>', 'model calls in flight across the batch (default: --concurrency)', count('--llm-concurrency'))
+        .option('--sandbox-concurrency <n>', 'sandboxes at once across the batch (default: --concurrency)', count('--sandbox-concurrency'))
+        .option('--jsonl', 'stream one JSON line per finished task on stdout, then a totals line'),
+      'batch',
+    ),
   )
     .addHelpText(
       'after',

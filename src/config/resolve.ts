@@ -10,6 +10,7 @@ import {
 import { environmentWithDotenv } from './dotenv.js';
 import { loadRcFiles, type RcFile } from './files.js';
 import { literalKeyWarnings } from './literal-keys.js';
+import type { ConfigFlags } from './options.js';
 import type { ProviderConfig, RcConfig } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -19,23 +20,8 @@ export interface Sourced<T> {
   source: string;
 }
 
-/** Flags as the CLI parsed them (camelCase of the long option); undefined means "not given". */
-export interface ConfigFlags {
-  provider?: string;
-  model?: string;
-  baseUrl?: string;
-  lang?: string;
-  out?: string;
-  run?: boolean;
-  sandbox?: string;
-  fix?: number;
-  maxTokens?: number;
-  temperature?: number;
-  timeout?: number;
-  maxCost?: number;
-  protectTests?: boolean;
-  isolation?: boolean;
-}
+/** Flags as a front end gave them (the option table's names); undefined means "not given". */
+export type { ConfigFlags } from './options.js';
 
 export interface Settings {
   provider: Sourced<ProviderId>;

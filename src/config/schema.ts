@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseSize, SIZE_PATTERN } from '../sandbox/limits.js';
-import { LANGS, PROVIDER_IDS, PYTEST_PLUGIN_POLICIES, SANDBOX_KINDS } from '../types.js';
+import { PROVIDER_IDS, PYTEST_PLUGIN_POLICIES } from '../types.js';
 import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
+import { configOptionShape } from './option-schemas.js';
 
 /**
  * The rc file, validated. Objects are strict so a misspelt key is found; the loader turns unknown keys into
@@ -41,18 +42,8 @@ const sizeLimit = z.union([
 ]);
 
 export const rcSchema = z.strictObject({
-  provider: z.enum(PROVIDER_IDS).optional(),
-  model: z.string().min(1).optional(),
-  lang: z.enum(LANGS).optional(),
-  out: z.string().min(1).optional(),
-  run: z.boolean().optional(),
-  sandbox: z.enum(SANDBOX_KINDS).optional(),
-  fix: z.number().int().nonnegative().optional(),
-  maxTokens: positiveInt.optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  timeout: timeoutSeconds.optional(),
-  maxCost: z.number().nonnegative().optional(),
-  protectTests: z.boolean().optional(),
+  // provider, model, lang, out, run, sandbox, fix, maxTokens, temperature, timeout, maxCost, protectTests.
+  ...configOptionShape(),
   providers: z
     .strictObject(
       Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerConfigSchema.optional()])) as Record<
