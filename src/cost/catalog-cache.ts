@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../history/paths.js';
-import type { CatalogModel } from './catalog.js';
+import type { CatalogModel } from './catalog-model.js';
 
 /**
  * The catalog update on disk: the models `ptc models --update` mapped from the fetched file, with where and
