@@ -22,7 +22,8 @@ export interface MainOptions {
   installSignalHandlers?: boolean;
 }
 
-type Handler = (ctx: CliContext, ...args: unknown[]) => Promise<number>;
+/** A command's run function: the CLI context, then commander's arguments and typed options, in that order. */
+type RunFunction<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<number>;
 
 const count = numberArg({ whole: true, min: 1, mustBe: 'a whole number ≥ 1' });
 const positive = numberArg({ min: 0, above: true, mustBe: 'a number > 0' });
@@ -40,10 +41,13 @@ function outputOptions(cmd: Command): Command {
 
 export function buildProgram(ctx: CliContext, setCode: (code: number) => void): Command {
   const program = new Command('ptc');
-  const run = (load: () => Promise<Handler>) => async (...args: unknown[]) => {
-    const handler = await load();
-    setCode(await handler(ctx, ...args));
-  };
+  // The run function loads with its command, so `ptc --help` loads none of them.
+  const run =
+    <A extends unknown[]>(load: () => Promise<RunFunction<A>>) =>
+    async (...args: A) => {
+      const handler = await load();
+      setCode(await handler(ctx, ...args));
+    };
 
   program
     .description('Prompt → Test → Code: turn a prompt into working, tested code with the LLM of your choice.')
@@ -82,7 +86,7 @@ Examples:
   $ echo "parse ISO-8601 durations" | ptc generate --lang typescript --out ./duration
   $ ptc generate --prompt-file task.md --run --fix 3 --max-cost 0.10 --json`,
     )
-    .action(run(async () => (await import('../commands/generate.js')).generateCommand as Handler));
+    .action(run(async () => (await import('../commands/generate.js')).generateCommand));
 
   outputOptions(
     declareOptions(
@@ -100,7 +104,7 @@ Examples:
   $ ptc apply examples/replies/prime-python.md --out ./prime --run
   $ pbpaste | ptc apply - --dry-run`,
     )
-    .action(run(async () => (await import('../commands/apply.js')).applyCommand as Handler));
+    .action(run(async () => (await import('../commands/apply.js')).applyCommand));
 
   outputOptions(
     declareOptions(
@@ -122,7 +126,7 @@ Packages come from the folder's requirements*.txt, pyproject.toml or package.jso
 only the plugins of those packages and the ones the tests use by fixture or marker; set
 local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your python.`,
     )
-    .action(run(async () => (await import('../commands/run.js')).runCommand as Handler));
+    .action(run(async () => (await import('../commands/run.js')).runCommand));
 
   outputOptions(
     program
@@ -133,7 +137,7 @@ local.pytestPlugins: all in .ptcrc.json to load every plugin installed for your 
       .option('--remote', 'list the model ids the provider\'s own /models endpoint serves (needs -p and its key)')
       .option('--base-url <url>', 'with --remote: the endpoint to ask')
       .option('--all', 'also list the models only the update prices'),
-  ).action(run(async () => (await import('../commands/models.js')).modelsCommand as Handler));
+  ).action(run(async () => (await import('../commands/models.js')).modelsCommand));
 
   outputOptions(
     declareOptions(
@@ -159,7 +163,7 @@ Examples:
   $ ptc batch tasks.jsonl --run --fix 2 --concurrency 4 --max-cost 1.00
   $ cat tasks.jsonl | ptc batch - --sandbox daytona --sandbox-concurrency 10 --jsonl`,
     )
-    .action(run(async () => (await import('../commands/batch.js')).batchCommand as Handler));
+    .action(run(async () => (await import('../commands/batch.js')).batchCommand));
 
   outputOptions(
     program
@@ -167,21 +171,21 @@ Examples:
       .description('spend and tokens from the local history of LLM calls')
       .option('--since <when>', 'a duration (7d, 24h, 30m) or a date (2026-11-01)')
       .option('--by <group>', 'day | provider | model', 'day'),
-  ).action(run(async () => (await import('../commands/usage.js')).usageCommand as Handler));
+  ).action(run(async () => (await import('../commands/usage.js')).usageCommand));
 
   const config = program.command('config').description('show, explain and start configuration');
   outputOptions(
     config.command('show').description('the resolved configuration, each value with its source; keys redacted'),
-  ).action(run(async () => (await import('../commands/config.js')).configShowCommand as Handler));
+  ).action(run(async () => (await import('../commands/config.js')).configShowCommand));
   outputOptions(config.command('path').description('the rc files ptc reads, in precedence order')).action(
-    run(async () => (await import('../commands/config.js')).configPathCommand as Handler),
+    run(async () => (await import('../commands/config.js')).configPathCommand),
   );
   config
     .command('init')
     .description('write a starter .ptcrc.json here (no secrets; names the variables keys come from)')
     .option('-p, --provider <id>', 'the provider to start with', 'kimi')
     .option('--force', 'overwrite an existing .ptcrc.json')
-    .action(run(async () => (await import('../commands/config.js')).configInitCommand as Handler));
+    .action(run(async () => (await import('../commands/config.js')).configInitCommand));
 
   const sandbox = program.command('sandbox').description('manage Daytona sandboxes');
   outputOptions(
@@ -189,7 +193,7 @@ Examples:
       .command('prune')
       .description('list and delete leftover ptc sandboxes in Daytona (label app=ptc); others are never touched')
       .option('--dry-run', 'list them, delete nothing'),
-  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxPruneCommand as Handler));
+  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxPruneCommand));
   outputOptions(
     sandbox
       .command('snapshot')
@@ -198,13 +202,13 @@ Examples:
       .description('build a snapshot with Python, pytest and common packages preinstalled; prints its name for daytona.snapshot')
       .option('--name <name>', 'snapshot name (default: ptc-python<version>-<hash of the package list>)')
       .option('--package <spec...>', 'more pip packages to preinstall'),
-  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxSnapshotCreateCommand as Handler));
+  ).action(run(async () => (await import('../commands/sandbox.js')).sandboxSnapshotCreateCommand));
 
   outputOptions(
     program.command('doctor').description('check config, keys, endpoints and sandboxes; one line per check'),
   )
     .option('--offline', 'skip the network checks')
-    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Handler));
+    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand));
 
   program
     .command('mcp')
@@ -218,7 +222,7 @@ Examples:
 stdout carries the protocol only; logs go to stderr. Config and keys resolve as for the CLI, from --root.
 Example client config: { "command": "ptc", "args": ["mcp"] }`,
     )
-    .action(run(async () => (await import('../commands/mcp.js')).mcpCommand as Handler));
+    .action(run(async () => (await import('../commands/mcp.js')).mcpCommand));
 
   program
     .command('serve')
@@ -235,7 +239,7 @@ Example client config: { "command": "ptc", "args": ["mcp"] }`,
     .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', positive('--receive-timeout'), 10)
     .option('-q, --quiet', 'log less on stderr')
     .option('-v, --verbose', 'log more on stderr')
-    .action(run(async () => (await import('../commands/serve.js')).serveCommand as Handler));
+    .action(run(async () => (await import('../commands/serve.js')).serveCommand));
 
   return program;
 }

@@ -1,5 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { OPTIONS, type OptionCommand, type OptionSpec } from '../config/options.js';
+import { type FlagValues, OPTIONS, type OptionCommand, type OptionSpec } from '../config/options.js';
+
+/** How every command prints (outputOptions in main.ts). */
+export interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** The typed options a command's run function takes: its rows of the option table, and the output flags. */
+export type CommandOptions<C extends OptionCommand> = FlagValues<C> & OutputFlags;
 
 /**
  * A numeric option's parser: whole numbers only or any finite number, from `min` (or, with `above`, more than

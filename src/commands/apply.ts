@@ -1,11 +1,11 @@
 import { basename, extname, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import type { CommandOptions } from '../cli/options.js';
 import { UsageError } from '../errors.js';
-import type { PipelineCommandOptions } from '../app/execute.js';
 import { readStdin, runFromCli } from './cli-pipeline.js';
 import { type FileReadProblem, readRegularFile } from '../util/regular-file.js';
 
-export async function applyCommand(ctx: CliContext, replyFile: string, opts: PipelineCommandOptions): Promise<number> {
+export async function applyCommand(ctx: CliContext, replyFile: string, opts: CommandOptions<'apply'>): Promise<number> {
   let replyText: string;
   if (replyFile === '-') {
     if (ctx.stdinIsTTY) throw new UsageError('`ptc apply -` reads the reply from stdin, but stdin is a terminal', { hint: 'pipe the reply in: pbpaste | ptc apply -' });

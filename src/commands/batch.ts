@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import type { CommandOptions } from '../cli/options.js';
 import { renderError } from '../cli/render-error.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -16,13 +17,13 @@ import { invalidTasksError, parseTasks } from '../batch/tasks.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { readStdin } from './cli-pipeline.js';
 
-export interface BatchCommandOptions extends PipelineCommandOptions {
+/** The option table's batch rows, and batch's own: the root of the tasks' folders and the limits. */
+export interface BatchCommandOptions extends CommandOptions<'batch'> {
+  out?: string;
   concurrency?: number;
   llmConcurrency?: number;
   sandboxConcurrency?: number;
   jsonl?: boolean;
-  /** false with --no-history. */
-  history?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 4;

@@ -11,7 +11,7 @@ import { LiveLine } from '../ui/live-line.js';
 import { untilAborted } from '../util/abortable.js';
 
 /** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
-export async function readPrompt(words: string[], opts: PipelineCommandOptions, ctx: CliContext): Promise<string> {
+export async function readPrompt(words: string[], opts: { promptFile?: string }, ctx: CliContext): Promise<string> {
   let text: string;
   if (opts.promptFile) {
     if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import type { CommandOptions } from '../cli/options.js';
 import { UsageError } from '../errors.js';
-import type { PipelineCommandOptions } from '../app/execute.js';
 import { runFromCli } from './cli-pipeline.js';
 
-export async function runCommand(ctx: CliContext, dir: string, opts: PipelineCommandOptions): Promise<number> {
+export async function runCommand(ctx: CliContext, dir: string, opts: CommandOptions<'run'>): Promise<number> {
   const abs = resolve(ctx.cwd, dir);
   const info = await stat(abs).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`${dir} is not a directory`, { hint: 'ptc run <dir> runs the tests already in dir' });

@@ -266,9 +266,17 @@ type ValueOf<S> = S extends { type: 'enum'; values: readonly (infer V)[] }
       ? boolean
       : string;
 
+/** A value as a flag gives it: a choice is still a string until the config resolver checks it (and suggests). */
+type FlagValueOf<S> = S extends { type: 'enum' } ? string : ValueOf<S>;
+
 /** The options a CLI command takes, typed from the table: what its run function receives. */
 export type OptionValues<C extends OptionCommand> = {
   [K in OptionName as C extends Spec<K>['commands'][number] ? K : never]?: ValueOf<Spec<K>>;
+};
+
+/** What commander hands a command's run function for the table's options (a choice is a string until resolved). */
+export type FlagValues<C extends OptionCommand> = {
+  [K in OptionName as C extends Spec<K>['commands'][number] ? K : never]?: FlagValueOf<Spec<K>>;
 };
 
 /** The options an MCP tool / HTTP route takes. */
@@ -285,9 +293,6 @@ export type TaskOptionValues = {
 export type ConfigOptionValues = {
   [K in OptionName as Spec<K> extends { config: K } ? K : never]?: ValueOf<Spec<K>>;
 };
-
-/** A value as a flag gives it: a choice is still a string until the config resolver checks it (and suggests). */
-type FlagValueOf<S> = S extends { type: 'enum' } ? string : ValueOf<S>;
 
 /** The options the config resolver reads (every one with an rc key): flags win over env, rc files, defaults. */
 export type ConfigFlags = {

@@ -10,7 +10,7 @@ import {
 import { environmentWithDotenv } from './dotenv.js';
 import { loadRcFiles, type RcFile } from './files.js';
 import { literalKeyWarnings } from './literal-keys.js';
-import type { ConfigFlags } from './options.js';
+import { type ConfigFlags, OPTIONS } from './options.js';
 import type { ProviderConfig, RcConfig } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -108,7 +108,7 @@ export async function resolveConfig(input: {
     'PTC_PROVIDER',
     (raw, name) => oneOf(raw, PROVIDER_IDS, name),
     merged.provider,
-    { value: 'kimi', source: 'default' },
+    { value: OPTIONS.provider.default, source: 'default' },
   );
 
   // A model chosen at a lower precedence than the provider belongs to another provider: ignore it.
@@ -136,11 +136,11 @@ export async function resolveConfig(input: {
       null,
       null,
       merged.lang,
-      { value: 'python', source: 'default' },
+      { value: OPTIONS.lang.default, source: 'default' },
     ),
-    out: pick<string | null>('out', flags.out, '--out', null, null, merged.out, { value: null, source: 'default' }),
+    out: pick<string | null>('out', flags.out, '--out', null, null, merged.out, { value: OPTIONS.out.default, source: 'default' }),
     run: pick<boolean>('run', flags.run, flags.run ? '--run' : '--no-run', null, null, merged.run, {
-      value: false,
+      value: OPTIONS.run.default,
       source: 'default',
     }),
     sandbox: pick<SandboxKind>(
@@ -152,11 +152,11 @@ export async function resolveConfig(input: {
       merged.sandbox,
       hasDaytonaKey
         ? { value: 'daytona', source: 'default (a Daytona key is configured)' }
-        : { value: 'local', source: 'default' },
+        : { value: OPTIONS.sandbox.default, source: 'default' },
     ),
-    fix: pick<number>('fix', flags.fix, '--fix', null, null, merged.fix, { value: 0, source: 'default' }),
+    fix: pick<number>('fix', flags.fix, '--fix', null, null, merged.fix, { value: OPTIONS.fix.default, source: 'default' }),
     maxTokens: pick<number | null>('maxTokens', flags.maxTokens, '--max-tokens', null, null, merged.maxTokens, {
-      value: null,
+      value: OPTIONS.maxTokens.default,
       source: 'default',
     }),
     temperature: pick<number | null>(
@@ -166,18 +166,18 @@ export async function resolveConfig(input: {
       null,
       null,
       merged.temperature,
-      { value: null, source: 'default' },
+      { value: OPTIONS.temperature.default, source: 'default' },
     ),
     timeout: pick<number | null>('timeout', flags.timeout, '--timeout', null, null, merged.timeout, {
-      value: null,
+      value: OPTIONS.timeout.default,
       source: 'default',
     }),
     maxCost: pick<number | null>('maxCost', flags.maxCost, '--max-cost', null, null, merged.maxCost, {
-      value: null,
+      value: OPTIONS.maxCost.default,
       source: 'default',
     }),
     protectTests: pick<boolean>('protectTests', flags.protectTests, '--protect-tests', null, null, merged.protectTests, {
-      value: false,
+      value: OPTIONS.protectTests.default,
       source: 'default',
     }),
   };
