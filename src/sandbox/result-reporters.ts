@@ -123,6 +123,7 @@ sys.exit(pytest.main(args + sys.argv[2:], plugins=[_PtcResults()]))
  */
 const NODE_REPORTER = `
 import { readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 let key = '';
 try {
   key = readFileSync(${JSON.stringify(RESULTS_KEY_PATH)}, 'utf8').trim();
@@ -153,7 +154,9 @@ export default async function* ptcResults(source) {
       t: 'case',
       id: String(seq++),
       name: [...path.slice(0, data.nesting), data.name].join(' > '),
-      fileLevel: data.nesting === 0 && data.name === data.file,
+      // The file's own entry (a load error, or a file without tests): Node 20 names it by its absolute path,
+      // Node 22+ relative to the working directory.
+      fileLevel: data.nesting === 0 && typeof data.file === 'string' && resolve(data.name) === data.file,
       status,
       failureType: error?.failureType ?? null,
       ms: Math.round(data.details?.duration_ms ?? 0),
