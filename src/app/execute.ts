@@ -5,6 +5,7 @@ import { type AnyOptionValues, configFlagsOf } from '../config/options.js';
 import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
+import { effectiveFix } from './fix-needs-run.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang, Logger, Provider } from '../types.js';
@@ -81,6 +82,14 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     if (willRunLocally) warmLocalSandbox();
     const parts = await loadParts();
     const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
+    if (req.command === 'generate') {
+      const { fix, note } = effectiveFix(cfg, Boolean(cfg.settings.run.value));
+      opts.fix = fix;
+      if (note) {
+        draft.warnings.push(note);
+        ctx.logger.warn(note);
+      }
+    }
     opts.outDir = await checkedOutDir(req, cfg, ctx, opts.outDir);
     if (opts.runDir) opts.runDir = opts.outDir;
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
@@ -110,9 +119,6 @@ function pipelineOptions(
     outDir = resolve(ctx.cwd, s.out.value);
   } else {
     outDir = defaultOutDir(req.prompt ?? req.nameHint ?? 'ptc-output', ctx.cwd);
-  }
-  if (s.fix.value > 0 && !s.run.value && req.command === 'generate') {
-    throw new UsageError('--fix needs --run: repair rounds feed failing tests back to the model', { hint: 'add --run' });
   }
   return {
     command: req.command,

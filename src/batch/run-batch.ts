@@ -154,6 +154,8 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
 export function requestFor(task: Task, settings: BatchSettings, spentUsd: number): PipelineRequest {
   const { id, prompt, out, ...own } = task.spec;
   const options: PipelineCommandOptions = { ...settings.defaults, ...own, out: resolve(settings.root, out ?? id) };
+  // A task's own run:false beats the batch-wide --fix: that task writes files only.
+  if (own.run === false && own.fix === undefined) delete options.fix;
   if (settings.maxCost !== null) {
     // The pipeline's own check then stops a call that could take the batch past its budget.
     const left = Math.max(0, settings.maxCost - spentUsd);

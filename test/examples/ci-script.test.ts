@@ -81,3 +81,18 @@ it('passes ptc\'s own code through when generation fails, and retries a retryabl
     fake.setDefault({ text: 'ok' });
   }
 });
+
+it('works with the shipped rc file, which asks for tests and repair: the generate step\'s --no-run turns repair off', async () => {
+  // examples/rc/kimi.ptcrc.json as shipped, pointed at the loopback fake.
+  const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
+  expect(rc).toMatchObject({ run: true, fix: 2 });
+  rc.providers.kimi.baseURL = fake.url;
+  sb.write('.ptcrc.json', JSON.stringify(rc));
+  fake.enqueue({ text: PRIME_REPLY });
+  const r = await gate('a prime check', 'shipped', { MOONSHOT_API_KEY: 'sk-test-canary-ci-0002' });
+  expect(r.stderr).toContain('tests passed: 2');
+  expect(r.code).toBe(0);
+  const generated = JSON.parse(readFileSync(join(sb.cwd, 'shipped.generate.json'), 'utf8'));
+  expect(generated).toMatchObject({ command: 'generate', exitCode: 0, tests: null });
+  expect(generated.warnings.join('\n')).toContain('repair is off');
+});

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
@@ -23,9 +24,9 @@ afterEach(() => {
   fake.verify();
 });
 
-function python(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function python(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', args, { cwd: sb.cwd, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -60,6 +61,24 @@ print(json.dumps(asyncio.run(tk.generate_code("primes, with a wrong test", out="
   const result = resultSchema.parse(JSON.parse(r.stdout));
   expect(result).toMatchObject({ ok: false, exitCode: 1, error: { code: 'tests_failed', retryable: false } });
   expect(result.tests!.failed).toBe(1);
+});
+
+it('generate_code(run=False) works with the shipped rc file, which sets fix', async () => {
+  const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
+  expect(rc.fix).toBeGreaterThan(0);
+  rc.providers.kimi.baseURL = fake.url;
+  sb.write('.ptcrc.json', JSON.stringify(rc));
+  fake.enqueue({ text: PRIME_REPLY });
+  const script = `
+import asyncio, json, sys
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'examples/roma'))})
+from ptc_toolkit import PtcToolkit
+print(json.dumps(asyncio.run(PtcToolkit().generate_code("a prime check", out="files-only", run=False))))
+`;
+  const r = await python(['-c', script], { MOONSHOT_API_KEY: 'sk-test-canary-python-02' });
+  const result = resultSchema.parse(JSON.parse(r.stdout));
+  expect(result).toMatchObject({ ok: true, exitCode: 0, tests: null, outDir: join(sb.cwd, 'files-only') });
+  expect((result.warnings ?? []).join('\n')).toContain('repair is off');
 });
 
 it('a ptc that cannot be started gives the same ok/exitCode/error shape', async () => {
