@@ -3,7 +3,7 @@
  * records the call (history) and the round (usage, cost), and adds to the run's totals.
  */
 import { sumCost } from '../cost/sum.js';
-import { ReplyError, toPtcError } from '../errors.js';
+import { ReplyError, toPtcError, UsageError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { ChatMessage, Provider, ProviderReply } from '../types.js';
 import { addUsage } from '../types.js';
@@ -20,7 +20,10 @@ export interface ModelCall extends RunScope {
   floorTokens?: number;
 }
 
-/** Returns null, with `draft.stopReason` set, when `--max-cost` could be passed by this call. */
+/**
+ * Returns null, with `draft.stopReason` set, when `--max-cost` could be passed by a repair round's call; throws
+ * a UsageError when it could be passed by the first call.
+ */
 export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
   const { provider, messages, opts, deps, draft, round } = c;
   const price = deps.price(provider);
@@ -37,9 +40,12 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
       spent: draft.cost?.usd ?? 0,
       floorTokens: c.floorTokens ?? 0,
     });
+    // A budget that cannot cover the first call is a usage error (exit 2), said once; one that stops a repair
+    // round ends the loop with the tests as they stand.
+    if (stop && round === 0) throw new UsageError(stop, { code: 'budget_exceeded', hint: 'raise --max-cost or lower --max-tokens' });
     if (stop) {
       draft.stopReason = stop;
-      warn(draft, deps.logger, `stopped before ${round === 0 ? 'the first call' : `repair round ${round}`}: ${stop}`);
+      warn(draft, deps.logger, `stopped before repair round ${round}: ${stop}`);
       return null;
     }
   }

@@ -60,8 +60,8 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     // With repair rounds ahead, the original request is part of the prefix every later call repeats.
     if (opts.run && opts.fix > 0 && !opts.dryRun) messages = markRepeatedPrefix(messages);
     logger.debug(`prompt sent to ${provider.id}/${provider.model}:\n${messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n')}`);
-    const reply = await callModel({ provider, messages, opts, deps, draft, round: 0 });
-    if (!reply) throw new TestsFailedError(draft.stopReason!, { code: 'budget_exceeded', hint: 'raise --max-cost or lower --max-tokens' });
+    // Round 0 never returns null: a budget that cannot cover it throws.
+    const reply = (await callModel({ provider, messages, opts, deps, draft, round: 0 }))!;
     if (reply.stopReason === 'length') throw truncated(reply, opts);
     replyText = reply.text;
   } else {

@@ -241,7 +241,7 @@ describe('repair loop', { timeout: 60_000 }, () => {
   it('with --max-cost and no known price, stops before the first call rather than spend blind', async () => {
     const model = scriptedProvider([{ text: firstReply }]);
     const { result } = await runToResult(generateOptions(tmp.out, { maxCost: 1 }), makeDeps(model, { price: null }));
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
     expect(model.calls).toHaveLength(0);
     expect(result.error).toMatchObject({ code: 'budget_exceeded' });
     expect(result.error!.message).toContain('the price of scripted-model is unknown');
