@@ -6,6 +6,7 @@ import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKe
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
 import { effectiveFix } from './fix-needs-run.js';
+import { timeoutInPhase } from './timeout-phase.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang, Logger, Provider } from '../types.js';
@@ -67,6 +68,19 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   const draft = newDraft(req.command);
   let planText: string | null = null;
   let history: Executed['history'];
+  // The phase the run was in when its signal fired, to tell a time limit hit while the tests run from one hit
+  // while the model answers (the cleanup that follows enters a phase of its own).
+  let phase: string | null = null;
+  let phaseAtAbort: string | null = null;
+  ctx.signal.addEventListener('abort', () => (phaseAtAbort = phase), { once: true });
+  const outer = ctx;
+  ctx = {
+    ...ctx,
+    onPhase: (p) => {
+      phase = p;
+      outer.onPhase?.(p);
+    },
+  };
   try {
     const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags: configFlagsOf(req.options), sources: ctx.configSources });
     history = cfg.file.history;
@@ -98,7 +112,7 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     return { result: finishResult(draft, null), planText, history, error: null };
   } catch (err) {
     const reason = ctx.signal.aborted && ctx.signal.reason instanceof PtcError ? ctx.signal.reason : null;
-    const error = reason ?? toPtcError(err);
+    const error = timeoutInPhase(reason ?? toPtcError(err), phaseAtAbort);
     return { result: finishResult(draft, error), planText, history, error };
   }
 }
