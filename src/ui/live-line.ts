@@ -13,6 +13,9 @@ export class LiveLine {
   private lastDraw = 0;
   private spent: number | null = null;
   private firstRound: ResultDraft['rounds'][number] | null = null;
+  // Redraws once a second so the clock moves while nothing streams (a thinking model, a long test run): a
+  // frozen "0.1s" looks hung.
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly io: IO) {}
 
@@ -20,6 +23,11 @@ export class LiveLine {
     this.phaseText = text;
     this.tokens = 0;
     this.draw(true);
+    if (!this.ticker && this.io.interactive) {
+      this.ticker = setInterval(() => this.draw(true), 1000);
+      // The clock never keeps ptc alive on its own.
+      this.ticker.unref();
+    }
   }
 
   delta(_text: string, outputTokens: number, spentUsd: number | null = null): void {
@@ -66,6 +74,8 @@ export class LiveLine {
   }
 
   stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
     this.io.stopProgress();
   }
 }

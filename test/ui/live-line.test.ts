@@ -43,3 +43,30 @@ it('prints one line per round once repairs happen, and nothing for a run without
   live.round(round(1, 4), draft);
   expect(notes).toEqual(['round 0: 3/4 passed · 1000 in / 300 out · $0.0042', 'round 1: 4/4 passed · 1000 in / 300 out · $0.0042']);
 });
+
+it('the clock ticks every second while nothing streams, and stops with the line', () => {
+  vi.useFakeTimers();
+  const { io, lines } = fakeIO();
+  const live = new LiveLine(io);
+  live.phase('asking kimi/kimi-k2.5');
+  // A thinking model: no delta for three seconds.
+  vi.advanceTimersByTime(3000);
+  expect(lines).toEqual(['asking kimi/kimi-k2.5 · 0.0s', 'asking kimi/kimi-k2.5 · 1.0s', 'asking kimi/kimi-k2.5 · 2.0s', 'asking kimi/kimi-k2.5 · 3.0s']);
+  live.phase('running tests');
+  vi.advanceTimersByTime(1000);
+  expect(lines.slice(-2)).toEqual(['running tests · 3.0s', 'running tests · 4.0s']);
+  live.stop();
+  vi.advanceTimersByTime(5000);
+  expect(lines.at(-1)).toBe('running tests · 4.0s');
+});
+
+it('draws nothing on its own where the IO is not interactive', () => {
+  vi.useFakeTimers();
+  const { io, lines } = fakeIO();
+  (io as { interactive: boolean }).interactive = false;
+  const live = new LiveLine(io);
+  live.phase('running tests');
+  vi.advanceTimersByTime(3000);
+  expect(lines).toHaveLength(1);
+  live.stop();
+});
