@@ -1,6 +1,6 @@
 import type { Logger } from '../types.js';
 import { MIN_SECRET_LENGTH, scrubSecrets } from '../util/scrub.js';
-import { type Colors, isCI, makeColors } from './color.js';
+import { type Colors, colorLevel, isCI, makeColors } from './color.js';
 
 export interface Writable {
   write(chunk: string): unknown;
@@ -44,6 +44,8 @@ export class IO {
   private spinnerLoading: Promise<void> | null = null;
   private pendingText = '';
   private stopped = false;
+  /** The spinner's glyph is coloured on its own (by ora), so NO_COLOR must reach it too. */
+  private readonly spinnerColor: boolean;
 
   constructor(opts: IOOptions = {}) {
     const env = opts.env ?? process.env;
@@ -54,6 +56,7 @@ export class IO {
     this.stderrStream = opts.stderr ?? process.stderr;
     this.out = makeColors(this.stdoutStream, env);
     this.err = makeColors(this.stderrStream, env);
+    this.spinnerColor = colorLevel(this.stderrStream, env) > 0;
     // A terminal that reports 0 columns (a pty nobody sized: `script` from a pipe, some CI runners) cannot hold
     // a redrawn line, and ora's clear-lines count divides by the width: it would loop for ever.
     const sized = this.stderrStream.columns !== 0;
@@ -109,7 +112,12 @@ export class IO {
     if (!this.spinnerLoading) {
       this.spinnerLoading = import('ora').then(({ default: ora }) => {
         if (this.stopped) return;
-        this.spinner = ora({ text: this.pendingText, stream: this.stderrStream as NodeJS.WritableStream, discardStdin: false }) as unknown as SpinnerLike;
+        this.spinner = ora({
+          text: this.pendingText,
+          stream: this.stderrStream as NodeJS.WritableStream,
+          discardStdin: false,
+          color: this.spinnerColor ? 'cyan' : false,
+        }) as unknown as SpinnerLike;
         this.spinner.start();
       });
     }
