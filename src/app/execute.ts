@@ -4,7 +4,7 @@ import { configuredSecrets } from '../config/configured-secrets.js';
 import { type AnyOptionValues, configFlagsOf } from '../config/options.js';
 import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
-import { ConfigError, PtcError, toPtcError, UsageError } from '../errors.js';
+import { ConfigError, PtcError, toPtcError } from '../errors.js';
 import { effectiveFix } from './fix-needs-run.js';
 import { timeoutInPhase } from './timeout-phase.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
