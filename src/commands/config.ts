@@ -16,7 +16,8 @@ import { PROVIDER_IDS, type ProviderId } from '../types.js';
 
 interface Row {
   key: string;
-  value: string;
+  /** null for a setting with no value: `(unset)` in the text view, `null` in JSON. */
+  value: string | null;
   source: string;
 }
 
@@ -24,7 +25,7 @@ interface Row {
 export function configRows(cfg: ResolvedConfig): Row[] {
   const rows: Row[] = [];
   for (const [key, s] of Object.entries(cfg.settings)) {
-    rows.push({ key, value: s.value === null ? '(unset)' : String(s.value), source: s.source });
+    rows.push({ key, value: s.value === null ? null : String(s.value), source: s.source });
   }
   for (const id of PROVIDER_IDS) {
     const key = resolveApiKey(cfg, id);
@@ -80,8 +81,9 @@ export async function configShowCommand(ctx: CliContext, opts: { json?: boolean 
   }
   const c = ctx.io.out;
   const width = Math.max(...rows.map((r) => r.key.length));
-  const valueWidth = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
-  for (const r of rows) ctx.io.print(`${r.key.padEnd(width)}  ${r.value.padEnd(valueWidth)}  ${c.dim(r.source)}`);
+  const shown = (r: Row) => r.value ?? '(unset)';
+  const valueWidth = Math.min(40, Math.max(...rows.map((r) => shown(r).length)));
+  for (const r of rows) ctx.io.print(`${r.key.padEnd(width)}  ${shown(r).padEnd(valueWidth)}  ${c.dim(r.source)}`);
   ctx.io.print(c.dim(cfg.files.length ? `\nfiles read: ${cfg.files.map((f) => f.path).join(', ')}` : '\nno rc file found (ptc config init writes one)'));
   return 0;
 }

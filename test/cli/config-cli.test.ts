@@ -28,6 +28,9 @@ describe('ptc config', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.settings.provider).toEqual({ value: 'openai', source: 'env PTC_PROVIDER' });
     expect(doc.settings.lang).toEqual({ value: 'python', source: 'default' });
+    // A setting without a value is null in JSON; only the text view says (unset).
+    expect(Object.values(doc.settings).some((v) => (v as { value: unknown }).value === null)).toBe(true);
+    expect(r.stdout).not.toContain('(unset)');
   });
 
   it('path lists the files read, user before project', async () => {
