@@ -45,7 +45,7 @@ export async function usageCommand(ctx: CliContext, opts: UsageCommandOptions): 
       ),
     );
   } else {
-    const sinceText = since === null ? 'all time' : `since ${new Date(since).toLocaleString()}`;
+    const sinceText = since === null ? 'all time' : `since ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
     ctx.io.print(renderSpend(rows, total, by, sinceText));
   }
   return 0;

@@ -95,6 +95,7 @@ describe('usage aggregation', () => {
     expect(text.stdout).toMatch(/total\s+4\s+.*unknown$/m);
     expect(text.stdout).toContain('$0.50 reported by providers, $0.25 estimated from the price catalog');
     expect(text.stdout).toContain('cost unknown: 1 call(s) had no known price');
+    expect(text.stdout).toMatch(/since \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/);
     const json = JSON.parse((await ptc(['usage', '--since', '7d', '--json'], { cwd: dir, env })).stdout);
     expect(json).toMatchObject({ schemaVersion: 1, by: 'day', total: { calls: 4, cost: { usd: null, source: 'unknown', providerUsd: 0.5, catalogUsd: 0.25 } } });
   });
