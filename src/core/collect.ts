@@ -1,12 +1,16 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { packageName, packagesFromPackageJson, packagesFromRequirements } from '../reply/dependencies.js';
-import { valueAt } from '../util/value-at.js';
+import { allLanguages, detectProjectLanguage, getLanguage } from '../languages/registry.js';
+import { packageName } from '../reply/dependencies.js';
 import type { Lang } from '../types.js';
 
-/** Folders that are never part of a project's tests: VCS, dependencies, caches, ptc's own state. */
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.ptc', '__pycache__', '.pytest_cache', '.venv', 'venv', '.mypy_cache', 'dist', 'build']);
+/** Folders that are never part of a project's tests: VCS, build output, ptc's own state (and each language's own). */
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.ptc', 'dist', 'build']);
+
+function skipDir(name: string): boolean {
+  return SKIP_DIRS.has(name) || allLanguages().some((l) => l.isIgnoredDir(name));
+}
 
 export interface CollectedFile {
   path: string;
@@ -37,7 +41,7 @@ export async function collectFiles(
     for (const entry of entries) {
       const full = join(current, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) await walk(full);
+        if (!skipDir(entry.name)) await walk(full);
         continue;
       }
       if (!entry.isFile()) continue;
@@ -58,65 +62,17 @@ export async function collectFiles(
   return files;
 }
 
-/** The language of a project from its files: TypeScript wins over JavaScript, Python when there is Python. */
+/** The language of a project from its files (the registry's order decides between several). */
 export function detectLang(paths: string[]): Lang | null {
-  const has = (re: RegExp) => paths.some((p) => re.test(p));
-  if (has(/\.py$/)) return 'python';
-  if (has(/\.(ts|mts|cts)$/)) return 'typescript';
-  if (has(/\.(js|mjs|cjs)$/)) return 'javascript';
-  return null;
-}
-
-/** Optional-dependency and dependency groups that hold what the tests need. */
-const TEST_GROUPS = ['test', 'tests', 'testing', 'dev'];
-
-/**
- * The packages a pyproject.toml declares: PEP 621 `[project] dependencies` and the test/dev extras, PEP 735
- * test/dev `[dependency-groups]`, and Poetry's dependencies and test/dev groups. A file that does not parse
- * declares nothing here (pytest, which reads it too, will say what is wrong).
- */
-async function pyprojectDependencies(content: string): Promise<string[]> {
-  const { parse } = await import('smol-toml');
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(content) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  const specs: string[] = [];
-  const addList = (list: unknown) => {
-    if (Array.isArray(list)) for (const item of list) if (typeof item === 'string') specs.push(item);
-  };
-  // Poetry lists names with its own version syntax (`^2.0`): the name is what can be installed or checked.
-  const addNames = (table: unknown) => {
-    if (table && typeof table === 'object') specs.push(...Object.keys(table).filter((name) => name.toLowerCase() !== 'python'));
-  };
-  addList(valueAt(doc, ['project', 'dependencies']));
-  addNames(valueAt(doc, ['tool', 'poetry', 'dependencies']));
-  addNames(valueAt(doc, ['tool', 'poetry', 'dev-dependencies']));
-  for (const group of TEST_GROUPS) {
-    addList(valueAt(doc, ['project', 'optional-dependencies', group]));
-    addList(valueAt(doc, ['dependency-groups', group]));
-    addNames(valueAt(doc, ['tool', 'poetry', 'group', group, 'dependencies']));
-  }
-  return packagesFromRequirements(specs.join('\n'));
+  return (detectProjectLanguage(paths)?.id as Lang | undefined) ?? null;
 }
 
 /**
- * The packages a project declares at its top level, as a reply's requirements block would: requirements*.txt
- * (or .in) and pyproject.toml for Python, package.json's dependencies and devDependencies for JavaScript and
- * TypeScript.
+ * The packages a project declares at its top level, as a reply's requirements block would (requirements.txt,
+ * pyproject.toml, package.json: the language says which). One spec per package: the first file's wins.
  */
 export async function projectDependencies(files: { path: string; content: string }[], lang: Lang): Promise<string[]> {
-  const found: string[] = [];
-  for (const f of files) {
-    if (f.path.includes('/')) continue;
-    if (lang === 'python' && /^requirements[\w.-]*\.(txt|in)$/.test(f.path)) found.push(...packagesFromRequirements(f.content));
-    if (lang !== 'python' && f.path === 'package.json') found.push(...packagesFromPackageJson(f.content));
-  }
-  const pyproject = lang === 'python' ? files.find((f) => f.path === 'pyproject.toml') : undefined;
-  if (pyproject) found.push(...(await pyprojectDependencies(pyproject.content)));
-  // One spec per package: the first file's wins.
+  const found = await getLanguage(lang).projectDependencies(files);
   const byName = new Map<string, string>();
   for (const spec of found) if (!byName.has(packageName(spec))) byName.set(packageName(spec), spec);
   return [...byName.values()];

@@ -1,6 +1,7 @@
 import { displayPath } from '../workspace/paths.js';
 import { ReplyError, TestsFailedError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
+import { getLanguage } from '../languages/registry.js';
 import type { ResultDraft } from '../report/build.js';
 import { testsFailed } from '../report/build.js';
 import type {
@@ -151,7 +152,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
     // Zero tests collected is a failure (exit 1) from every command, never a pass and never a reply problem.
     throw new TestsFailedError(`no tests were collected: no test files found in ${dir}`, {
       code: 'no_tests',
-      hint: lang === 'python' ? 'tests are files named test_*.py or *_test.py' : 'tests are files named *.test.ts / *.test.js',
+      hint: `tests are files named ${getLanguage(lang).testFileHint}`,
     });
   }
   const sandbox = await createSandbox(lang, deps, dir);

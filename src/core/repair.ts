@@ -2,7 +2,8 @@
  * What a repair round tells the model, and the guard that notices a round passing by removing tests.
  * Pure functions over the working set and the last test report; the pipeline does the calling and writing.
  */
-import { tagForPath } from '../reply/languages.js';
+import { languageOfExtension } from '../languages/registry.js';
+import { extensionOf, sourceExtension, tagForPath } from '../reply/languages.js';
 import type { GeneratedFile, Lang, TestCase, TestReport } from '../types.js';
 
 export interface RepairContext {
@@ -100,7 +101,7 @@ function notices(ctx: RepairContext): string[] {
 function instructions(ctx: RepairContext): string {
   const paths = ctx.files.map((f) => f.path);
   const code = ctx.files.find((f) => f.kind === 'code') ?? ctx.files[0];
-  const example = code ? code.path : ctx.lang === 'python' ? 'module.py' : ctx.lang === 'typescript' ? 'module.ts' : 'module.js';
+  const example = code ? code.path : `module${sourceExtension(ctx.lang)}`;
   const tag = tagForPath(example, ctx.lang);
   const testFiles = ctx.files.filter((f) => f.kind === 'test').map((f) => f.path);
   const lines = [
@@ -143,18 +144,19 @@ export interface TestMeasure {
   assertions: number;
 }
 
-const CASE_PATTERN = /^\s*(?:async\s+)?def\s+test\w*\s*\(|\b(?:it|test)(?:\.only)?\s*\(\s*['"`]/gm;
-/** Python `assert`, unittest's `self.assertX(`, `pytest.raises(`; node's `assert(`/`assert.x(`, `expect(`. */
-const ASSERT_PATTERN = /^\s*assert\b|\bself\.assert\w*\s*\(|\bpytest\.(?:raises|warns|approx)\s*\(|\bassert(?:\.\w+)?\s*\(|\bexpect\s*\(/gm;
-
-/** Test files, test cases and assertions the working set defines, counted from source. */
+/**
+ * Test files, test cases and assertions the working set defines, counted from source by each file's language
+ * (a test file in a language ptc does not know counts as a file only).
+ */
 export function measureTests(files: GeneratedFile[]): TestMeasure {
   const m: TestMeasure = { testFiles: 0, cases: 0, assertions: 0 };
   for (const f of files) {
     if (f.kind !== 'test') continue;
     m.testFiles++;
-    m.cases += (f.content.match(CASE_PATTERN) ?? []).length;
-    m.assertions += (f.content.match(ASSERT_PATTERN) ?? []).length;
+    const counting = languageOfExtension(extensionOf(f.path))?.counting;
+    if (!counting) continue;
+    m.cases += (f.content.match(counting.cases) ?? []).length;
+    m.assertions += (f.content.match(counting.assertions) ?? []).length;
   }
   return m;
 }

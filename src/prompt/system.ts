@@ -1,7 +1,9 @@
 /**
- * The prompt: one fixed system message per language, then the user's request. Deterministic (no dates, no
+ * The prompt: one fixed system message per language (the shared rules, then the language's own section), then the
+ * user's request. Deterministic (no dates, no
  * randomness) so providers can cache the system prefix and users can read exactly what was sent.
  */
+import { getLanguage } from '../languages/registry.js';
 import type { ChatMessage, Lang } from '../types.js';
 import { tagForPath } from '../reply/languages.js';
 
@@ -31,40 +33,9 @@ Rules for the files:
   matters. They must pass against your implementation, deterministically, without network access.
 - Keep any explanation short and outside the code blocks.`;
 
-const LANG_RULES: Record<Lang, string> = {
-  python: `Language: Python 3 with pytest.
-- One implementation module, e.g. \`\`\`python path=prime.py, and one test module named test_<module>.py,
-  e.g. \`\`\`python path=test_prime.py.
-- The tests import the implementation by module name (\`from prime import is_prime\`), use plain assert
-  statements and pytest features only, and need no conftest.py.
-- Prefer the standard library. If third-party packages are truly needed, add a block
-  \`\`\`text path=requirements.txt listing them, one per line (do not list pytest). Otherwise add no
-  requirements file.`,
-  typescript: `Language: TypeScript, run directly by Node.js (type stripping, no build step) with Node's built-in test runner.
-- One implementation module, e.g. \`\`\`typescript path=slugify.ts, and one test file named <module>.test.ts,
-  e.g. \`\`\`typescript path=slugify.test.ts.
-- Use ES modules. Import local files with their explicit .ts extension (\`import { slugify } from './slugify.ts'\`).
-- Use only erasable TypeScript syntax: type annotations, interfaces and type aliases are fine; no enums, no
-  namespaces, no parameter properties in constructors, no decorators, no \`import x = require()\`. Import
-  types with \`import type\`.
-- Tests use \`import { test, describe } from 'node:test'\` and \`import assert from 'node:assert/strict'\`; no
-  other test framework.
-- Prefer Node's standard library. If third-party npm packages are truly needed, add one line outside the
-  code blocks: deps: <package> <package>. Otherwise add no deps line and no package.json.`,
-  javascript: `Language: JavaScript (ES modules) on Node.js with Node's built-in test runner.
-- One implementation module, e.g. \`\`\`javascript path=slugify.js, and one test file named <module>.test.js,
-  e.g. \`\`\`javascript path=slugify.test.js.
-- Use ES modules (import/export, not require). Import local files with their explicit .js extension
-  (\`import { slugify } from './slugify.js'\`).
-- Tests use \`import { test, describe } from 'node:test'\` and \`import assert from 'node:assert/strict'\`; no
-  other test framework.
-- Prefer Node's standard library. If third-party npm packages are truly needed, add one line outside the
-  code blocks: deps: <package> <package>. Otherwise add no deps line and no package.json.`,
-};
-
 /** The built-in system prompt for a language (what `--verbose` and `--dry-run` show). */
 export function systemPrompt(lang: Lang): string {
-  return `${SHARED_RULES}\n\n${LANG_RULES[lang]}`;
+  return `${SHARED_RULES}\n\n${getLanguage(lang).prompt}`;
 }
 
 export function buildMessages(input: BuildMessagesInput): ChatMessage[] {

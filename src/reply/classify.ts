@@ -1,6 +1,6 @@
+import { languageOfExtension } from '../languages/registry.js';
 import type { FileKind } from '../types.js';
 import { extensionOf } from './languages.js';
-import { onlyTests } from './content-signals.js';
 
 /** Extensions of files that are programs (as opposed to data, docs and configuration). */
 const SOURCE_EXT = new Set([
@@ -9,19 +9,20 @@ const SOURCE_EXT = new Set([
   'zig', 'ex', 'exs', 'erl', 'hs', 'ml', 'vue', 'svelte', 'html', 'htm', 'css', 'scss',
 ]);
 
+function isSourceExtension(ext: string): boolean {
+  return SOURCE_EXT.has(ext) || languageOfExtension(ext) !== null;
+}
+
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs']);
 
-/** Is this path a test file by the naming rules pytest and node's test runner (and people) follow? */
+/** Is this path a test file by the naming rules test runners (and people) follow, and its language's own? */
 export function isTestPath(path: string): boolean {
   const slashed = path.includes('\\') ? path.replace(/\\/g, '/') : path;
   const cut = slashed.lastIndexOf('/');
   const base = slashed.slice(cut + 1).toLowerCase();
   const ext = extensionOf(base);
-  if (!SOURCE_EXT.has(ext)) return false;
-  if (ext === 'py' || ext === 'pyi') {
-    if (base.startsWith('test_') || base.endsWith('_test.py') || base === 'conftest.py') return true;
-    if (base === 'tests.py' || base === 'test.py') return true;
-  }
+  if (!isSourceExtension(ext)) return false;
+  if (languageOfExtension(ext)?.isTestFileName(base)) return true;
   const stem = base.slice(0, base.length - ext.length - 1);
   if (stem.endsWith('.test') || stem.endsWith('.spec') || stem.endsWith('_test') || stem.endsWith('-test')) {
     return true;
@@ -36,9 +37,8 @@ export function isTestPath(path: string): boolean {
  */
 export function classifyFile(path: string, content: string): FileKind {
   const ext = extensionOf(path);
-  if (!SOURCE_EXT.has(ext)) return 'other';
+  if (!isSourceExtension(ext)) return 'other';
   if (isTestPath(path)) return 'test';
-  const lang = ext === 'py' ? 'python' : ext === 'js' || ext === 'ts' || ext === 'mjs' || ext === 'mts' ? 'typescript' : null;
-  if (lang && onlyTests(content, lang)) return 'test';
+  if (languageOfExtension(ext)?.signals.onlyTests(content)) return 'test';
   return 'code';
 }

@@ -1,13 +1,11 @@
+import { getLanguage, languageOfExtension, languageOfTag } from '../languages/registry.js';
 import type { Lang } from '../types.js';
 
 /** What a fenced block's language tag tells us about it. */
 export type BlockKind = Lang | 'shell' | 'output' | 'requirements' | 'other' | 'none';
 
-const TAGS: Record<string, BlockKind> = {
-  python: 'python', py: 'python', python3: 'python', py3: 'python', pytest: 'python',
-  typescript: 'typescript', ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescript',
-  javascript: 'javascript', js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
-  node: 'javascript', nodejs: 'javascript',
+/** Tags that are not a programming language ptc writes (those come from the language registry). */
+const OTHER_TAGS: Record<string, BlockKind> = {
   bash: 'shell', sh: 'shell', shell: 'shell', console: 'shell', zsh: 'shell', terminal: 'shell',
   'shell-session': 'shell', shellsession: 'shell', cmd: 'shell', powershell: 'shell', ps1: 'shell', bat: 'shell',
   text: 'output', txt: 'output', output: 'output', plaintext: 'output', plain: 'output', log: 'output',
@@ -15,28 +13,29 @@ const TAGS: Record<string, BlockKind> = {
   requirements: 'requirements', 'pip-requirements': 'requirements', pip: 'requirements',
 };
 
+const NON_LANG_KINDS = new Set<string>(['shell', 'output', 'requirements', 'other', 'none']);
+
 /** Classify a block's language tag (the info string's first word). */
 export function blockKindOf(tag: string): BlockKind {
   if (tag === '') return 'none';
-  return TAGS[tag.toLowerCase()] ?? 'other';
+  const lang = languageOfTag(tag);
+  if (lang) return lang.id as Lang;
+  return OTHER_TAGS[tag.toLowerCase()] ?? 'other';
 }
 
 export function isLang(kind: BlockKind): kind is Lang {
-  return kind === 'python' || kind === 'typescript' || kind === 'javascript';
+  return !NON_LANG_KINDS.has(kind);
 }
 
-/** JavaScript and TypeScript blocks are interchangeable enough to keep; Python and JS are not. */
+/** Languages of one family (JavaScript and TypeScript) are interchangeable enough to keep; others are not. */
 export function sameFamily(a: Lang, b: Lang): boolean {
-  return a === b || (a !== 'python' && b !== 'python');
+  return a === b || getLanguage(a).family === getLanguage(b).family;
 }
 
-export const SOURCE_EXT: Record<Lang, string> = { python: '.py', typescript: '.ts', javascript: '.js' };
-
-const EXT_LANG: Record<string, Lang> = {
-  py: 'python', pyi: 'python',
-  ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescript',
-  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
-};
+/** The extension (with its dot) ptc gives a new file in `lang`. */
+export function sourceExtension(lang: Lang): string {
+  return `.${getLanguage(lang).extensions[0]}`;
+}
 
 export function extensionOf(path: string): string {
   const slash = path.lastIndexOf('/');
@@ -47,14 +46,14 @@ export function extensionOf(path: string): string {
 
 /** The language a path's extension implies, if it is one ptc knows. */
 export function langOfPath(path: string): Lang | null {
-  return EXT_LANG[extensionOf(path)] ?? null;
+  return (languageOfExtension(extensionOf(path))?.id as Lang | undefined) ?? null;
 }
 
 /** The info-string tag to print for a file (used when showing files back to the model). */
 export function tagForPath(path: string, fallback: Lang): string {
   const ext = extensionOf(path);
-  const lang = EXT_LANG[ext];
-  if (lang) return lang;
+  const lang = languageOfExtension(ext);
+  if (lang) return lang.id;
   if (ext === 'txt') return 'text';
   if (ext === 'sh') return 'bash';
   if (ext === 'yml') return 'yaml';

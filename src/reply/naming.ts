@@ -5,7 +5,8 @@
  */
 import type { Lang } from '../types.js';
 import { definedNames, localImports, type LocalImport } from './content-signals.js';
-import { SOURCE_EXT } from './languages.js';
+import { getLanguage } from '../languages/registry.js';
+import { sourceExtension } from './languages.js';
 
 export interface UnnamedBlock {
   path: string | null;
@@ -17,12 +18,12 @@ export interface UnnamedBlock {
 const DEFAULT_STEM = 'solution';
 
 function moduleFile(module: string, lang: Lang): string {
-  return module + SOURCE_EXT[lang];
+  return module + sourceExtension(lang);
 }
 
 export function testFileName(stem: string, lang: Lang): string {
   const base = stem.slice(stem.lastIndexOf('/') + 1);
-  return lang === 'python' ? `test_${base}.py` : `${base}.test${SOURCE_EXT[lang]}`;
+  return getLanguage(lang).testFileName(base);
 }
 
 function stemOf(path: string): string {

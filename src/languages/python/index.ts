@@ -1,0 +1,28 @@
+/** Python: pytest tests, requirements.txt / pyproject.toml dependencies, PyPI packages. */
+import type { Language } from '../types.js';
+import { pythonProjectDependencies } from './project-deps.js';
+import { PYTHON_PROMPT } from './prompt.js';
+import { pythonSignals } from './signals.js';
+
+const IGNORED_DIRS = new Set(['__pycache__', '.pytest_cache', '.venv', 'venv', '.mypy_cache']);
+
+export const python = {
+  id: 'python',
+  family: 'python',
+  fenceTags: ['python', 'py', 'python3', 'py3', 'pytest'],
+  extensions: ['py', 'pyi'],
+  projectExtensions: ['py'],
+  prompt: PYTHON_PROMPT,
+  // The names pytest collects by default, plus the conftest.py it loads.
+  isTestFileName: (base) => base.startsWith('test_') || base.endsWith('_test.py') || base === 'conftest.py',
+  testFileName: (stem) => `test_${stem}.py`,
+  testFileHint: 'test_*.py or *_test.py',
+  signals: pythonSignals,
+  counting: {
+    cases: /^\s*(?:async\s+)?def\s+test\w*\s*\(/gm,
+    // plain `assert`, unittest's `self.assertX(`, `pytest.raises(`
+    assertions: /^\s*assert\b|\bself\.assert\w*\s*\(|\bpytest\.(?:raises|warns|approx)\s*\(/gm,
+  },
+  isIgnoredDir: (name) => IGNORED_DIRS.has(name) || name.endsWith('.egg-info'),
+  projectDependencies: pythonProjectDependencies,
+} as const satisfies Language;
