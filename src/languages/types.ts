@@ -3,6 +3,12 @@
  * project reader, the repair loop and the test runner ask the language instead of testing its name. A language
  * is one folder under src/languages/ plus one line in registry.ts.
  */
+/** A source file's path and text, as the dependency detection and the runners read it. */
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
 /** How a block's or a file's content shows what it is (tests, implementation, imports). Pure, line-based. */
 export interface ContentSignals {
   /** Does the content use a test framework or define test functions? */

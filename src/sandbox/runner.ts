@@ -19,21 +19,16 @@ import type {
   TestReport,
 } from '../types.js';
 import { silentLogger } from '../types.js';
-import {
-  detectJsDeps,
-  detectPythonDeps,
-  normalizePackageName,
-  pytestPluginsUsed,
-  pythonModuleForPackage,
-  requirementName,
-  type SourceFile,
-} from './deps.js';
+import { detectJsDeps, npmName } from '../languages/node/deps.js';
+import { detectPythonDeps, normalizePackageName, pythonModuleForPackage, requirementName } from '../languages/python/deps.js';
+import { withPytestPlugins } from '../languages/python/pytest-plugins.js';
+import { prepareTypeScript, TS_SOURCE } from '../languages/typescript/transpile.js';
+import type { SourceFile } from '../languages/types.js';
 import { nodeReporterUrl, PYTEST_BOOTSTRAP, RESULTS_KEY_PATH } from './result-reporters.js';
 import { parseResultStream, splitFramedOutput, untrustedReason, type ResultStream, type StreamCase } from './result-stream.js';
 import { shellQuote as shq } from './shell-quote.js';
-import { prepareTypeScript, TS_SOURCE } from './typescript.js';
 
-export { rewriteTsImports } from './typescript.js';
+export { rewriteTsImports } from '../languages/typescript/transpile.js';
 
 export interface RunTestsInput {
   lang: Lang;
@@ -283,20 +278,7 @@ function missingNote(missing: string[], network: boolean): string {
         'them; run with --sandbox daytona, or install them for the python/node ptc uses';
 }
 
-/** `lodash@4` → `lodash`, `@scope/pkg@^1` → `@scope/pkg`. */
-function npmName(spec: string): string {
-  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0);
-  return at > 0 ? spec.slice(0, at) : spec;
-}
-
 // ---------- python ----------
-
-/** The packages plus the distributions of the pytest plugins the tests use by fixture or marker. */
-function withPytestPlugins(deps: string[], sources: SourceFile[]): string[] {
-  const have = new Set(deps.map((d) => normalizePackageName(requirementName(d))));
-  const extra = pytestPluginsUsed(sources).filter((p) => !have.has(normalizePackageName(p)));
-  return [...deps, ...extra];
-}
 
 /**
  * The pytest command: ptc's bootstrap (result-reporters.ts) runs pytest with its results plugin. By default only

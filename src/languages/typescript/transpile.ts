@@ -1,6 +1,6 @@
 /** TypeScript tests on any Node: transpiled inside the sandbox copy where the Node in use cannot strip types. */
-import type { Logger, Sandbox, SandboxFile } from '../types.js';
-import type { SourceFile } from './deps.js';
+import type { Logger, Sandbox, SandboxFile } from '../../types.js';
+import type { SourceFile } from '../types.js';
 
 export const TS_SOURCE = /\.(c|m)?ts$/;
 

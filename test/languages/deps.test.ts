@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  detectJsDeps,
-  detectPythonDeps,
-  jsPackageName,
-  pythonImports,
-  pytestPluginsUsed,
-  pythonModuleForPackage,
-  requirementName,
-} from '../../src/sandbox/deps.js';
+import { detectJsDeps, jsPackageName } from '../../src/languages/node/deps.js';
+import { detectPythonDeps, pythonImports, pythonModuleForPackage, requirementName } from '../../src/languages/python/deps.js';
+import { pytestPluginsUsed } from '../../src/languages/python/pytest-plugins.js';
 
 describe('detectPythonDeps', () => {
   it('finds third-party imports, maps mismatched names, skips stdlib, local modules and pytest', async () => {
