@@ -5,6 +5,7 @@ import { type AnyOptionValues, configFlagsOf } from '../config/options.js';
 import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError } from '../errors.js';
+import { getLanguage } from '../languages/registry.js';
 import { effectiveFix } from './fix-needs-run.js';
 import { timeoutInPhase } from './timeout-phase.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
@@ -185,13 +186,14 @@ function warmLocalSandbox(): void {
 }
 
 /**
- * A JS/TS project's installed packages: the copy leaves node_modules out and the local sandbox cannot install,
- * so the tests see the project's own, read-only.
+ * A project's installed packages (node_modules, for JS/TS): the copy leaves them out and the local sandbox cannot
+ * install, so the tests see the project's own, read-only.
  */
-function installedNodeModules(projectDir: string): { hostPath: string; path: string }[] {
-  const hostPath = resolve(projectDir, 'node_modules');
+function installedPackages(projectDir: string, dir: string | null): { hostPath: string; path: string }[] {
+  if (!dir) return [];
+  const hostPath = resolve(projectDir, dir);
   try {
-    return statSync(hostPath).isDirectory() ? [{ hostPath: realpathSync(hostPath), path: 'node_modules' }] : [];
+    return statSync(hostPath).isDirectory() ? [{ hostPath: realpathSync(hostPath), path: dir }] : [];
   } catch {
     return [];
   }
@@ -312,7 +314,7 @@ async function pipelineDeps(
           allowNoIsolation: isolation === 'none',
           keep: Boolean(req.options.keep ?? cfg.file.local?.keep),
           logger: ctx.logger,
-          readOnlyMounts: lang !== 'python' && o?.projectDir ? installedNodeModules(o.projectDir) : [],
+          readOnlyMounts: o?.projectDir ? installedPackages(o.projectDir, getLanguage(lang).installedPackagesDir) : [],
           limits: resolveLimits(cfg.file.local?.limits),
         });
       },

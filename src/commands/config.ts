@@ -12,7 +12,7 @@ import {
   type ResolvedConfig,
 } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
-import { PROVIDER_IDS, type ProviderId } from '../types.js';
+import { LANGS, PROVIDER_IDS, type ProviderId } from '../types.js';
 
 interface Row {
   key: string;
@@ -105,7 +105,7 @@ export async function configPathCommand(ctx: CliContext, opts: { json?: boolean 
 export function starterConfig(provider: ProviderId): Record<string, unknown> {
   return {
     provider,
-    lang: 'python',
+    lang: LANGS[0],
     run: true,
     sandbox: 'local',
     fix: 1,

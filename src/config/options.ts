@@ -164,7 +164,7 @@ export const OPTIONS = {
     help: 'python (default) | typescript | javascript',
     helpIn: { run: 'python | typescript | javascript (default: detected from the files)' },
     config: 'lang',
-    default: 'python',
+    default: LANGS[0],
     commands: ['generate', 'apply', 'run', 'batch'],
     agent: ['generate', 'apply', 'run'],
     task: true,

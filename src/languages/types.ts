@@ -57,6 +57,13 @@ export interface Language {
   readonly counting: TestCounting;
   /** Folders of installed packages and caches (`node_modules`, `__pycache__`): never part of a project's tests. */
   isIgnoredDir(name: string): boolean;
+  /**
+   * Where a project keeps its installed packages (`node_modules`), shown read-only to the tests in the local
+   * sandbox; null when the runner finds them another way (python's site-packages).
+   */
+  readonly installedPackagesDir: string | null;
+  /** Whether Daytona's `daytona.snapshot` (an image with this language's runner preinstalled) serves it. */
+  readonly daytonaSnapshot: boolean;
   /** Packages a project declares in its own files at the top level (requirements.txt, package.json). */
   projectDependencies(files: { path: string; content: string }[]): Promise<string[]>;
 }

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Daytona as DaytonaClient, Sandbox as SdkSandbox } from '@daytonaio/sdk';
 import { ConfigError, SandboxError, abortReason } from '../errors.js';
+import { getLanguage } from '../languages/registry.js';
 import {
   silentLogger,
   type ExecOptions,
@@ -586,7 +587,7 @@ export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise
   }
   if (opts.signal?.aborted) throw abortReason(opts.signal);
   const createTimeoutSec = opts.createTimeoutSec ?? 60;
-  const snapshot = opts.lang === 'python' && opts.snapshot ? opts.snapshot : undefined;
+  const snapshot = getLanguage(opts.lang).daytonaSnapshot && opts.snapshot ? opts.snapshot : undefined;
   const errCtx = { apiUrl: opts.apiUrl, apiKey: opts.apiKey, createTimeoutSec, snapshot };
 
   const { Daytona } = await import('@daytonaio/sdk');

@@ -1,14 +1,16 @@
 /** The default output folder: named after the prompt, new (never an existing folder). */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { allLanguages } from '../languages/registry.js';
 
 const STOP_WORDS = new Set([
   'a', 'an', 'the', 'that', 'which', 'who', 'what', 'this', 'these', 'those', 'it', 'its', 'is', 'are', 'be',
   'to', 'of', 'in', 'on', 'for', 'with', 'and', 'or', 'by', 'from', 'as', 'at', 'into', 'if', 'whether',
   'write', 'create', 'make', 'build', 'implement', 'generate', 'give', 'please', 'me', 'i', 'you', 'we',
   'can', 'could', 'would', 'should', 'some', 'simple', 'small', 'function', 'functions', 'program',
-  'script', 'code', 'module', 'python', 'typescript', 'javascript', 'js', 'ts', 'py', 'using', 'use',
-  'tests', 'test', 'returns', 'return', 'checks', 'check', 'given',
+  'script', 'code', 'module', 'using', 'use', 'tests', 'test', 'returns', 'return', 'checks', 'check', 'given',
+  // a language's name and its file extension say nothing about what the code does
+  ...allLanguages().flatMap((l) => [l.id, l.extensions[0]!]),
 ]);
 
 export const MAX_SLUG_LENGTH = 40;

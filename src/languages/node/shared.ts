@@ -18,9 +18,12 @@ export const nodeFamily = {
     // node's `assert(` / `assert.x(`, and `expect(`
     assertions: /\bassert(?:\.\w+)?\s*\(|\bexpect\s*\(/gm,
   },
+  installedPackagesDir: 'node_modules',
+  daytonaSnapshot: false,
   isIgnoredDir: (name) => name === 'node_modules',
   async projectDependencies(files) {
     const pkg = files.find((f) => f.path === 'package.json');
     return pkg ? packagesFromPackageJson(pkg.content) : [];
   },
+
 } as const satisfies Partial<Language>;

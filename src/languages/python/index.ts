@@ -23,6 +23,8 @@ export const python = {
     // plain `assert`, unittest's `self.assertX(`, `pytest.raises(`
     assertions: /^\s*assert\b|\bself\.assert\w*\s*\(|\bpytest\.(?:raises|warns|approx)\s*\(/gm,
   },
+  installedPackagesDir: null,
+  daytonaSnapshot: true, // `ptc sandbox snapshot create` builds it with pytest
   isIgnoredDir: (name) => IGNORED_DIRS.has(name) || name.endsWith('.egg-info'),
   projectDependencies: pythonProjectDependencies,
 } as const satisfies Language;
