@@ -3,6 +3,8 @@
  * project reader, the repair loop and the test runner ask the language instead of testing its name. A language
  * is one folder under src/languages/ plus one line in registry.ts.
  */
+import type { TestRunner } from '../sandbox/run-context.js';
+
 /** A source file's path and text, as the dependency detection and the runners read it. */
 export interface SourceFile {
   path: string;
@@ -66,4 +68,6 @@ export interface Language {
   readonly daytonaSnapshot: boolean;
   /** Packages a project declares in its own files at the top level (requirements.txt, package.json). */
   projectDependencies(files: { path: string; content: string }[]): Promise<string[]>;
+  /** Its test runner, loaded only when tests run (it may pull in a compiler or a report parser). */
+  loadRunner(): Promise<TestRunner>;
 }

@@ -25,5 +25,5 @@ export const nodeFamily = {
     const pkg = files.find((f) => f.path === 'package.json');
     return pkg ? packagesFromPackageJson(pkg.content) : [];
   },
-
+  loadRunner: async () => (await import('./runner.js')).nodeRunner,
 } as const satisfies Partial<Language>;

@@ -27,4 +27,5 @@ export const python = {
   daytonaSnapshot: true, // `ptc sandbox snapshot create` builds it with pytest
   isIgnoredDir: (name) => IGNORED_DIRS.has(name) || name.endsWith('.egg-info'),
   projectDependencies: pythonProjectDependencies,
+  loadRunner: async () => (await import('./runner.js')).pythonRunner,
 } as const satisfies Language;
