@@ -6,7 +6,6 @@
 export const PROVIDER_IDS = ['kimi', 'anthropic', 'openrouter', 'openai', 'openai-compatible'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
-export { LANGS, type Lang } from './languages/registry.js';
 
 export const SANDBOX_KINDS = ['local', 'daytona'] as const;
 export type SandboxKind = (typeof SANDBOX_KINDS)[number];

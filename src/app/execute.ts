@@ -10,7 +10,8 @@ import { effectiveFix } from './fix-needs-run.js';
 import { timeoutInPhase } from './timeout-phase.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
-import type { Lang, Logger, Provider } from '../types.js';
+import type { Lang } from '../languages/registry.js';
+import type { Logger, Provider } from '../types.js';
 
 /**
  * The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch

@@ -12,7 +12,8 @@ import {
   type ResolvedConfig,
 } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
-import { LANGS, PROVIDER_IDS, type ProviderId } from '../types.js';
+import { LANGS } from '../languages/registry.js';
+import { PROVIDER_IDS, type ProviderId } from '../types.js';
 
 interface Row {
   key: string;

@@ -1,4 +1,5 @@
-import { LANGS, PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { LANGS } from '../languages/registry.js';
+import { PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
 import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 
 /**

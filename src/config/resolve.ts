@@ -1,7 +1,6 @@
 import { ConfigError } from '../errors.js';
+import { LANGS, type Lang } from '../languages/registry.js';
 import {
-  LANGS,
-  type Lang,
   PROVIDER_IDS,
   type ProviderId,
   SANDBOX_KINDS,

@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { allLanguages, detectProjectLanguage, getLanguage } from '../languages/registry.js';
 import { packageName } from '../reply/dependencies.js';
-import type { Lang } from '../types.js';
+import type { Lang } from '../languages/registry.js';
 
 /** Folders that are never part of a project's tests: VCS, build output, ptc's own state (and each language's own). */
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.ptc', 'dist', 'build']);

@@ -1,10 +1,10 @@
 import type { CallRecord } from '../history/call-record.js';
 import type { ResultDraft } from '../report/build.js';
+import type { Lang } from '../languages/registry.js';
 import type {
   ChatMessage,
   Cost,
   GeneratedFile,
-  Lang,
   Logger,
   Provider,
   PytestPluginPolicy,

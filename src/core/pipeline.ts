@@ -4,11 +4,11 @@ import type { CallRecord } from '../history/call-record.js';
 import { getLanguage } from '../languages/registry.js';
 import type { ResultDraft } from '../report/build.js';
 import { testsFailed } from '../report/build.js';
+import type { Lang } from '../languages/registry.js';
 import type {
   ChatMessage,
   Cost,
   GeneratedFile,
-  Lang,
   Logger,
   Provider,
   PytestPluginPolicy,

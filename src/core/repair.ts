@@ -4,7 +4,8 @@
  */
 import { languageOfExtension } from '../languages/registry.js';
 import { extensionOf, sourceExtension, tagForPath } from '../reply/languages.js';
-import type { GeneratedFile, Lang, TestCase, TestReport } from '../types.js';
+import type { Lang } from '../languages/registry.js';
+import type { GeneratedFile, TestCase, TestReport } from '../types.js';
 
 export interface RepairContext {
   lang: Lang;

@@ -4,7 +4,8 @@
  */
 import { abortReason, SandboxError } from '../errors.js';
 import { contractTests } from '../report/build.js';
-import type { GeneratedFile, Lang, Sandbox, TestReport } from '../types.js';
+import type { Lang } from '../languages/registry.js';
+import type { GeneratedFile, Sandbox, TestReport } from '../types.js';
 import type { PipelineDeps } from './pipeline-types.js';
 import { type RunScope, warn } from './run-scope.js';
 

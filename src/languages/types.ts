@@ -5,11 +5,7 @@
  */
 import type { TestRunner } from '../sandbox/run-context.js';
 
-/** A source file's path and text, as the dependency detection and the runners read it. */
-export interface SourceFile {
-  path: string;
-  content: string;
-}
+export type { SourceFile } from '../sandbox/run-context.js';
 
 /** How a block's or a file's content shows what it is (tests, implementation, imports). Pure, line-based. */
 export interface ContentSignals {

@@ -4,7 +4,8 @@
  * randomness) so providers can cache the system prefix and users can read exactly what was sent.
  */
 import { getLanguage } from '../languages/registry.js';
-import type { ChatMessage, Lang } from '../types.js';
+import type { Lang } from '../languages/registry.js';
+import type { ChatMessage } from '../types.js';
 import { tagForPath } from '../reply/languages.js';
 
 export interface BuildMessagesInput {

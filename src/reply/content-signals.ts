@@ -5,7 +5,7 @@
  */
 import { getLanguage } from '../languages/registry.js';
 import { lines } from '../languages/line-scan.js';
-import type { Lang } from '../types.js';
+import type { Lang } from '../languages/registry.js';
 
 export function looksLikeTests(content: string, lang: Lang): boolean {
   return getLanguage(lang).signals.looksLikeTests(content);

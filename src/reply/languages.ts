@@ -1,5 +1,5 @@
 import { getLanguage, languageOfExtension, languageOfTag } from '../languages/registry.js';
-import type { Lang } from '../types.js';
+import type { Lang } from '../languages/registry.js';
 
 /** What a fenced block's language tag tells us about it. */
 export type BlockKind = Lang | 'shell' | 'output' | 'requirements' | 'other' | 'none';

@@ -3,7 +3,7 @@
  * after the module the tests import from it (matched by the names it defines); failing that,
  * `solution.<ext>` and its tests.
  */
-import type { Lang } from '../types.js';
+import type { Lang } from '../languages/registry.js';
 import { definedNames, localImports, type LocalImport } from './content-signals.js';
 import { getLanguage } from '../languages/registry.js';
 import { sourceExtension } from './languages.js';

@@ -2,7 +2,8 @@
  * Reply text → files. Forgiving on purpose: models name files in many ways and mix prose, commands and
  * output with the code. Never throws; linear in the reply's size (see bench/parse-bench.mjs).
  */
-import type { GeneratedFile, Lang, ParsedReply } from '../types.js';
+import type { Lang } from '../languages/registry.js';
+import type { GeneratedFile, ParsedReply } from '../types.js';
 import { classifyFile, isTestPath } from './classify.js';
 import { definesSomething, isReplTranscript, looksLikeCode, looksLikeCommands, looksLikeTests } from './content-signals.js';
 import {

@@ -26,11 +26,11 @@ import { posix } from 'node:path';
 import type { Daytona as DaytonaClient, Sandbox as SdkSandbox } from '@daytonaio/sdk';
 import { ConfigError, SandboxError, abortReason } from '../errors.js';
 import { getLanguage } from '../languages/registry.js';
+import type { Lang } from '../languages/registry.js';
 import {
   silentLogger,
   type ExecOptions,
   type ExecResult,
-  type Lang,
   type Logger,
   type Sandbox,
   type SandboxFile,

@@ -5,16 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PtcError, SandboxError } from '../errors.js';
-import type { SourceFile } from '../languages/types.js';
-import type { ExecResult, FileKind, Lang, Logger, PytestPluginPolicy, Sandbox, TestCase } from '../types.js';
+import type { ExecResult, FileKind, Logger, PytestPluginPolicy, Sandbox, TestCase } from '../types.js';
 import { RESULTS_KEY_PATH } from './result-reporters.js';
 import { parseResultStream, splitFramedOutput, type ResultStream } from './result-stream.js';
 import { shellQuote as shq } from './shell-quote.js';
 
 export { shq };
 
+/** A source file's path and text, as the dependency detection and the runners read it. */
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
 export interface RunTestsInput {
-  lang: Lang;
+  /** A language id of the registry (not its `Lang` type: the registry loads the runners, which import this). */
+  lang: string;
   /** The project's files with their contents: the runner reads sources from here, never back from the sandbox. */
   files: { path: string; kind: FileKind; content: string }[];
   /** Packages the reply declared (a requirements list); empty → detected from the imports. */

@@ -12,7 +12,8 @@ import { parseReply } from '../../src/reply/parse.js';
 import type { TestRunner } from '../../src/sandbox/run-context.js';
 import { exec, shq } from '../../src/sandbox/run-context.js';
 import { runTestsIn } from '../../src/sandbox/runner.js';
-import type { ExecOptions, ExecResult, Lang, Sandbox, SandboxFile } from '../../src/types.js';
+import type { Lang } from '../../src/languages/registry.js';
+import type { ExecOptions, ExecResult, Sandbox, SandboxFile } from '../../src/types.js';
 
 /** A language ptc has never heard of: `.fk` files, `check_*.fk` tests, run by `fakerun`. */
 const fakeRunner: TestRunner = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildMessages, formatFileBlock, systemPrompt } from '../../src/prompt/system.js';
 import { parseReply } from '../../src/reply/parse.js';
-import { LANGS } from '../../src/types.js';
+import { LANGS } from '../../src/languages/registry.js';
 
 describe('buildMessages', () => {
   it('is a cached system message and the user prompt, identical on every call', () => {

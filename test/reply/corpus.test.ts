@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../src/reply/parse.js';
 import { commitWrite, planWrite } from '../../src/workspace/write.js';
-import type { Lang } from '../../src/types.js';
+import type { Lang } from '../../src/languages/registry.js';
 import { PtcError } from '../../src/errors.js';
 
 interface ExpectedFile {

@@ -10,7 +10,7 @@ import { parseReply } from '../../src/reply/parse.js';
 import { checkPath } from '../../src/workspace/paths.js';
 import { commitWrite, planWrite } from '../../src/workspace/write.js';
 import { PtcError } from '../../src/errors.js';
-import type { Lang } from '../../src/types.js';
+import type { Lang } from '../../src/languages/registry.js';
 
 /** mulberry32: small, fast, good enough to spread cases; fixed seed for reproducible failures. */
 function rng(seed: number): () => number {

@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalSandbox } from '../../src/sandbox/local.js';
 import { rewriteTsImports, runTestsIn, type RunTestsInput } from '../../src/sandbox/runner.js';
-import type { FileKind, Lang, Logger, Sandbox, SandboxFile } from '../../src/types.js';
+import type { Lang } from '../../src/languages/registry.js';
+import type { FileKind, Logger, Sandbox, SandboxFile } from '../../src/types.js';
 import { DEMO_PLUGIN_FILES, DEMO_PLUGIN_TEST } from '../fixtures/pytest-plugin.js';
 
 // Keep ptc's host-python cache out of the real ~/.cache while testing.
