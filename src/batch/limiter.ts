@@ -64,7 +64,18 @@ export class Semaphore {
   protected released(): void {}
 
   protected pump(): void {
-    if (Date.now() < this.pausedUntil) return;
+    if (Date.now() < this.pausedUntil) {
+      // A timer may fire a millisecond before Date.now() reaches the pause's end: wake again, or the queue
+      // would wait for ever.
+      if (!this.wakeTimer) {
+        this.wakeTimer = setTimeout(() => {
+          this.wakeTimer = null;
+          this.pump();
+        }, Math.max(1, this.pausedUntil - Date.now()));
+        this.wakeTimer.unref();
+      }
+      return;
+    }
     while (this.queue.length > 0 && this.inFlight < this.limit) {
       const waiter = this.queue.shift()!;
       if (waiter.onAbort) waiter.signal!.removeEventListener('abort', waiter.onAbort);
