@@ -90,8 +90,8 @@ describe('ptc apply with a hostile reply', () => {
 
   it('refuses a file holding any configured secret, naming the file and never printing the value', async () => {
     const keys = {
-      MOONSHOT_API_KEY: 'sk-moonshot-active-0123456789',
-      ANTHROPIC_API_KEY: 'sk-ant-unused-0123456789abc',
+      MOONSHOT_API_KEY: 'fake-moonshot-key-active-0123456789',
+      ANTHROPIC_API_KEY: 'fake-anthropic-key-unused-0123456789',
       DAYTONA_API_KEY: 'dtn-unused-0123456789abcdef',
       PTC_SERVE_TOKEN: 'serve-token-0123456789abcdef0123456789',
     };

@@ -176,7 +176,7 @@ describe('every configured secret is scrubbed, not only the active provider\'s',
   const ACTIVE = 'sk-active-kimi-4c1d9e2a7b3f5061';
   const OTHER = 'sk-ant-other-provider-8e2f6a1c9d0b';
   const DOTENV = 'sk-openai-from-dotenv-5b7c3d9e1f20';
-  const DAYTONA = 'dtn_daytona_key_2a4c6e8f0b1d3f57';
+  const DAYTONA = 'fake-daytona-key-2a4c6e8f0b1d3f57';
   const SERVE = 'serve-token-0123456789abcdef0123456789ab';
   const ALL = [ACTIVE, OTHER, DOTENV, DAYTONA, SERVE];
   let fake: OpenAIFake;
