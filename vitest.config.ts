@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most tests wait on child processes and sockets, not the CPU: on a 2-core runner vitest's default (one
+    // worker per core minus one) leaves the machine idle and the suite took 280 s; three workers take 150 s.
+    maxWorkers: 3,
     // Tests run the built CLI: build it first so a run can never test a stale dist/.
     globalSetup: ['test/setup/build-dist.ts'],
   },
