@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { abortReason, InterruptedError, SandboxError } from '../errors.js';
 import type { ExecResult } from '../types.js';
 import { CappedOutput } from './output-cap.js';
+import { descendantsOf } from './process-tree.js';
 import { RESULTS_OVERFLOW_LINE } from './result-stream.js';
 
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
@@ -53,6 +54,9 @@ export class LiveProcesses {
 
 export function killGroup(child: ChildProcess): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // Listed before the kill: a jail in a session of its own (bwrap --new-session) is outside the group, and a
+  // kill that lands while bwrap is still setting up would leave it running without a parent.
+  const escaped = descendantsOf(child.pid);
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
@@ -60,6 +64,13 @@ export function killGroup(child: ChildProcess): void {
       child.kill('SIGKILL');
     } catch {
       // already gone
+    }
+  }
+  for (const pid of escaped) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone with the group
     }
   }
 }
