@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { type Runner } from './shared.js';
+
+/** `ptc mcp`: its arguments, options and help; the run function loads only when it runs. */
+export function declareMcp(program: Command, run: Runner): void {
+  program
+    .command('mcp')
+    .description('Model Context Protocol server on stdio (tools generate, apply, run_tests, list_models) for agents such as ROMA')
+    .option('--root <dir>', 'where outputs go and relative paths start; nothing is written outside it (default: the working directory)')
+    .option('-q, --quiet', 'log less on stderr')
+    .option('-v, --verbose', 'log more on stderr')
+    .addHelpText(
+      'after',
+      `
+stdout carries the protocol only; logs go to stderr. Config and keys resolve as for the CLI, from --root.
+Example client config: { "command": "ptc", "args": ["mcp"] }`,
+    )
+    .action(run(async () => (await import('../../commands/mcp.js')).mcpCommand));
+}
