@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PtcError, SandboxError } from '../../src/errors.js';
 import { createLocalSandbox, type LocalSandboxOptions } from '../../src/sandbox/local.js';
 import type { Logger, Sandbox } from '../../src/types.js';
+import { hostProcessesWith, until } from '../helpers/host-processes.js';
 
 // Keep ptc's host-python cache out of the real ~/.cache while testing.
 process.env.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'ptc-cache-'));
@@ -34,26 +35,6 @@ async function sandbox(opts: Partial<LocalSandboxOptions> = {}): Promise<Sandbox
 afterEach(async () => {
   await Promise.all(open.splice(0).map((sb) => sb.dispose()));
 });
-
-/** Waits until `done()` holds, checking every 20 ms, at most `ms`: for events that only show on the host. */
-async function until(done: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
-
-/** Host processes whose command line contains `marker` (the jail's processes are visible from the host). */
-function hostProcessesWith(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(marker)) found.push(`${pid}: ${cmd}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
-}
 
 describe('local sandbox with bubblewrap', () => {
   let server: Server;

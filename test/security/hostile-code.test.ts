@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { usableBwrap } from '../../src/sandbox/isolation.js';
 import { makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
+import { hostProcessesWith } from '../helpers/host-processes.js';
 
 const bwrap = await usableBwrap();
 const SKIP_REASON = bwrap ? '' : ' (skipped: bubblewrap cannot create a sandbox on this machine)';
@@ -38,20 +39,6 @@ async function runHostile(testPy: string, limits: Record<string, unknown> = {}, 
   const started = Date.now();
   const r = await runPtc(['run', 'proj', '--json', ...extraArgs], { cwd: sb.cwd, env: { ...sb.env, TMPDIR: tmp }, timeoutMs: 40_000 });
   return { r, json: JSON.parse(r.stdout) as RunJson, wallMs: Date.now() - started };
-}
-
-/** Host processes whose command line contains `marker` (the jail's processes are visible from the host). */
-function hostProcessesWith(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(marker)) found.push(`${pid}: ${cmd}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
 }
 
 describe.skipIf(!bwrap)(`hostile generated code in the local sandbox${SKIP_REASON}`, () => {
