@@ -80,7 +80,8 @@ it('passes ptc\'s own code through when generation fails, and retries a retryabl
   } finally {
     fake.setDefault({ text: 'ok' });
   }
-});
+  // Five ptc runs, two of them through the provider's retry back-off.
+}, 90_000);
 
 it('works with the shipped rc file, which asks for tests and repair: the generate step\'s --no-run turns repair off', async () => {
   // examples/rc/kimi.ptcrc.json as shipped, pointed at the loopback fake.
