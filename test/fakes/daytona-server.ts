@@ -119,6 +119,11 @@ export interface DaytonaFakeOptions {
   sessions?: boolean;
   /** GETs of a new snapshot before it is active. Default 2. */
   snapshotPolls?: number;
+  /**
+   * How long a new sandbox takes to create and start, as the real service's do (milliseconds): the create
+   * request is answered after this long. Default 0.
+   */
+  createDelayMs?: number;
 }
 
 export interface DaytonaFake {
@@ -140,6 +145,10 @@ export interface DaytonaFake {
   seed(labels: Record<string, string>, state?: string): string;
   /** Turn the toolbox's session API on or off (off: 404, as an older toolbox). */
   setSessionSupport(on: boolean): void;
+  /** How long sandboxes created from now on take to start (see DaytonaFakeOptions.createDelayMs). */
+  setCreateDelay(ms: number): void;
+  /** Sandboxes created and not deleted. */
+  liveCount(): number;
   /** Snapshots by name. */
   snapshots: Map<string, FakeSnapshot>;
   /** A snapshot built before the test (active), with pytest installed unless `packages` says otherwise. */
@@ -242,6 +251,7 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
   let createState = 'started';
   let createAfterPolls: number | null = 1;
   let sessionSupport = opts.sessions ?? true;
+  let createDelayMs = opts.createDelayMs ?? 0;
   let origin = '';
   const snapshots = new Map<string, FakeSnapshot>();
   const fakeDir = mkdtempSync(join(tmpdir(), 'ptc-daytona-fake-image-'));
@@ -325,6 +335,8 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
         return sendJson(res, 400, errorBody(400, `Snapshot ${fromSnapshot} not found. Did you add it through the Daytona Dashboard?`));
       }
       if (snap && snap.state !== 'active') return sendJson(res, 400, errorBody(400, `Snapshot ${fromSnapshot} is ${snap.state}`));
+      // A slow create answers when the sandbox has started, as the API does for a create that is quick to start.
+      if (createDelayMs > 0) await new Promise((r) => setTimeout(r, createDelayMs));
       const sb = newSandbox(
         (input.labels as Record<string, string>) ?? {},
         (input.env as Record<string, string>) ?? {},
@@ -744,6 +756,10 @@ export async function startDaytonaFake(opts: DaytonaFakeOptions = {}): Promise<D
     setSessionSupport(on) {
       sessionSupport = on;
     },
+    setCreateDelay(ms) {
+      createDelayMs = ms;
+    },
+    liveCount: () => sandboxes.size,
     waitForRequest: (route, from) => log.waitFor((r) => r.route === route, from),
     verify: () => log.verify(unusedFailures()),
     async close() {
