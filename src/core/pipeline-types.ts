@@ -41,6 +41,8 @@ export interface PipelineOptions {
   dryRun: boolean;
   run: boolean;
   fix: number;
+  /** Replies asked for at once (--candidates); 1 when not given. */
+  candidates?: number;
   maxTokens: number | null;
   temperature: number | null;
   maxCost: number | null;
@@ -60,7 +62,17 @@ export interface PipelineDeps {
   price: (provider: Provider) => PriceLike | null;
   computeCost: (usage: Usage, price: PriceLike | null, providerUsd: number | null) => Cost;
   /** `projectDir`: the folder the files come from (its installed node_modules may be shown to the tests). */
-  sandbox: { kind: SandboxKind; create: (lang: Lang, o?: { projectDir?: string }) => Promise<Sandbox> };
+  sandbox: {
+    kind: SandboxKind;
+    create: (lang: Lang, o?: { projectDir?: string }) => Promise<Sandbox>;
+    /**
+     * Set when sandboxes come from a pool (batch, serve, mcp): have one ready for a run that will ask for it
+     * soon; the returned function withdraws the request (the run ended first, or took its sandbox).
+     */
+    warm?: (lang: Lang) => () => void;
+  };
+  /** Installs the test runner in a fresh sandbox ahead of the tests (Daytona's image has no pytest). Best effort. */
+  warmRunner?: (sandbox: Sandbox, lang: Lang, timeoutMs: number) => Promise<void>;
   runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
     buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];

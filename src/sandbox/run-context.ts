@@ -90,6 +90,8 @@ export interface TestRunner {
   /** Why a run that reported no case counts as failed. */
   noTestsCollected: string;
   prepare?(ctx: RunCtx, sources: SourceFile[], testFiles: string[]): Promise<PreparedRun>;
+  /** Makes a fresh sandbox ready to run tests before any file is there (installs the runner where missing). */
+  warmUp?(ctx: RunCtx): Promise<void>;
   dependencies(sources: SourceFile[], declared: string[]): Promise<string[]>;
   packages: PackageTool;
   run(ctx: RunCtx, run: { testFiles: string[]; env: Record<string, string>; deps: string[]; prepared: PreparedRun }): Promise<RunOutcome>;

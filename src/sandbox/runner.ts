@@ -54,6 +54,21 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   return report;
 }
 
+/**
+ * Gets a fresh sandbox ready for a language's tests while nothing else needs it (the model is still answering):
+ * on a sandbox with network, the runner is installed where the image lacks it. Throws what exec throws.
+ */
+export async function warmRunnerIn(
+  sandbox: Sandbox,
+  input: Pick<RunTestsInput, 'lang' | 'timeoutMs' | 'signal' | 'logger' | 'network'>,
+): Promise<void> {
+  const runner = await getLanguage(input.lang).loadRunner();
+  if (!runner.warmUp) return;
+  const logger = input.logger ?? silentLogger;
+  const ctx: RunCtx = { sandbox, input: { ...input, files: [], dependencies: [] }, deadline: performance.now() + input.timeoutMs, logger };
+  await runner.warmUp(ctx);
+}
+
 function emptyReport(sandbox: Sandbox, runner: string): TestReport {
   return {
     ran: false,
@@ -105,7 +120,8 @@ interface DepSetup {
 async function installDeps(ctx: RunCtx, runner: TestRunner, deps: string[]): Promise<DepSetup> {
   const tool = runner.packages;
   ctx.input.onPhase?.('installing');
-  const checked = await exec(ctx, tool.missingCheck(deps), 'check which packages are already installed');
+  // Where ptc installs (a sandbox with network), what an earlier run installed there counts as installed.
+  const checked = await exec(ctx, tool.missingCheck(deps), 'check which packages are already installed', ctx.input.network ? tool.installedEnv : undefined);
   let missingNames: string[];
   try {
     missingNames = JSON.parse(checked.stdout.trim().split('\n').pop() ?? '[]') as string[];

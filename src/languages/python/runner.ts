@@ -74,7 +74,17 @@ export const pythonRunner: TestRunner = {
     noSuchPackage: /No matching distribution found|Could not find a version/i,
   },
   run: (ctx, { testFiles, env, deps }) => runPytest(ctx, testFiles, env, deps),
+  // Daytona's default image has no pytest: put it where the tests will look (.ptc/site) before the reply is in.
+  warmUp: async (ctx) => {
+    if (!ctx.input.network) return;
+    const res = await exec(ctx, `python3 -c 'import pytest' 2>/dev/null || ${PIP_PYTEST}`, 'install pytest', SITE_ENV);
+    if (res.exitCode !== 0) ctx.logger.debug(`installing pytest ahead of the tests failed (exit ${res.exitCode}); the run tries again`);
+  },
 };
+
+const PIP_PYTEST = `python3 -m pip install --quiet --no-input --target ${PY_SITE} pytest`;
+/** Where a sandbox with network has the packages ptc installed (pytest among them) in view. */
+const SITE_ENV = { PYTHONPATH: PY_SITE };
 
 /**
  * The pytest command: ptc's bootstrap (reporter.ts) runs pytest with its results plugin. By default only the
@@ -98,14 +108,15 @@ async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<strin
   const plugins = ctx.input.pytestPlugins ?? 'used';
   const pytest = pytestCommand(testFiles, deps, plugins);
   const cmd = pytest.cmd;
-  let env = { ...baseEnv, ...pytest.env };
+  // With network (Daytona), what ptc installed earlier in this sandbox (pytest, before the reply came) is in view.
+  let env = { ...(ctx.input.network ? SITE_ENV : {}), ...baseEnv, ...pytest.env };
   let key = await newResultsKey(ctx);
   let res = await exec(ctx, cmd, 'run pytest', env, true);
   if (!res.timedOut && isMissingPytest(res)) {
     // A fresh Daytona image may lack pytest: with network, install it next to the other packages and retry.
     if (!ctx.input.network) throw missing('pytest', res);
     ctx.input.onPhase?.('installing');
-    const pip = await exec(ctx, `python3 -m pip install --quiet --no-input --target ${PY_SITE} pytest`, 'install pytest');
+    const pip = await exec(ctx, PIP_PYTEST, 'install pytest');
     if (pip.exitCode !== 0) throw missing('pytest', pip);
     ctx.input.onPhase?.('running');
     env = { ...env, PYTHONPATH: PY_SITE };
