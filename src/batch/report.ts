@@ -23,6 +23,8 @@ export interface BatchTotals {
   durationMs: number;
   /** Times a 429 made the whole batch back off. */
   backoffs: number;
+  /** The Daytona sandboxes this run created and shared between its tasks; absent when it created none. */
+  sandboxes?: { created: number; deleted: number; tasksPerSandbox: number[]; replaced: number };
 }
 
 export interface BatchDocument {
@@ -59,6 +61,7 @@ export function batchTotals(run: BatchRun): BatchTotals {
     cost: cost ?? { usd: null, source: 'unknown' },
     durationMs: run.durationMs,
     backoffs: run.backoffs,
+    ...(run.sandboxes && run.sandboxes.created > 0 ? { sandboxes: run.sandboxes } : {}),
   };
 }
 
@@ -106,8 +109,12 @@ export function renderBatch(doc: BatchDocument): string {
     s.cost.usd === null ? 'cost unknown (some prices unknown)' : formatUsd(s.cost.usd),
     seconds(s.durationMs),
   ];
+  const pool = s.sandboxes
+    ? `sandboxes: ${s.sandboxes.created} created, ${s.sandboxes.deleted} deleted` +
+      `${s.sandboxes.replaced ? ` (${s.sandboxes.replaced} replaced after failing)` : ''} · tasks per sandbox ${s.sandboxes.tasksPerSandbox.join(', ')}`
+    : null;
   const failures = doc.tasks
     .filter((t) => t.status !== 'passed' && t.error)
     .map((t) => `  ${t.id}: ${t.error!.message.split('\n')[0]}`);
-  return [table, '', `total: ${totals.join(' · ')}`, ...(failures.length ? ['', ...failures] : [])].join('\n');
+  return [table, '', `total: ${totals.join(' · ')}`, ...(pool ? [pool] : []), ...(failures.length ? ['', ...failures] : [])].join('\n');
 }

@@ -5,6 +5,7 @@ import type { HistoryRecorder } from '../history/recorder.js';
 import type { Logger, Usage } from '../types.js';
 import { addUsage, ZERO_USAGE } from '../types.js';
 import { CallGate, Semaphore } from './limiter.js';
+import { SandboxPool, type PoolStats } from '../sandbox/pool.js';
 import type { BatchState } from './state.js';
 import { isFinal, notStarted, statusOf, type TaskResult } from './task-result.js';
 import type { Task } from './tasks.js';
@@ -34,7 +35,7 @@ export interface BatchListener {
 export interface BatchDeps {
   execute: (req: PipelineRequest, ctx: ExecuteContext) => Promise<Executed>;
   /** The parts of the execute context every task shares (the CLI's). */
-  context: Pick<ExecuteContext, 'cwd' | 'env' | 'registerCleanup' | 'addSecret' | 'configSources'> & { logger: Logger; signal: AbortSignal };
+  context: Pick<ExecuteContext, 'cwd' | 'env' | 'registerCleanup' | 'addSecret' | 'configSources' | 'sandboxPool'> & { logger: Logger; signal: AbortSignal };
   state: BatchState;
   recorder: HistoryRecorder | null;
   listener?: BatchListener;
@@ -46,6 +47,8 @@ export interface BatchRun {
   durationMs: number;
   /** Times a 429 made the whole batch back off. */
   backoffs: number;
+  /** The warm Daytona sandboxes the tasks shared (none created when the tasks ran locally). */
+  sandboxes?: PoolStats;
 }
 
 /**
@@ -57,6 +60,29 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
   const started = Date.now();
   const llmGate = new CallGate(settings.llmConcurrency);
   const sandboxGate = new Semaphore(settings.sandboxConcurrency);
+  // Daytona tasks borrow warm sandboxes, at most --sandbox-concurrency of them, all deleted when the batch ends
+  // (or is interrupted). A caller may bring its own pool.
+  const pool = deps.context.sandboxPool ?? new SandboxPool({ max: settings.sandboxConcurrency, logger: deps.context.logger });
+  const unregisterPool = deps.context.sandboxPool ? () => {} : deps.context.registerCleanup(() => pool.close());
+  let run: BatchRun;
+  try {
+    run = await runTasks(tasks, settings, deps, { llmGate, sandboxGate, pool, started });
+  } finally {
+    if (!deps.context.sandboxPool) {
+      unregisterPool();
+      await pool.close();
+    }
+  }
+  return { ...run, sandboxes: pool.stats() };
+}
+
+async function runTasks(
+  tasks: Task[],
+  settings: BatchSettings,
+  deps: BatchDeps,
+  shared: { llmGate: CallGate; sandboxGate: Semaphore; pool: SandboxPool; started: number },
+): Promise<BatchRun> {
+  const { llmGate, sandboxGate, pool, started } = shared;
   const results = new Map<string, TaskResult>();
   const live = new Map<string, { usd: number; usage: Usage }>();
   let finishedUsd = 0;
@@ -108,6 +134,7 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
         onCall: (call) => deps.recorder?.record({ ...call, command: 'batch', task: id }),
         gate: llmGate,
         sandboxGate,
+        sandboxPool: pool,
       };
       const { result } = await deps.execute(requestFor(task, settings, spentUsd()), ctx);
       return { ...result, id, status: statusOf(result) };
@@ -147,6 +174,7 @@ export async function runBatch(tasks: Task[], settings: BatchSettings, deps: Bat
     tasks: tasks.map((t) => results.get(t.spec.id)!),
     durationMs: Date.now() - started,
     backoffs: llmGate.backoffs,
+    sandboxes: pool.stats(),
   };
 }
 

@@ -301,6 +301,8 @@ export interface DaytonaSettings {
   target: Sourced<string | null>;
   autoStopMinutes: number;
   snapshot: Sourced<string | null>;
+  /** Whether front ends that run many tasks lend pooled sandboxes (`daytona.pool`, default true). */
+  pool: boolean;
 }
 
 export function resolveDaytona(cfg: ResolvedConfig): DaytonaSettings {
@@ -324,6 +326,7 @@ export function resolveDaytona(cfg: ResolvedConfig): DaytonaSettings {
     snapshot: cfg.file.daytona?.snapshot
       ? { value: cfg.file.daytona.snapshot, source: cfg.fileSources.get('daytona.snapshot') ?? 'file' }
       : { value: null, source: 'default' },
+    pool: cfg.file.daytona?.pool ?? true,
   };
 }
 

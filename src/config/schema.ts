@@ -91,6 +91,11 @@ export const rcSchema = z.strictObject({
       autoStopMinutes: positiveInt.optional(),
       /** A snapshot with pytest preinstalled (`ptc sandbox snapshot create`), used for Python runs. */
       snapshot: z.string().trim().min(1).optional(),
+      /**
+       * Batch, serve and mcp reuse warm sandboxes across tasks (default true); false gives every task a fresh
+       * sandbox of its own, which no earlier task's code has run in.
+       */
+      pool: z.boolean().optional(),
     })
     .optional(),
   history: z

@@ -234,6 +234,8 @@ class DaytonaSandbox implements Sandbox {
   private session: { id: string; ready: Promise<boolean> } | null = null;
   /** Set once the toolbox answered 404 to the session API: every command then goes through `process/execute`. */
   private oneRequestExec = false;
+  /** Pooled: the folder the tasks' folders are made in (the first root). */
+  private baseDir: string | null = null;
 
   constructor(
     private readonly client: DaytonaClient,
@@ -483,6 +485,40 @@ class DaytonaSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Pooled use (sandbox/pool.ts): from now on work in `<base>/<name>`, a new empty folder whose `.ptc/site` (pip)
+   * and `node_modules` (npm) are the sandbox's shared packages, so a package one task installed is there for the
+   * next.
+   */
+  async enter(name: string): Promise<void> {
+    this.guard();
+    this.baseDir ??= this.rootDir;
+    const base = this.baseDir;
+    const folder = posix.join(base, safeRelative(name));
+    const shared = posix.join(base, '.shared');
+    const q = shellQuote;
+    this.rootDir = base;
+    const res = await this.exec(
+      `rm -rf -- ${q(folder)} && mkdir -p ${q(`${shared}/site`)} ${q(`${shared}/node_modules`)} ${q(`${folder}/.ptc`)} && ` +
+        `ln -s ${q(`${shared}/site`)} ${q(`${folder}/.ptc/site`)} && ln -s ${q(`${shared}/node_modules`)} ${q(`${folder}/node_modules`)}`,
+      { timeoutMs: 60_000 },
+    );
+    if (res.exitCode !== 0) throw new SandboxError(`could not make a working folder in the Daytona sandbox: ${res.stderr.trim().split('\n')[0] ?? ''}`);
+    this.rootDir = folder;
+  }
+
+  /** Pooled use: delete the task's folder, and its session with whatever the task left running. */
+  async leave(): Promise<void> {
+    this.guard();
+    const folder = this.rootDir;
+    const base = this.baseDir ?? this.rootDir;
+    this.rootDir = base;
+    if (this.session) await this.dropSession(this.session.id);
+    if (folder === base) return;
+    const res = await this.exec(`rm -rf -- ${shellQuote(folder)}`, { timeoutMs: 60_000 });
+    if (res.exitCode !== 0) throw new SandboxError(`could not clear a working folder in the Daytona sandbox: ${res.stderr.trim().split('\n')[0] ?? ''}`);
+  }
+
   async readFile(path: string): Promise<Buffer | null> {
     this.guard();
     const full = path.startsWith('/') ? path : posix.join(this.root, safeRelative(path));
@@ -577,7 +613,17 @@ async function cleanupAbandonedCreate(
   void track(late.then(() => {}));
 }
 
-export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise<Sandbox> {
+let sdkModule: Promise<typeof import('@daytonaio/sdk')> | null = null;
+/** The SDK, loaded once (and early, by a run that knows it will need it). */
+export function loadDaytonaSdk(): Promise<typeof import('@daytonaio/sdk')> {
+  sdkModule ??= import('@daytonaio/sdk');
+  return sdkModule;
+}
+
+/** A Daytona sandbox as ptc holds it: a Sandbox that a pool can also lend (sandbox/pool.ts). */
+export type DaytonaHandle = Sandbox & { readonly id: string; enter(name: string): Promise<void>; leave(): Promise<void> };
+
+export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise<DaytonaHandle> {
   const logger = opts.logger ?? silentLogger;
   if (!opts.apiKey) {
     throw new ConfigError('no Daytona API key is configured', {
@@ -590,7 +636,7 @@ export async function createDaytonaSandbox(opts: DaytonaSandboxOptions): Promise
   const snapshot = getLanguage(opts.lang).daytonaSnapshot && opts.snapshot ? opts.snapshot : undefined;
   const errCtx = { apiUrl: opts.apiUrl, apiKey: opts.apiKey, createTimeoutSec, snapshot };
 
-  const { Daytona } = await import('@daytonaio/sdk');
+  const { Daytona } = await loadDaytonaSdk();
   let client: DaytonaClient;
   try {
     // apiUrl and target are passed explicitly so ptc's resolved config wins over env and .env files.
