@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configuredSecrets } from '../config/configured-secrets.js';
@@ -11,7 +12,8 @@ import { timeoutInPhase } from './timeout-phase.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang } from '../languages/registry.js';
-import type { Logger, Provider } from '../types.js';
+import type { Logger, Provider, Sandbox } from '../types.js';
+import type { SandboxPool } from '../sandbox/pool.js';
 
 /**
  * The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch
@@ -54,7 +56,12 @@ export interface ExecuteContext {
   sandboxGate?: PipelineDeps['sandboxGate'];
   /** .env and rc files already read (ptc batch reads them once for all its tasks). */
   configSources?: ConfigSources;
+  /** Warm Daytona sandboxes shared by the runs of a batch, a server (serve, mcp). */
+  sandboxPool?: SandboxPool;
 }
+
+/** A pooled sandbox's runner install, done once per sandbox, gets this long. */
+const POOL_WARM_TIMEOUT_MS = 120_000;
 
 export interface Executed {
   result: Result;
@@ -93,9 +100,10 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
       draft.warnings.push(w);
       ctx.logger.warn(w);
     }
-    const willRunLocally =
-      cfg.settings.sandbox.value === 'local' && (req.command === 'run' || (Boolean(cfg.settings.run.value) && !req.options.dryRun));
-    if (willRunLocally) warmLocalSandbox();
+    const willRun = req.command === 'run' || (Boolean(cfg.settings.run.value) && !req.options.dryRun);
+    if (willRun && cfg.settings.sandbox.value === 'local') warmLocalSandbox();
+    // The Daytona SDK takes a while to load: start now, so the sandbox's create goes out with the model call.
+    if (willRun && cfg.settings.sandbox.value === 'daytona') void import('../sandbox/daytona.js').then((d) => d.loadDaytonaSdk()).catch(() => undefined);
     const parts = await loadParts();
     const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
     if (req.command === 'generate') {
@@ -149,6 +157,7 @@ function pipelineOptions(
     dryRun: Boolean(o.dryRun),
     run: req.command === 'run' ? true : Boolean(s.run.value) && !o.dryRun,
     fix: s.fix.value,
+    candidates: Number(cfg.flags.candidates ?? cfg.file.candidates ?? 1),
     maxTokens: s.maxTokens.value,
     temperature: s.temperature.value,
     maxCost: s.maxCost.value,
@@ -276,6 +285,42 @@ async function pipelineDeps(
   const secrets = configuredSecrets(cfg);
   const runId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
+  const makeDaytona = async (lang: Lang, o: { signal: AbortSignal; onPhase?: (p: string) => void }) => {
+    if (!daytona.apiKey.value) {
+      throw new ConfigError('the daytona sandbox needs a key: set DAYTONA_API_KEY', {
+        code: 'missing_key',
+        hint: 'export DAYTONA_API_KEY=... (or use --sandbox local)',
+      });
+    }
+    const { createDaytonaSandbox } = await import('../sandbox/daytona.js');
+    return createDaytonaSandbox({
+      apiKey: daytona.apiKey.value,
+      apiUrl: daytona.apiUrl.value,
+      target: daytona.target.value ?? undefined,
+      lang,
+      runId,
+      autoStopMinutes: daytona.autoStopMinutes,
+      snapshot: daytona.snapshot.value ?? undefined,
+      logger: ctx.logger,
+      signal: o.signal,
+      onPhase: o.onPhase,
+    });
+  };
+  const warmRunner = async (sandbox: Sandbox, lang: Lang, timeoutMs: number, signal = ctx.signal) =>
+    (await import('../sandbox/runner.js')).warmRunnerIn(sandbox, { lang, timeoutMs, signal, logger: ctx.logger, network: sandbox.kind === 'daytona' });
+  // Batch, serve and mcp lend warm Daytona sandboxes from a pool; one sandbox is shared only by runs that would
+  // create it alike (same service, key, snapshot and language).
+  const pool = sandboxKind === 'daytona' && daytona.pool ? ctx.sandboxPool : undefined;
+  const poolKey = (lang: Lang) =>
+    createHash('sha256')
+      .update(JSON.stringify([daytona.apiUrl.value, daytona.apiKey.value, daytona.target.value, daytona.snapshot.value, lang]))
+      .digest('hex');
+  const poolMember = (p: SandboxPool, lang: Lang) => async () => {
+    const sandbox = await makeDaytona(lang, { signal: p.signal });
+    await warmRunner(sandbox, lang, POOL_WARM_TIMEOUT_MS, p.signal).catch((err: Error) => ctx.logger.debug(`warming the test runner up failed: ${err.message}`));
+    return sandbox;
+  };
+
   return {
     logger: ctx.logger,
     signal: ctx.signal,
@@ -284,27 +329,12 @@ async function pipelineDeps(
     computeCost: cost.computeCost as PipelineDeps['computeCost'],
     sandbox: {
       kind: sandboxKind,
+      warm: pool ? (lang: Lang) => pool.warm(poolKey(lang), poolMember(pool, lang)) : undefined,
       create: async (lang: Lang, o?: { projectDir?: string }) => {
+        if (pool) return pool.lease(poolKey(lang), poolMember(pool, lang), ctx.signal);
         if (sandboxKind === 'daytona') {
-          if (!daytona.apiKey.value) {
-            throw new ConfigError('the daytona sandbox needs a key: set DAYTONA_API_KEY', {
-              code: 'missing_key',
-              hint: 'export DAYTONA_API_KEY=... (or use --sandbox local)',
-            });
-          }
-          const { createDaytonaSandbox } = await import('../sandbox/daytona.js');
-          return createDaytonaSandbox({
-            apiKey: daytona.apiKey.value,
-            apiUrl: daytona.apiUrl.value,
-            target: daytona.target.value ?? undefined,
-            lang,
-            runId,
-            autoStopMinutes: daytona.autoStopMinutes,
-            snapshot: daytona.snapshot.value ?? undefined,
-            logger: ctx.logger,
-            signal: ctx.signal,
-            onPhase: (p: string) => ctx.onPhase?.(p),
-          });
+          // 'creating' is the pipeline's to say: a sandbox made early is made while the model answers.
+          return makeDaytona(lang, { signal: ctx.signal, onPhase: (p: string) => p !== 'creating' && ctx.onPhase?.(p) });
         }
         const [{ createLocalSandbox }, { resolveLimits }] = await Promise.all([
           import('../sandbox/local.js'),
@@ -322,6 +352,7 @@ async function pipelineDeps(
     },
     // The runner (and its XML parser) loads only when tests run: a plain generate stays quick.
     runTests: async (sandbox, input) => (await import('../sandbox/runner.js')).runTestsIn(sandbox, input as never),
+    warmRunner: (sandbox, lang, timeoutMs) => warmRunner(sandbox, lang, timeoutMs),
     reply: {
       buildMessages: prompt.buildMessages,
       parseReply: parse.parseReply,

@@ -23,14 +23,18 @@ export function estimateTokens(text: string): number {
  * size known from earlier calls.
  */
 export function overBudget(
-  b: { provider: Provider; price: PriceLike | null; messages: ChatMessage[]; maxCost: number; maxTokens: number | null; spent: number; floorTokens: number },
+  b: { provider: Provider; price: PriceLike | null; messages: ChatMessage[]; maxCost: number; maxTokens: number | null; spent: number; floorTokens: number; calls?: number },
 ): string | null {
   const inputTokens = Math.max(b.floorTokens, estimateTokens(b.messages.map((m) => m.content).join('\n')));
   const outputTokens = b.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const worst = worstCaseCostUsd(b.price, inputTokens, outputTokens);
-  if (worst === null) return `--max-cost: the price of ${b.provider.model} is unknown, so the cost of the next call cannot be bounded`;
+  const one = worstCaseCostUsd(b.price, inputTokens, outputTokens);
+  if (one === null) return `--max-cost: the price of ${b.provider.model} is unknown, so the cost of the next call cannot be bounded`;
+  // --candidates k sends k calls at once: all k worst cases must fit.
+  const calls = b.calls ?? 1;
+  const worst = one * calls;
   if (b.spent + worst <= b.maxCost) return null;
-  return `--max-cost $${b.maxCost}: spent $${b.spent.toFixed(4)} so far, and the next call could cost up to $${worst.toFixed(4)} (about ${inputTokens} input tokens + ${outputTokens} output tokens)`;
+  const what = calls > 1 ? `the next ${calls} calls (--candidates) could cost up to $${worst.toFixed(4)} together (each about` : `the next call could cost up to $${worst.toFixed(4)} (about`;
+  return `--max-cost $${b.maxCost}: spent $${b.spent.toFixed(4)} so far, and ${what} ${inputTokens} input tokens + ${outputTokens} output tokens)`;
 }
 
 /** The usage of the last round that called the model. */

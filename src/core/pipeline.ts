@@ -23,6 +23,9 @@ import { describeFiles, writeManifest } from './manifest-step.js';
 import { callModel, markRepeatedPrefix, truncated } from './model-call.js';
 import { emitRound, warn } from './run-scope.js';
 import { createSandbox, runTests, toRoundTests } from './test-run.js';
+import { type EarlySandbox, startSandboxEarly } from './early-sandbox.js';
+import { raceCandidates, type Winner } from './candidates.js';
+import type { RunScope } from './run-scope.js';
 
 export { sumCost } from '../cost/sum.js';
 
@@ -37,7 +40,6 @@ export type { PipelineDeps, PipelineExtras, PipelineOptions, PlanLike, PriceLike
  */
 export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft): Promise<PipelineExtras> {
   const extras: PipelineExtras = { planText: null };
-  const { logger } = deps;
   draft.outDir = opts.outDir;
 
   if (opts.command === 'run') {
@@ -45,6 +47,31 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     return extras;
   }
 
+  const tests = opts.command === 'generate' && opts.run && !opts.dryRun;
+  let k = opts.command === 'generate' ? (opts.candidates ?? 1) : 1;
+  if (k > 1 && !tests) {
+    // Without tests there is nothing to choose by: one reply, as asked for without --candidates.
+    warn(draft, deps.logger, `--candidates ${k} needs the tests to run (--run): asking for one reply`);
+    k = 1;
+  }
+  // The sandboxes are made while the model answers; deleted if the run ends before they are used.
+  const early = tests ? Array.from({ length: k }, () => startSandboxEarly(opts.lang, deps, opts.outDir, opts.testTimeoutMs)) : [];
+  try {
+    return await generateOrApply(opts, deps, draft, extras, early);
+  } finally {
+    await Promise.all(early.map((e) => e.discard()));
+  }
+}
+
+async function generateOrApply(
+  opts: PipelineOptions,
+  deps: PipelineDeps,
+  draft: ResultDraft,
+  extras: PipelineExtras,
+  sandboxes: EarlySandbox[],
+): Promise<PipelineExtras> {
+  const early = sandboxes[0] ?? null;
+  const { logger } = deps;
   let provider: Provider | null = null;
   let messages: ChatMessage[] = [];
   let replyText: string;
@@ -61,6 +88,10 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     // With repair rounds ahead, the original request is part of the prefix every later call repeats.
     if (opts.run && opts.fix > 0 && !opts.dryRun) messages = markRepeatedPrefix(messages);
     logger.debug(`prompt sent to ${provider.id}/${provider.model}:\n${messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n')}`);
+    if (sandboxes.length > 1) {
+      await withCandidates(raceCandidatesOf(provider, messages, opts, deps, draft, sandboxes), provider, messages, opts, deps, draft);
+      return extras;
+    }
     // Round 0 never returns null: a budget that cannot cover it throws.
     const reply = (await callModel({ provider, messages, opts, deps, draft, round: 0 }))!;
     if (reply.stopReason === 'length') throw truncated(reply, opts);
@@ -112,7 +143,7 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
 
   // A saved reply says its language by its files: `ptc apply` of a TypeScript answer needs no --lang.
   const lang = opts.command === 'apply' && !opts.langExplicit ? (detectLang([...working.keys()]) ?? opts.lang) : opts.lang;
-  const sandbox = await createSandbox(lang, deps, opts.outDir);
+  const sandbox = early && lang === opts.lang ? await early.take() : await createSandbox(lang, deps, opts.outDir);
   try {
     deps.onPhase?.('uploading files');
     // What ptc just wrote goes up from memory; only the folder's other files (a project written into) are read.
@@ -122,21 +153,66 @@ export async function runPipeline(opts: PipelineOptions, deps: PipelineDeps, dra
     draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, opts, deps, draft });
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
-
-    if (testsFailed(draft.tests) && opts.fix > 0) {
-      if (!provider) {
-        warn(draft, logger, '--fix needs a model: it applies to `ptc generate`, not to a saved reply');
-      } else {
-        const conversation = [...messages, { role: 'assistant' as const, content: replyText }];
-        const state: LoopState = { working, dependencies: parsed.dependencies, refused: plan.refused, ignoredTestChanges: [] };
-        await repairLoop({ provider, conversation, state, sandbox, opts, deps, draft });
-      }
-    }
+    await repairIfFailing({ provider, messages, replyText, working, dependencies: parsed.dependencies, refused: plan.refused, sandbox, opts, deps, draft });
   } finally {
     deps.onPhase?.('cleaning up');
     await sandbox.dispose();
   }
   return extras;
+}
+
+interface AfterTests extends RunScope {
+  provider: Provider | null;
+  messages: ChatMessage[];
+  replyText: string;
+  working: Map<string, GeneratedFile>;
+  dependencies: string[];
+  refused: PlanLike['refused'];
+  sandbox: Sandbox;
+}
+
+/** --fix: failing tests go back to the model, in the sandbox they ran in. */
+async function repairIfFailing(a: AfterTests): Promise<void> {
+  const { provider, opts, deps, draft } = a;
+  if (!testsFailed(draft.tests) || opts.fix <= 0) return;
+  if (!provider) {
+    warn(draft, deps.logger, '--fix needs a model: it applies to `ptc generate`, not to a saved reply');
+    return;
+  }
+  const conversation = [...a.messages, { role: 'assistant' as const, content: a.replyText }];
+  const state: LoopState = { working: a.working, dependencies: a.dependencies, refused: a.refused, ignoredTestChanges: [] };
+  await repairLoop({ provider, conversation, state, sandbox: a.sandbox, opts, deps, draft });
+}
+
+function raceCandidatesOf(provider: Provider, messages: ChatMessage[], opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft, sandboxes: EarlySandbox[]) {
+  return raceCandidates({ provider, messages, opts, deps, draft, sandboxes });
+}
+
+/** The chosen candidate's files are written now (it was tested from memory); repair goes on from it. */
+async function withCandidates(
+  racing: Promise<Winner>,
+  provider: Provider,
+  messages: ChatMessage[],
+  opts: PipelineOptions,
+  deps: PipelineDeps,
+  draft: ResultDraft,
+): Promise<void> {
+  const won = await racing;
+  try {
+    for (const w of won.parsed.warnings) warn(draft, deps.logger, w);
+    for (const r of won.plan.refused) warn(draft, deps.logger, `refused ${JSON.stringify(displayPath(r.path))}: ${r.reason}`);
+    draft.refused = won.plan.refused;
+    await deps.workspace.commitWrite(won.plan);
+    draft.files = won.plan.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 }));
+    const working = new Map<string, GeneratedFile>();
+    for (const f of won.plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });
+    await writeManifest({ opts, deps, draft });
+    emitRound(deps, draft);
+    await repairIfFailing({ provider, messages, replyText: won.replyText, working, dependencies: won.parsed.dependencies, refused: won.plan.refused, sandbox: won.sandbox, opts, deps, draft });
+  } finally {
+    deps.onPhase?.('cleaning up');
+    await won.sandbox.dispose();
+  }
 }
 
 async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft): Promise<void> {

@@ -1,6 +1,6 @@
 import { ExitCode, TestFailureCode, type PtcError } from '../errors.js';
 import type { Cost, TestReport, Usage } from '../types.js';
-import type { FileEntry, Result, Round } from './result-schema.js';
+import type { CandidateEntry, FileEntry, Result, Round } from './result-schema.js';
 
 /** A result being built while the pipeline runs, so a failure part-way still reports what was done. */
 export interface ResultDraft {
@@ -18,6 +18,8 @@ export interface ResultDraft {
   dryRun: boolean;
   stopReason: string | null;
   startedAt: number;
+  /** --candidates k > 1: each candidate's outcome. */
+  candidates?: CandidateEntry[];
 }
 
 export function newDraft(command: Result['command'], startedAt = Date.now()): ResultDraft {
@@ -95,5 +97,6 @@ export function finishResult(draft: ResultDraft, error: PtcError | null, now = D
   };
   if (draft.dryRun) result.dryRun = true;
   if (draft.refused.length > 0) result.refused = draft.refused;
+  if (draft.candidates) result.candidates = draft.candidates;
   return result;
 }

@@ -58,6 +58,21 @@ export const roundSchema = z.object({
   ignoredTestChanges: z.array(z.string()).optional().describe('test files whose changes in this round --protect-tests dropped'),
 });
 
+export const candidateSchema = z.object({
+  index: z.number().int().nonnegative().describe('0-based, in the order the calls were sent'),
+  outcome: z
+    .enum(['won', 'passed', 'failed', 'error', 'cancelled'])
+    .describe('won: its files were kept; passed/failed: its tests, another won; error: no usable reply or no test run; cancelled: stopped when another won'),
+  usage: usageSchema.nullable(),
+  cost: costSchema.nullable(),
+  usageEstimated: z.boolean().optional().describe('the call was cancelled mid-answer: usage is what had streamed, estimated'),
+  tests: z
+    .object({ passed: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), errors: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() })
+    .nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  durationMs: z.number().nonnegative(),
+});
+
 export const errorSchema = z.object({
   code: z.string(),
   message: z.string(),
@@ -84,11 +99,13 @@ export const resultSchema = z.object({
   dryRun: z.boolean().optional(),
   refused: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
   stopReason: z.string().nullable().optional().describe('why the repair loop stopped'),
+  candidates: z.array(candidateSchema).optional().describe('with --candidates k > 1: every candidate reply, its outcome, usage and cost (all counted in usage and cost)'),
 });
 
 export type Result = z.infer<typeof resultSchema>;
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 export type Round = z.infer<typeof roundSchema>;
+export type CandidateEntry = z.infer<typeof candidateSchema>;
 
 export function resultJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(resultSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
