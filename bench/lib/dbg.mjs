@@ -1,0 +1,17 @@
+import { loadFakes } from './load-fakes.mjs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os'; import { join } from 'node:path';
+const { modules, cleanup } = await loadFakes('daytona-server', 'openai-server');
+const d = await modules['daytona-server'].startDaytonaFake({ apiKey: 'k', createDelayMs: 2000 });
+const o = await modules['openai-server'].startOpenAIFake({});
+const text = ['```python path=calc.py','def add(a, b):','    return a + b','```','','```python path=test_calc.py','from calc import add','','def test_add():','    assert add(2, 2) == 4','```'].join('\n');
+o.enqueue({ text, delayMs: 3000 });
+const dir = mkdtempSync(join(tmpdir(), 'dbg-')); 
+const t0 = Date.now();
+const child = spawn(process.execPath, ['/work/wt/green/bin/ptc.js', 'generate', 'add', '--provider', 'kimi', '--base-url', o.url, '--run', '--sandbox', 'daytona', '--out', 'x', '-v'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, MOONSHOT_API_KEY: 'm', DAYTONA_API_KEY: 'k', DAYTONA_API_URL: d.apiUrl } });
+child.stderr.on('data', (c) => { for (const l of c.toString().split('\n')) if (l.trim() && !l.startsWith(' ') && !l.startsWith('-')&& l.length<200) console.log(Date.now() - t0, l.slice(0, 120)); });
+await new Promise((r) => child.on('close', r));
+console.log('total', Date.now() - t0);
+for (const r of d.requests) console.log(r.at - t0, r.route);
+await o.close(); await d.close(); await cleanup();
