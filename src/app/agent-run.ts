@@ -4,6 +4,7 @@ import type { CallRecord } from '../history/call-record.js';
 import { recordCalls } from '../history/record-calls.js';
 import type { Result } from '../report/result-schema.js';
 import type { Logger } from '../types.js';
+import type { SandboxPool } from '../sandbox/pool.js';
 
 /** What a long-running front end (MCP server, HTTP service) provides to run one request. */
 export interface AgentRunContext {
@@ -21,6 +22,8 @@ export interface AgentRunContext {
   onPhase?: (text: string) => void;
   /** The spend history names the calls after the front end that made them. */
   historyCommand?: 'mcp' | 'serve';
+  /** The server's warm Daytona sandboxes, lent to its requests. */
+  sandboxPool?: SandboxPool;
 }
 
 export interface AgentRun {
@@ -72,6 +75,7 @@ export async function runAgentRequest(req: PipelineRequest, ctx: AgentRunContext
       onPhase: ctx.onPhase,
       confineTo: ctx.root,
       onCall: (call) => calls.push(call),
+      sandboxPool: ctx.sandboxPool,
     });
     await recordCalls({
       env: ctx.env,

@@ -10,6 +10,8 @@ export interface McpCommandOptions {
   root?: string;
   quiet?: boolean;
   verbose?: boolean;
+  sandboxConcurrency?: number;
+  sandboxIdle?: number;
 }
 
 /** `ptc mcp`: a Model Context Protocol server on stdio. stdout carries protocol only; logs go to stderr. */
@@ -28,6 +30,8 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
       scrub: (t) => ctx.io.scrub(t),
       stdin: process.stdin,
       stdout: process.stdout,
+      sandboxConcurrency: opts.sandboxConcurrency,
+      sandboxIdleSeconds: opts.sandboxIdle,
     });
     const onSignal = () => void server.close();
     ctx.lifecycle.signal.addEventListener('abort', onSignal, { once: true });

@@ -18,6 +18,8 @@ export interface ServeCommandOptions {
   allowBaseUrl?: boolean;
   allowHost?: string[];
   allowOrigin?: string[];
+  sandboxConcurrency?: number;
+  sandboxIdle?: number;
 }
 
 /** Long enough that guessing is hopeless even at many tries a second (32 hex characters are 128 bits). */
@@ -68,6 +70,8 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
     maxConcurrency: opts.maxConcurrency,
     requestTimeout: opts.requestTimeout,
     allowBaseUrl: Boolean(opts.allowBaseUrl),
+    sandboxConcurrency: opts.sandboxConcurrency,
+    sandboxIdleSeconds: opts.sandboxIdle,
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
       throw new UsageError(`cannot listen on ${opts.host}:${opts.port} (${err.code})`, { hint: 'pick another --port or --host' });

@@ -2,12 +2,16 @@ import type { Readable, Writable } from 'node:stream';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { version } from '../version.js';
+import { SandboxPool } from '../sandbox/pool.js';
 import { applyInput, generateInput, runInput } from '../app/request.js';
 import { callPipelineTool, listModels, listModelsInput, PIPELINE_TOOLS, type ToolServerContext } from './tools.js';
 
 export interface McpServerOptions extends ToolServerContext {
   stdin: Readable;
   stdout: Writable;
+  /** Warm Daytona sandboxes kept for the tool calls (default 2), and how long one may sit idle (default 120 s). */
+  sandboxConcurrency?: number;
+  sandboxIdleSeconds?: number;
 }
 
 export interface RunningMcpServer {
@@ -32,7 +36,9 @@ export async function startMcpServer(opts: McpServerOptions): Promise<RunningMcp
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('../report/result-schema.js'),
   ]);
-  const { stdin, stdout, ...ctx } = opts;
+  const { stdin, stdout, sandboxConcurrency, sandboxIdleSeconds, ...rest } = opts;
+  const sandboxPool = new SandboxPool({ max: sandboxConcurrency ?? 2, idleMs: (sandboxIdleSeconds ?? 120) * 1000, logger: rest.logger });
+  const ctx: ToolServerContext = { ...rest, sandboxPool };
   const server = new McpServer({ name: 'ptc', title: 'ptc (Prompt → Test → Code)', version: version() }, { instructions: INSTRUCTIONS });
 
   // Each call gets an AbortController of its own, so closing the server can cancel what is in flight.
@@ -89,6 +95,7 @@ export async function startMcpServer(opts: McpServerOptions): Promise<RunningMcp
       for (const controller of inFlight.keys()) controller.abort();
       await Promise.allSettled([...inFlight.values()]);
       await server.close().catch(() => {});
+      await sandboxPool.close();
       resolveClosed();
     })();
     return closing;

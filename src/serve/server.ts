@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ExitCode, PtcError, toPtcError } from '../errors.js';
 import { runAgentRequest } from '../app/agent-run.js';
+import { SandboxPool } from '../sandbox/pool.js';
 import { type AgentCommand, inputSchemas, toPipelineRequest } from '../app/request.js';
 import { finishResult, newDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
@@ -38,6 +39,9 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Seconds the client gets to send the headers, and again to send the body. */
   receiveTimeout?: number;
+  /** Warm Daytona sandboxes kept for the requests (default: maxConcurrency), and how long one may sit idle. */
+  sandboxConcurrency?: number;
+  sandboxIdleSeconds?: number;
 }
 
 export interface RunningService {
@@ -50,9 +54,16 @@ export interface RunningService {
 const ROUTES: Record<string, AgentCommand> = { '/v1/generate': 'generate', '/v1/apply': 'apply', '/v1/run': 'run' };
 const RETRY_AFTER_SECONDS = 5;
 export const DEFAULT_RECEIVE_TIMEOUT_SECONDS = 10;
+/** A warm sandbox nobody asked for this long is deleted (it costs money while it runs). */
+export const DEFAULT_SANDBOX_IDLE_SECONDS = 120;
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const slots = new Slots(opts.maxConcurrency);
+  const sandboxPool = new SandboxPool({
+    max: opts.sandboxConcurrency ?? opts.maxConcurrency,
+    idleMs: (opts.sandboxIdleSeconds ?? DEFAULT_SANDBOX_IDLE_SECONDS) * 1000,
+    logger: opts.logger,
+  });
   const inFlight = new Map<AbortController, Promise<void>>();
   const localSandbox = bubblewrapWorks();
   const hostPolicy = { bound: opts.host, allowed: opts.allowHosts ?? [] };
@@ -138,6 +149,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           signal: controller.signal,
           serverTimeout: opts.requestTimeout,
           historyCommand: 'serve',
+          sandboxPool,
         });
         result = run.result;
         if (run.serverTimedOut) status = 504;
@@ -180,6 +192,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         clearTimeout(timer);
         server.closeAllConnections();
         await closed;
+        await sandboxPool.close();
       })();
       return shuttingDown;
     },

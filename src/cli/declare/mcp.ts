@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Runner } from './shared.js';
+import { type Runner, count, positive } from './shared.js';
 
 /** `ptc mcp`: its arguments, options and help; the run function loads only when it runs. */
 export function declareMcp(program: Command, run: Runner): void {
@@ -7,6 +7,8 @@ export function declareMcp(program: Command, run: Runner): void {
     .command('mcp')
     .description('Model Context Protocol server on stdio (tools generate, apply, run_tests, list_models) for agents such as ROMA')
     .option('--root <dir>', 'where outputs go and relative paths start; nothing is written outside it (default: the working directory)')
+    .option('--sandbox-concurrency <n>', 'warm Daytona sandboxes kept for the tool calls (default 2)', count('--sandbox-concurrency'))
+    .option('--sandbox-idle <seconds>', 'delete a warm sandbox idle this long (default 120)', positive('--sandbox-idle'))
     .option('-q, --quiet', 'log less on stderr')
     .option('-v, --verbose', 'log more on stderr')
     .addHelpText(

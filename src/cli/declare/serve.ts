@@ -16,6 +16,8 @@ export function declareServe(program: Command, run: Runner): void {
     .option('--allow-host <name...>', 'also accept requests addressed to these host names (besides loopback names and --host)')
     .option('--allow-origin <origin...>', 'let web pages from these origins call the server (CORS); others are refused')
     .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', positive('--receive-timeout'), 10)
+    .option('--sandbox-concurrency <n>', 'warm Daytona sandboxes kept for the requests (default: --max-concurrency)', count('--sandbox-concurrency'))
+    .option('--sandbox-idle <seconds>', 'delete a warm sandbox idle this long (default 120)', positive('--sandbox-idle'))
     .option('-q, --quiet', 'log less on stderr')
     .option('-v, --verbose', 'log more on stderr')
     .action(run(async () => (await import('../../commands/serve.js')).serveCommand));
