@@ -486,21 +486,21 @@ class DaytonaSandbox implements Sandbox {
   }
 
   /**
-   * Pooled use (sandbox/pool.ts): from now on work in `<base>/<name>`, a new empty folder whose `.ptc/site` (pip)
-   * and `node_modules` (npm) are the sandbox's shared packages, so a package one task installed is there for the
-   * next.
+   * Pooled use (sandbox/pool.ts): from now on work in `<base>/tasks/<name>`, a new empty folder whose `.ptc/site`
+   * (pip) and `node_modules` (npm) are the base folder's, shared: a package installed once (pytest, before any
+   * task) is there for every task after.
    */
   async enter(name: string): Promise<void> {
     this.guard();
     this.baseDir ??= this.rootDir;
     const base = this.baseDir;
-    const folder = posix.join(base, safeRelative(name));
-    const shared = posix.join(base, '.shared');
+    const folder = posix.join(base, 'tasks', safeRelative(name));
     const q = shellQuote;
     this.rootDir = base;
+    // The base folder's own packages (where the runner was installed before any task) are the shared ones.
     const res = await this.exec(
-      `rm -rf -- ${q(folder)} && mkdir -p ${q(`${shared}/site`)} ${q(`${shared}/node_modules`)} ${q(`${folder}/.ptc`)} && ` +
-        `ln -s ${q(`${shared}/site`)} ${q(`${folder}/.ptc/site`)} && ln -s ${q(`${shared}/node_modules`)} ${q(`${folder}/node_modules`)}`,
+      `rm -rf -- ${q(folder)} && mkdir -p .ptc/site node_modules ${q(`${folder}/.ptc`)} && ` +
+        `ln -s ${q(`${base}/.ptc/site`)} ${q(`${folder}/.ptc/site`)} && ln -s ${q(`${base}/node_modules`)} ${q(`${folder}/node_modules`)}`,
       { timeoutMs: 60_000 },
     );
     if (res.exitCode !== 0) throw new SandboxError(`could not make a working folder in the Daytona sandbox: ${res.stderr.trim().split('\n')[0] ?? ''}`);
