@@ -92,3 +92,28 @@ describe('--candidates', { timeout: 90_000 }, () => {
     expect(r.stderr).toContain('--candidates');
   });
 });
+
+describe('batch on Daytona, interrupted', { timeout: 60_000 }, () => {
+  it('SIGINT deletes every pooled sandbox, warm ones included', async () => {
+    sb.write('tasks.jsonl', ['a', 'b', 'c'].map((id) => JSON.stringify({ id, prompt: `add two numbers ${id}` })).join('\n'));
+    // The model never answers in time: the pool warms sandboxes for the tasks meanwhile.
+    model.setDefault({ text: reply('a + b'), delayMs: 30_000 });
+    const before = daytona.created.length;
+    const from = daytona.requests.length;
+    let pid = 0;
+    const run = runPtc(['batch', 'tasks.jsonl', '--provider', 'kimi', '--base-url', model.url, '--run', '--sandbox', 'daytona', '--concurrency', '2', '--sandbox-concurrency', '2'], {
+      cwd: sb.cwd,
+      env: sb.env,
+      onSpawn: (p) => (pid = p),
+    });
+    // A sandbox exists once the runner's install is under way in it.
+    await daytona.waitForRequest('POST /process/session/:id/exec', from);
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    model.setDefault(null);
+    expect(r.code).toBe(130);
+    const mine = daytona.created.slice(before);
+    expect(mine.length).toBeGreaterThanOrEqual(1);
+    expect(mine.filter((id) => daytona.sandboxes.has(id))).toEqual([]);
+  });
+});
