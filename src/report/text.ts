@@ -49,6 +49,12 @@ export function renderResult(r: Result, o: RenderOptions): string {
     if (failing.length > MAX_FAILURES_SHOWN) lines.push(c.dim(`  …and ${failing.length - MAX_FAILURES_SHOWN} more`));
   }
 
+  if (r.candidates && r.candidates.length > 1) {
+    const won = r.candidates.find((x) => x.outcome === 'won');
+    const others = r.candidates.filter((x) => x !== won).map((x) => `#${x.index} ${x.outcome}`);
+    lines.push(c.dim(`candidates: kept #${won?.index ?? '-'} of ${r.candidates.length}${others.length ? ` (${others.join(', ')})` : ''}`));
+  }
+
   if (r.rounds.length > 1 || r.stopReason) {
     if (r.stopReason) lines.push(c.dim(`repair: ${r.stopReason}`));
   }
