@@ -6,7 +6,8 @@
  * How: each sandbox gets a `python3` first on its PATH. It records every `-m pip install` in a log the test can
  * read, "installs" pytest by leaving a marker (no network: the host's pytest is what then loads) and passes
  * other packages on to the real pip. Every other call runs the host's python with a `sitecustomize` that
- * makes `import pytest` fail, as on the default image, until the marker exists.
+ * makes `import pytest` fail, as on the default image, until the marker exists: the image's own, or, after
+ * `pip install --target <dir> pytest`, one in <dir> when <dir> is on the python path (as for the real pip).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,10 @@ function realPython(): string {
 
 const SITECUSTOMIZE = (marker: string) => `
 import os, sys
-if not os.path.exists(${JSON.stringify(marker)}):
+# pytest is there once installed for the whole image (a snapshot's, or pip without --target), or when a folder
+# on the path holds one that \`pip install --target\` put there.
+_installed = os.path.exists(${JSON.stringify(marker)}) or any(os.path.exists(os.path.join(p or ".", ".fake-pytest")) for p in sys.path)
+if not _installed:
     class _NoPytestInThisImage:
         @staticmethod
         def find_spec(name, path=None, target=None):
@@ -44,18 +48,25 @@ args = sys.argv[1:]
 if args[:3] == ["-m", "pip", "install"]:
     with open(${JSON.stringify(log)}, "a") as f:
         f.write(json.dumps({"sandboxId": ${JSON.stringify(sandboxId)}, "args": args[3:]}) + "\\n")
-    rest, packages, skip = [], [], False
+    rest, packages, skip, target, pytest = [], [], None, None, False
     for a in args[3:]:
         if skip:
-            rest.append(a); skip = False
+            rest.append(a)
+            if skip in ("--target", "-t"): target = a
+            skip = None
         elif a in ("--target", "-t", "--index-url", "-i", "--extra-index-url", "-r", "-c"):
-            rest.append(a); skip = True
+            rest.append(a); skip = a
         elif a.startswith("-"):
             rest.append(a)
         elif re.match(r"^pytest([<>=!~ ].*)?$", a):
-            open(${JSON.stringify(marker)}, "w").close()
+            pytest = True
         else:
             packages.append(a)
+    if pytest and target:
+        os.makedirs(target, exist_ok=True)
+        open(os.path.join(target, ".fake-pytest"), "w").close()
+    elif pytest:
+        open(${JSON.stringify(marker)}, "w").close()
     if not packages:
         sys.exit(0)
     args = args[:3] + rest + packages
