@@ -69,7 +69,8 @@ export const DAYTONA_OUTPUT_CAP = 1024 * 1024;
 const EXEC_GRACE_MS = 30_000;
 /** Pause before the first poll of a session command; it grows by POLL_BACKOFF up to POLL_MAX_MS. */
 const POLL_FIRST_MS = 100;
-const POLL_MAX_MS = 1_000;
+// At most half a second: a test run of a few seconds then ends at most that late, for a few more light requests.
+const POLL_MAX_MS = 500;
 const POLL_BACKOFF = 1.5;
 /** Further tries of a poll or a log read that failed with a 5xx, a 429 or a dropped connection. */
 const TRANSIENT_RETRIES = 3;
@@ -236,6 +237,8 @@ class DaytonaSandbox implements Sandbox {
   private oneRequestExec = false;
   /** Pooled: the folder the tasks' folders are made in (the first root). */
   private baseDir: string | null = null;
+  /** Pooled: the last task's folder, removed when the next one enters. */
+  private staleFolder: string | null = null;
 
   constructor(
     private readonly client: DaytonaClient,
@@ -498,8 +501,11 @@ class DaytonaSandbox implements Sandbox {
     const q = shellQuote;
     this.rootDir = base;
     // The base folder's own packages (where the runner was installed before any task) are the shared ones.
+    // The folder of the task before goes now, in the same command (one round trip per task, not two).
+    const stale = this.staleFolder ? `${q(this.staleFolder)} ` : '';
+    this.staleFolder = null;
     const res = await this.exec(
-      `rm -rf -- ${q(folder)} && mkdir -p .ptc/site node_modules ${q(`${folder}/.ptc`)} && ` +
+      `rm -rf -- ${stale}${q(folder)} && mkdir -p .ptc/site node_modules ${q(`${folder}/.ptc`)} && ` +
         `ln -s ${q(`${base}/.ptc/site`)} ${q(`${folder}/.ptc/site`)} && ln -s ${q(`${base}/node_modules`)} ${q(`${folder}/node_modules`)}`,
       { timeoutMs: 60_000 },
     );
@@ -507,16 +513,17 @@ class DaytonaSandbox implements Sandbox {
     this.rootDir = folder;
   }
 
-  /** Pooled use: delete the task's folder, and its session with whatever the task left running. */
+  /**
+   * Pooled use: stop whatever the task left running (its session goes, and every process in it); its folder is
+   * removed when the next task enters (or with the sandbox).
+   */
   async leave(): Promise<void> {
     this.guard();
     const folder = this.rootDir;
     const base = this.baseDir ?? this.rootDir;
     this.rootDir = base;
+    if (folder !== base) this.staleFolder = folder;
     if (this.session) await this.dropSession(this.session.id);
-    if (folder === base) return;
-    const res = await this.exec(`rm -rf -- ${shellQuote(folder)}`, { timeoutMs: 60_000 });
-    if (res.exitCode !== 0) throw new SandboxError(`could not clear a working folder in the Daytona sandbox: ${res.stderr.trim().split('\n')[0] ?? ''}`);
   }
 
   async readFile(path: string): Promise<Buffer | null> {

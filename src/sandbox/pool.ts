@@ -92,6 +92,10 @@ export class SandboxPool {
 
   /** A sandbox for one task, in a clean folder; its dispose() gives it back. */
   lease(key: string, create: Create, signal?: AbortSignal): Promise<Sandbox> {
+    return this.acquire(key, create, signal, false);
+  }
+
+  private acquire(key: string, create: Create, signal: AbortSignal | undefined, retried: boolean): Promise<Sandbox> {
     if (this.closed) return Promise.reject(new SandboxError('the sandbox pool is closed', { code: 'sandbox_pool_closed' }));
     return new Promise<Entry>((grant, fail) => {
       const waiter: Waiter = { key, create, grant, fail };
@@ -108,7 +112,7 @@ export class SandboxPool {
       };
       this.waiters.push(waiter);
       this.pump();
-    }).then((entry) => this.open(entry));
+    }).then((entry) => this.open(entry, key, create, signal, retried));
   }
 
   /** Fires when the pool closes: creates under way should stop (what they made is deleted). */
@@ -131,15 +135,18 @@ export class SandboxPool {
     while ([...this.creating.values()].some((n) => n > 0)) await new Promise((r) => setTimeout(r, 20));
   }
 
-  private async open(entry: Entry): Promise<Sandbox> {
+  private async open(entry: Entry, key: string, create: Create, signal: AbortSignal | undefined, retried: boolean): Promise<Sandbox> {
     const folder = `task-${++this.folders}`;
     try {
       await entry.member.enter(folder);
     } catch (err) {
+      // A sandbox that cannot even make a folder is replaced; the task waits for another, once.
       this.replacedCount++;
+      this.logger.debug(`sandbox pool: sandbox ${entry.member.id} failed (${(err as Error).message}); it is deleted and replaced`);
       await this.remove(entry);
       this.pump();
-      throw err;
+      if (retried || signal?.aborted || this.closed) throw err;
+      return this.acquire(key, create, signal, true);
     }
     entry.tasks++;
     this.tasks[entry.index] = entry.tasks;

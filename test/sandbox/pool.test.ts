@@ -13,7 +13,7 @@ interface FakeMember extends PoolMember {
   failExec: boolean;
 }
 
-function members() {
+function members(o: { failFirstEnter?: boolean } = {}) {
   const made: FakeMember[] = [];
   const disposedOne: (() => void)[] = [];
   let n = 0;
@@ -27,6 +27,7 @@ function members() {
       disposed: false,
       failExec: false,
       async enter(name) {
+        if (o.failFirstEnter && made.indexOf(this) === 0) throw new SandboxError('the toolbox is gone', { code: 'sandbox_exec_failed' });
         this.folders.push(name);
       },
       async leave() {
@@ -89,6 +90,19 @@ describe('SandboxPool', () => {
     expect(m.made).toHaveLength(2);
     expect(pool.stats()).toMatchObject({ created: 2, replaced: 1 });
     await second.dispose();
+    await pool.close();
+  });
+
+  it('a sandbox that cannot make a task its folder is replaced, and the task gets the new one', async () => {
+    const m = members({ failFirstEnter: true });
+    const pool = new SandboxPool({ max: 1 });
+    const sb = await pool.lease('k', m.create);
+    await sb.exec('true', { timeoutMs: 1000 });
+    expect(m.made).toHaveLength(2);
+    expect(m.made[0]!.disposed).toBe(true);
+    expect(m.made[1]!.folders).toHaveLength(1);
+    expect(pool.stats()).toMatchObject({ replaced: 1 });
+    await sb.dispose();
     await pool.close();
   });
 
