@@ -16,7 +16,7 @@ import { collectFiles, type CollectedFile } from './collect.js';
 import type { EarlySandbox } from './early-sandbox.js';
 import { callModel, truncated } from './model-call.js';
 import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
-import { runTests, toRoundTests } from './test-run.js';
+import { createSandbox, runTests, toRoundTests } from './test-run.js';
 
 export interface CandidateRace {
   provider: Provider;
@@ -28,12 +28,12 @@ export interface CandidateRace {
   sandboxes: EarlySandbox[];
 }
 
-/** The chosen candidate: its reply, its write plan (not yet committed), its sandbox (tested) and its tests. */
+/** The chosen candidate: its reply, its write plan (not yet committed), and a sandbox holding its files (null: none needed). */
 export interface Winner {
   replyText: string;
   parsed: ParsedReply;
   plan: PlanLike;
-  sandbox: Sandbox;
+  sandbox: Sandbox | null;
 }
 
 interface Run {
@@ -113,6 +113,11 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
       if (allPass(run.tests) && !winner) {
         winner = run;
         for (const other of runs) if (other !== run) other.controller.abort(new PtcError('candidate_cancelled', 1, 'another candidate passed first'));
+      } else {
+        // Not holding a sandbox while the others finish: with fewer sandboxes than candidates (a batch's limit, a
+        // pool) the others may be waiting for this one. If it is chosen for repair, it gets a sandbox again.
+        run.sandbox = undefined;
+        await sandbox.dispose().catch(() => {});
       }
     } catch (err) {
       if (run.controller.signal.aborted && !deps.signal.aborted) run.cancelled = true;
@@ -139,12 +144,22 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
   const last = draft.rounds[draft.rounds.length - 1];
   if (last) last.tests = toRoundTests(chosen.tests!);
   deps.logger.info(`candidate ${chosen.index} of ${k} kept (${chosen.tests!.passed} passing)`);
-  return { replyText: chosen.replyText!, parsed: chosen.parsed!, plan: chosen.plan!, sandbox: chosen.sandbox! };
+  let sandbox = chosen.sandbox ?? null;
+  if (!sandbox && opts.fix > 0 && testsFailed(chosen.tests!)) {
+    // The repair loop goes on from the chosen candidate's files, in a sandbox of its own again.
+    sandbox = await createSandbox(opts.lang, deps, opts.outDir);
+    const files = chosen.plan!.files.map((f) => ({ path: f.path, content: f.content, kind: f.kind }));
+    await sandbox.prepare(withProject(onDisk, files)).catch(async (err: unknown) => {
+      await sandbox!.dispose().catch(() => {});
+      throw err;
+    });
+  }
+  return { replyText: chosen.replyText!, parsed: chosen.parsed!, plan: chosen.plan!, sandbox };
 }
 
 /** Of the candidates that ran their tests: the most passing, then the fewest failing, then the first sent. */
 function best(runs: Run[]): Run | null {
-  const tested = runs.filter((r) => r.tests && r.sandbox && !r.error && !r.cancelled);
+  const tested = runs.filter((r) => r.tests && !r.error && !r.cancelled);
   tested.sort((a, b) => b.tests!.passed - a.tests!.passed || bad(a.tests!) - bad(b.tests!) || a.index - b.index);
   return tested[0] ?? null;
 }

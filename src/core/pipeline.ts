@@ -208,10 +208,14 @@ async function withCandidates(
     for (const f of won.plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });
     await writeManifest({ opts, deps, draft });
     emitRound(deps, draft);
-    await repairIfFailing({ provider, messages, replyText: won.replyText, working, dependencies: won.parsed.dependencies, refused: won.plan.refused, sandbox: won.sandbox, opts, deps, draft });
+    if (won.sandbox) {
+      await repairIfFailing({ provider, messages, replyText: won.replyText, working, dependencies: won.parsed.dependencies, refused: won.plan.refused, sandbox: won.sandbox, opts, deps, draft });
+    }
   } finally {
-    deps.onPhase?.('cleaning up');
-    await won.sandbox.dispose();
+    if (won.sandbox) {
+      deps.onPhase?.('cleaning up');
+      await won.sandbox.dispose();
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Semaphore } from '../../src/batch/limiter.js';
 import { ProviderError } from '../../src/errors.js';
 import { scriptedProvider } from '../fakes/scripted-provider.js';
 import { BUGGY_CALC, FIXED_CALC, generateOptions, makeDeps, reply, runToResult, tempOut, TEST_CALC } from './harness.js';
@@ -123,6 +124,17 @@ describe('--candidates', { timeout: 90_000 }, () => {
     const repair = model.calls[3]!.messages;
     expect(repair.find((m) => m.role === 'assistant')!.content).toBe(wrong);
     expect(readFileSync(join(tmp.out, 'calc.py'), 'utf8')).toBe(FIXED_CALC);
+  });
+
+  it('with one sandbox place for three candidates (a batch limit), none passing, it still ends: the best is repaired', async () => {
+    const model = scriptedProvider([{ text: broken }, { text: wrong }, { text: broken }, { text: reply({ 'calc.py': FIXED_CALC }) }]);
+    const h = makeDeps(model);
+    h.deps.sandboxGate = new Semaphore(1);
+    const { result } = await runToResult(generateOptions(tmp.out, { fix: 1, candidates: 3 }), h);
+    expect(result.exitCode).toBe(0);
+    expect(result.candidates!.map((c) => c.outcome)).toEqual(['failed', 'won', 'failed']);
+    expect(h.sandboxes.every((s) => s.disposed === 1)).toBe(true);
+    expect(h.pendingCleanups.size).toBe(0);
   });
 
   it('--max-cost must cover all k calls at their worst before any is sent', async () => {
