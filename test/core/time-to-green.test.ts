@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Semaphore } from '../../src/batch/limiter.js';
 import { ProviderError } from '../../src/errors.js';
+import type { Provider } from '../../src/types.js';
 import { scriptedProvider } from '../fakes/scripted-provider.js';
 import { BUGGY_CALC, FIXED_CALC, generateOptions, makeDeps, reply, runToResult, tempOut, TEST_CALC } from './harness.js';
 
@@ -106,6 +107,29 @@ describe('--candidates', { timeout: 90_000 }, () => {
     expect(h.sandboxes).toHaveLength(3);
     expect(h.sandboxes.every((s) => s.disposed === 1)).toBe(true);
     expect(result.rounds.at(-1)!.tests).toMatchObject({ passed: 2 });
+  });
+
+  it('the first to pass wins at once: a candidate still answering is cancelled, its streamed tokens counted as an estimate', async () => {
+    let call = 0;
+    const model: Provider = {
+      id: 'openai-compatible',
+      model: 'scripted-model',
+      baseURL: 'http://127.0.0.1:1/v1',
+      async generate(_messages, opts = {}) {
+        if (call++ === 0) {
+          // Streams a little, then answers only when it is cancelled.
+          opts.onDelta?.('```python', 40);
+          return new Promise((_, reject) => opts.signal!.addEventListener('abort', () => reject(opts.signal!.reason), { once: true }));
+        }
+        return { text: right, usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: null, stopReason: 'stop', model: 'scripted-model', raw: null, durationMs: 1 };
+      },
+    };
+    const h = makeDeps(model, { price: PRICE });
+    const { result } = await runToResult(generateOptions(tmp.out, { fix: 0, candidates: 2 }), h);
+    expect(result.exitCode).toBe(0);
+    expect(result.candidates!.map((c) => c.outcome)).toEqual(['cancelled', 'won']);
+    expect(result.candidates![0]).toMatchObject({ usageEstimated: true, usage: { outputTokens: 40 } });
+    expect(result.cost!.usd).toBeGreaterThan((100 * 1 + 50 * 10) / 1e6);
   });
 
   it('when none passes, the one with the most passing tests goes on to repair', async () => {
