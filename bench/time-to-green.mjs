@@ -8,7 +8,7 @@
 //   candidates  --candidates 3, one of three replies right: exit 0 with its files, 3 calls counted and priced,
 //               wall time against a single call (target ≤ 1.3×).
 // usage: node bench/time-to-green.mjs [overlap|pool|candidates ...] [--model-ms 3000] [--create-ms 2000]
-//        [--tasks 30] [--json]
+//        [--tasks 30] [--concurrency 4] [--json]
 // Build first: npm run build
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,13 +23,14 @@ const KEY = 'fake-daytona-bench-key';
 const MODEL_KEY = 'fake-kimi-bench-key';
 
 function parseArgs(argv) {
-  const o = { only: [], modelMs: 3000, createMs: 2000, tasks: 30, batchModelMs: 500, json: false };
+  const o = { only: [], modelMs: 3000, createMs: 2000, tasks: 30, batchModelMs: 500, concurrency: 4, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model-ms') o.modelMs = Number(argv[++i]);
     else if (a === '--create-ms') o.createMs = Number(argv[++i]);
     else if (a === '--tasks') o.tasks = Number(argv[++i]);
     else if (a === '--batch-model-ms') o.batchModelMs = Number(argv[++i]);
+    else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--json') o.json = true;
     else if (['overlap', 'pool', 'candidates'].includes(a)) o.only.push(a);
     else {
@@ -142,7 +143,7 @@ async function batchOnce(fakes, o, pool) {
     fakes.openai.setDefault({ text: reply('calc', true), delayMs: o.batchModelMs });
     const before = fakes.daytona.created.length;
     const r = await ptc(
-      ['batch', 'tasks.jsonl', ...model(fakes), '--run', '--sandbox', 'daytona', '--concurrency', '3', '--sandbox-concurrency', '3', '--json'],
+      ['batch', 'tasks.jsonl', ...model(fakes), '--run', '--sandbox', 'daytona', '--concurrency', String(o.concurrency), '--sandbox-concurrency', '3', '--json'],
       ws,
     );
     fakes.openai.setDefault(null);
@@ -169,7 +170,7 @@ async function pool(fakes, o) {
     ratio: Number(ratio.toFixed(2)),
     ok: pooled.code === 0 && pooled.passed === o.tasks && pooled.created <= 3 && pooled.leftAlive === 0 && ratio >= 2,
     lines: [
-      `pool: ${o.tasks}-task batch, --sandbox-concurrency 3, create ${s(o.createMs)}, model ${s(o.batchModelMs)}`,
+      `pool: ${o.tasks}-task batch, --concurrency ${o.concurrency}, --sandbox-concurrency 3, create ${s(o.createMs)}, model ${s(o.batchModelMs)}`,
       `  pooled:       exit ${pooled.code}, ${pooled.passed}/${o.tasks} passed, ${pooled.created} sandboxes created, ${pooled.leftAlive} left alive, tasks per sandbox ${pooled.summary?.tasksPerSandbox?.join('/') ?? '-'}, wall ${s(pooled.wallMs)} (${Math.round(perMin(pooled))} tasks/min)`,
       `  one per task: exit ${single.code}, ${single.passed}/${o.tasks} passed, ${single.created} sandboxes created, ${single.leftAlive} left alive, wall ${s(single.wallMs)} (${Math.round(perMin(single))} tasks/min)`,
       `  throughput ${ratio.toFixed(2)}× (target ≥ 2×; ≤ 3 created, all deleted)`,
