@@ -209,8 +209,9 @@ export const OPTIONS = {
   dryRun: {
     type: 'boolean',
     flag: '--dry-run',
-    help: 'parse and show what would be written; write nothing, run nothing',
-    agentHelp: 'parse and report what would be written; write nothing, run nothing',
+    help: 'call the model (a paid call), then show what would be written: new files in full, others as a diff; write nothing, run nothing',
+    helpIn: { apply: 'show what would be written: new files in full, others as a diff; write nothing, run nothing' },
+    agentHelp: 'generate: call the model (paid), then report what would be written; write nothing, run nothing',
     commands: ['generate', 'apply'],
     agent: ['generate', 'apply'],
   },

@@ -1,4 +1,5 @@
 /** The plan as text, for `--dry-run`: what would be written where, what is refused, what would be overwritten. */
+import { unifiedDiff } from './unified-diff.js';
 import type { WritePlan } from './write.js';
 
 export function formatBytes(bytes: number): string {
@@ -31,5 +32,18 @@ export function renderPlan(plan: WritePlan): string {
         : `Already exist with other content (nothing would be written without --force): ${plan.conflicts.join(', ')}`,
     );
   }
+  // The content itself: new files whole, replaced ones as a diff against what is there now.
+  for (const f of plan.files) {
+    if (f.action === 'unchanged') continue;
+    const before = f.action === 'create' ? null : f.previous;
+    if (before === undefined) continue;
+    out.push('', before === null && f.action === 'overwrite' ? `(${f.path}: the file there is too large to compare)` : visible(unifiedDiff(f.path, before, f.content)));
+  }
   return out.join('\n');
+}
+
+/** A model's text, safe to print on a terminal: control characters (escape sequences) shown, not obeyed. */
+function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -25,6 +25,8 @@ export interface PlannedFile {
   exists: boolean;
   /** `unchanged`: the file on disk already has this content, so it is not rewritten. */
   action: 'create' | 'overwrite' | 'unchanged';
+  /** What an overwritten file holds now (for a dry run's diff); null when too large to read. */
+  previous?: string | null;
 }
 
 export interface WritePlan {
@@ -83,7 +85,7 @@ async function realpathLoose(path: string): Promise<string> {
 type DiskState =
   | { kind: 'refused'; reason: string }
   | { kind: 'absent' }
-  | { kind: 'file'; sha256: string | null };
+  | { kind: 'file'; sha256: string | null; content: Buffer | null };
 
 /** What is on disk at `rel` under `root`, following each existing component to make sure it stays inside. */
 async function inspect(root: string, realRoot: string, rel: string, maxFileBytes: number): Promise<DiskState> {
@@ -114,8 +116,8 @@ async function inspect(root: string, realRoot: string, rel: string, maxFileBytes
       if (target.isDirectory()) return { kind: 'refused', reason: 'a folder exists at this path' };
       if (!target.isFile()) return { kind: 'refused', reason: 'something other than a file exists at this path' };
       if (st.isSymbolicLink()) return { kind: 'refused', reason: 'a symlink exists at this path' };
-      const sha = target.size <= maxFileBytes ? sha256(await readFile(cur)) : null;
-      return { kind: 'file', sha256: sha };
+      const content = target.size <= maxFileBytes ? await readFile(cur) : null;
+      return { kind: 'file', sha256: content ? sha256(content) : null, content };
     }
   }
   return { kind: 'absent' };
@@ -182,7 +184,8 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
     const exists = disk.kind === 'file';
     const action = !exists ? 'create' : disk.sha256 === digest ? 'unchanged' : 'overwrite';
     if (action === 'overwrite' && !opts.owned?.has(path)) conflicts.push(path);
-    planned.push({ path, kind: file.kind, bytes, sha256: digest, content: file.content, exists, action });
+    const previous = action === 'overwrite' && disk.kind === 'file' ? (disk.content?.toString('utf8') ?? null) : undefined;
+    planned.push({ path, kind: file.kind, bytes, sha256: digest, content: file.content, exists, action, ...(previous !== undefined ? { previous } : {}) });
   }
 
   if (files.length > 0 && planned.length === 0) {
