@@ -9,6 +9,7 @@ import { ConfigError, PtcError, toPtcError } from '../errors.js';
 import { getLanguage } from '../languages/registry.js';
 import { effectiveFix } from './fix-needs-run.js';
 import { timeoutInPhase } from './timeout-phase.js';
+import { withSavedReply } from './saved-reply.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang } from '../languages/registry.js';
@@ -54,6 +55,8 @@ export interface ExecuteContext {
   /** Limits shared with other runs (ptc batch): model calls, and sandboxes. */
   gate?: PipelineDeps['gate'];
   sandboxGate?: PipelineDeps['sandboxGate'];
+  /** A budget shared with other runs (ptc batch's --max-cost). */
+  budget?: PipelineDeps['budget'];
   /** .env and rc files already read (ptc batch reads them once for all its tasks). */
   configSources?: ConfigSources;
   /** Warm Daytona sandboxes shared by the runs of a batch, a server (serve, mcp). */
@@ -81,6 +84,8 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   // while the model answers (the cleanup that follows enters a phase of its own).
   let phase: string | null = null;
   let phaseAtAbort: string | null = null;
+  // Where the run writes and whether it tests: the error after a paid call names the saved reply with them.
+  let target: { outDir: string | null; run: boolean } = { outDir: null, run: false };
   ctx.signal.addEventListener('abort', () => (phaseAtAbort = phase), { once: true });
   const outer = ctx;
   ctx = {
@@ -116,13 +121,21 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     }
     opts.outDir = await checkedOutDir(req, cfg, ctx, opts.outDir);
     if (opts.runDir) opts.runDir = opts.outDir;
-    const deps = await pipelineDeps(req, cfg, ctx, draft, parts);
+    target = { outDir: opts.outDir, run: opts.run };
+    if (req.command === 'generate') {
+      // Before paying: the key, a folder that can be written, a sandbox that can run the tests.
+      const { preflight } = await import('./preflight.js');
+      await preflight({ cfg, callsModel: true, outDir: opts.dryRun ? null : opts.outDir, run: opts.run, lang: opts.lang });
+    }
+    const deps = await pipelineDeps(req, cfg, ctx, draft, parts, { outDir: opts.dryRun ? null : opts.outDir });
     const extras = await runPipeline(opts, deps, draft);
     planText = extras.planText;
     return { result: finishResult(draft, null), planText, history, error: null };
   } catch (err) {
     const reason = ctx.signal.aborted && ctx.signal.reason instanceof PtcError ? ctx.signal.reason : null;
-    const error = timeoutInPhase(reason ?? toPtcError(err), phaseAtAbort);
+    let error = timeoutInPhase(reason ?? toPtcError(err), phaseAtAbort);
+    const saved = draft.replyFiles.at(-1);
+    if (saved) error = withSavedReply(error, saved, { ...target, cwd: ctx.cwd });
     return { result: finishResult(draft, error), planText, history, error };
   }
 }
@@ -232,6 +245,7 @@ async function pipelineDeps(
   ctx: ExecuteContext,
   draft: ResultDraft,
   parts: Awaited<ReturnType<typeof loadParts>>,
+  replies: { outDir: string | null },
 ): Promise<PipelineDeps> {
   const { prompt, parse, classify, write, manifest, planView, cost, catalog, lifecycle } = parts;
   const cat = catalog.loadCatalog(cfg.file.pricing as never, { env: ctx.env });
@@ -377,5 +391,13 @@ async function pipelineDeps(
     onCall: ctx.onCall,
     gate: ctx.gate,
     sandboxGate: ctx.sandboxGate,
+    budget: ctx.budget,
+    saveReply: async (text, round) => {
+      const { saveReply } = await import('../workspace/reply-store.js');
+      const path = await saveReply({ text, round, outDir: replies.outDir, env: ctx.env, secrets });
+      if (path) ctx.logger.debug(`reply saved in ${path}`);
+      else ctx.logger.warn('could not save the reply in the output folder nor in the state directory');
+      return path;
+    },
   };
 }

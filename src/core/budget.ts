@@ -25,9 +25,7 @@ export function estimateTokens(text: string): number {
 export function overBudget(
   b: { provider: Provider; price: PriceLike | null; messages: ChatMessage[]; maxCost: number; maxTokens: number | null; spent: number; floorTokens: number; calls?: number },
 ): string | null {
-  const inputTokens = Math.max(b.floorTokens, estimateTokens(b.messages.map((m) => m.content).join('\n')));
-  const outputTokens = b.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const one = worstCaseCostUsd(b.price, inputTokens, outputTokens);
+  const { usd: one, inputTokens, outputTokens } = worstCall(b);
   if (one === null) return `--max-cost: the price of ${b.provider.model} is unknown, so the cost of the next call cannot be bounded`;
   // --candidates k sends k calls at once: all k worst cases must fit.
   const calls = b.calls ?? 1;
@@ -35,6 +33,13 @@ export function overBudget(
   if (b.spent + worst <= b.maxCost) return null;
   const what = calls > 1 ? `the next ${calls} calls (--candidates) could cost up to $${worst.toFixed(4)} together (each about` : `the next call could cost up to $${worst.toFixed(4)} (about`;
   return `--max-cost $${b.maxCost}: spent $${b.spent.toFixed(4)} so far, and ${what} ${inputTokens} input tokens + ${outputTokens} output tokens)`;
+}
+
+/** The most the next call can cost (null: the price is unknown), and the token counts that bound assumes. */
+export function worstCall(b: { price: PriceLike | null; messages: ChatMessage[]; maxTokens: number | null; floorTokens: number }) {
+  const inputTokens = Math.max(b.floorTokens, estimateTokens(b.messages.map((m) => m.content).join('\n')));
+  const outputTokens = b.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  return { usd: worstCaseCostUsd(b.price, inputTokens, outputTokens), inputTokens, outputTokens };
 }
 
 /** The usage of the last round that called the model. */

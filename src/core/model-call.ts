@@ -3,11 +3,11 @@
  * records the call (history) and the round (usage, cost), and adds to the run's totals.
  */
 import { sumCost } from '../cost/sum.js';
-import { ReplyError, toPtcError, UsageError } from '../errors.js';
+import { ProviderError, ReplyError, toPtcError, UsageError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import type { ChatMessage, Provider, ProviderReply } from '../types.js';
 import { addUsage } from '../types.js';
-import { DEFAULT_MAX_OUTPUT_TOKENS, estimateTokens, overBudget } from './budget.js';
+import { DEFAULT_MAX_OUTPUT_TOKENS, estimateTokens, overBudget, worstCall } from './budget.js';
 import type { PipelineOptions } from './pipeline-types.js';
 import { type RunScope, warn } from './run-scope.js';
 
@@ -29,7 +29,7 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
   const price = deps.price(provider);
   // Under --max-cost the call is sent with the output cap the budget check assumed, so it is bounded even on
   // a wire that sets no cap of its own (the OpenAI-compatible ones).
-  const outputCap = opts.maxTokens ?? (opts.maxCost !== null ? DEFAULT_MAX_OUTPUT_TOKENS : null);
+  const outputCap = opts.maxTokens ?? (opts.maxCost !== null || deps.budget ? DEFAULT_MAX_OUTPUT_TOKENS : null);
   if (opts.maxCost !== null) {
     const stop = overBudget({
       provider,
@@ -49,13 +49,21 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
       return null;
     }
   }
+  const hold = deps.budget ? await reserveShared(c, price) : null;
+  if (hold === 'stopped') return null;
   deps.onPhase?.(round === 0 ? `asking ${provider.id}/${provider.model}` : `round ${round}: asking ${provider.model} to fix the failures`);
   // The live line's running cost: spend so far plus this call's input (estimated) and output so far.
   const spentBefore = draft.cost ? draft.cost.usd : 0;
   const inputEstimate = estimateTokens(messages.map((m) => m.content).join(''));
   const runningCost = (outputTokens: number) =>
     price && spentBefore !== null ? spentBefore + (inputEstimate * price.input + outputTokens * price.output) / 1e6 : null;
-  const release = deps.gate ? await deps.gate.acquire(deps.signal) : null;
+  let release: ((error?: unknown) => void) | null;
+  try {
+    release = deps.gate ? await deps.gate.acquire(deps.signal) : null;
+  } catch (err) {
+    hold?.settle(0);
+    throw err;
+  }
   const startedAt = Date.now();
   const record = (r: Pick<CallRecord, 'usage' | 'cost' | 'outcome' | 'errorCode'>) =>
     deps.onCall?.({
@@ -81,12 +89,19 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
       },
     });
   } catch (err) {
+    release?.(err);
+    // An HTTP refusal is not billed; a reply that broke off part-way may be, so its reservation stays spent.
+    const refused = err instanceof ProviderError && err.status !== null && err.code !== 'provider_stream_error';
+    hold?.settle(refused ? 0 : null);
     record({ usage: null, cost: null, outcome: 'error', errorCode: toPtcError(err).code });
     throw err;
-  } finally {
-    release?.();
   }
+  release?.();
   const cost = deps.computeCost(reply.usage, price, reply.costUsd);
+  hold?.settle(cost.usd);
+  // Paid for: kept on disk before anything else can go wrong with it.
+  const saved = await deps.saveReply?.(reply.text, round);
+  if (saved) draft.replyFiles.push(saved);
   record({ usage: reply.usage, cost, outcome: 'ok', errorCode: null });
   draft.usage = draft.usage ? addUsage(draft.usage, reply.usage) : reply.usage;
   draft.cost = sumCost(draft.cost, cost);
@@ -96,6 +111,32 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
     warn(draft, deps.logger, `no price known for ${provider.id}/${provider.model}: cost not reported (add it under "pricing" in your rc file)`);
   }
   return reply;
+}
+
+/**
+ * A place in a budget shared with other runs (ptc batch): the call's worst case is held until its real cost is
+ * known. When it cannot fit, the first call fails as `batch_budget_spent` (the task is not started) and a repair
+ * round's call stops the loop ('stopped').
+ */
+async function reserveShared(c: ModelCall, price: ReturnType<ModelCall['deps']['price']>) {
+  const { messages, opts, deps, draft, round } = c;
+  const budget = deps.budget!;
+  const worst = worstCall({ price, messages, maxTokens: opts.maxTokens, floorTokens: c.floorTokens ?? 0 });
+  const hold = worst.usd === null ? null : await budget.reserve(worst.usd, deps.signal);
+  if (hold) return hold;
+  const stop =
+    worst.usd === null
+      ? `--max-cost: the price of ${c.provider.model} is unknown, so the cost of the next call cannot be bounded`
+      : `the batch budget --max-cost $${budget.limitUsd} cannot cover the next call (up to $${worst.usd.toFixed(4)}; $${budget.spentUsd.toFixed(4)} spent)`;
+  if (round === 0) {
+    throw new UsageError(stop, {
+      code: worst.usd === null ? 'budget_exceeded' : 'batch_budget_spent',
+      hint: 'raise --max-cost or lower --max-tokens and run the same command again: finished tasks are not run twice',
+    });
+  }
+  draft.stopReason = stop;
+  warn(draft, deps.logger, `stopped before repair round ${round}: ${stop}`);
+  return 'stopped' as const;
 }
 
 /**

@@ -95,7 +95,18 @@ export interface PipelineDeps {
   /** Called once after every model call, whatever its outcome (the spend history). */
   onCall?: (record: CallRecord) => void;
   /** A limit on model calls shared with other runs (ptc batch); told about the waits a server asks for. */
-  gate?: { acquire(signal: AbortSignal): Promise<() => void>; backoff(waitMs: number): void };
+  gate?: { acquire(signal: AbortSignal): Promise<(error?: unknown) => void>; backoff(waitMs: number): void };
+  /**
+   * A budget shared with other runs (ptc batch's --max-cost): each call reserves its worst case before it is
+   * sent and settles at its real cost; null from `reserve` means it cannot fit.
+   */
+  budget?: {
+    readonly limitUsd: number;
+    readonly spentUsd: number;
+    reserve(worstUsd: number, signal?: AbortSignal): Promise<{ settle(usd: number | null): void } | null>;
+  };
+  /** Keeps every raw reply the moment it arrives (a paid reply is never lost); returns where it is. */
+  saveReply?: (text: string, round: number) => Promise<string | null>;
   /** A limit on sandboxes shared with other runs: a place is held from creation until dispose. */
   sandboxGate?: { acquire(signal: AbortSignal): Promise<() => void> };
 }

@@ -27,8 +27,12 @@ export function computeCost(usage: Usage, price: ModelPrice | null, providerRepo
   return { usd: tidy(usd), source: 'catalog' };
 }
 
-/** The most the next call can cost (all input at full price, every allowed output token): for --max-cost. */
+/**
+ * The most the next call can cost (all input at the dearer of the full and the cache-write price, every allowed
+ * output token): for --max-cost.
+ */
 export function worstCaseCostUsd(price: ModelPrice | null, inputTokensEstimate: number, maxTokens: number): number | null {
   if (!price) return null;
-  return tidy((inputTokensEstimate * price.input + maxTokens * price.output) / PER);
+  const input = Math.max(price.input, price.cacheWrite ?? 0);
+  return tidy((inputTokensEstimate * input + maxTokens * price.output) / PER);
 }

@@ -17,6 +17,8 @@ export interface ResultDraft {
   refused: { path: string; reason: string }[];
   dryRun: boolean;
   stopReason: string | null;
+  /** Where each raw model reply of this run was saved, in order (a paid reply is never lost). */
+  replyFiles: string[];
   startedAt: number;
   /** --candidates k > 1: each candidate's outcome. */
   candidates?: CandidateEntry[];
@@ -37,6 +39,7 @@ export function newDraft(command: Result['command'], startedAt = Date.now()): Re
     refused: [],
     dryRun: false,
     stopReason: null,
+    replyFiles: [],
     startedAt,
   };
 }
@@ -95,6 +98,10 @@ export function finishResult(draft: ResultDraft, error: PtcError | null, now = D
     warnings: draft.warnings,
     stopReason: draft.stopReason,
   };
+  if (draft.replyFiles.length > 0) {
+    result.replyFiles = [...draft.replyFiles];
+    if (result.error && error) result.error.replyFile = draft.replyFiles.at(-1);
+  }
   if (draft.dryRun) result.dryRun = true;
   if (draft.refused.length > 0) result.refused = draft.refused;
   if (draft.candidates) result.candidates = draft.candidates;

@@ -78,6 +78,7 @@ export const errorSchema = z.object({
   message: z.string(),
   hint: z.string().nullable(),
   retryable: z.boolean(),
+  replyFile: z.string().optional().describe('where the paid model reply was saved: `ptc apply <replyFile>` uses it without a new call'),
 });
 
 export const resultSchema = z.object({
@@ -100,6 +101,7 @@ export const resultSchema = z.object({
   refused: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
   stopReason: z.string().nullable().optional().describe('why the repair loop stopped'),
   candidates: z.array(candidateSchema).optional().describe('with --candidates k > 1: every candidate reply, its outcome, usage and cost (all counted in usage and cost)'),
+  replyFiles: z.array(z.string()).optional().describe('every raw model reply of this run, saved as it arrived (absolute paths)'),
 });
 
 export type Result = z.infer<typeof resultSchema>;

@@ -66,7 +66,12 @@ const USERNS_HINT =
   '`sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or pass --no-isolation to run generated code ' +
   'directly on this machine at your own risk';
 
-async function resolveIsolation(opts: LocalSandboxOptions): Promise<string | null> {
+/** The isolation check alone, for the checks made before a model call is paid for (app/preflight.ts). */
+export async function checkLocalIsolation(opts: Pick<LocalSandboxOptions, 'isolation' | 'allowNoIsolation' | 'bwrapPath'>): Promise<void> {
+  await resolveIsolation(opts);
+}
+
+async function resolveIsolation(opts: Pick<LocalSandboxOptions, 'isolation' | 'allowNoIsolation' | 'bwrapPath'>): Promise<string | null> {
   if (opts.isolation === 'none') return null;
   const bwrap = await usableBwrap(opts.bwrapPath);
   if (bwrap) return bwrap;
