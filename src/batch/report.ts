@@ -33,6 +33,10 @@ export interface BatchDocument {
   exitCode: number;
   tasks: TaskResult[];
   totals: BatchTotals;
+  /** The set-up failure the batch stopped at: the task, and its error. */
+  stoppedBy?: { id: string } & NonNullable<TaskResult['error']>;
+  /** The part of the tasks file this run covered (`--shard i/n`), and how many tasks the whole file has. */
+  shard?: { index: number; count: number; tasksInFile: number };
 }
 
 const testTotal = (t: TaskResult) => (t.tests ? t.tests.passed + t.tests.failed + t.tests.errors + t.tests.skipped : 0);
@@ -65,15 +69,22 @@ export function batchTotals(run: BatchRun): BatchTotals {
   };
 }
 
-/** 0 when every task passed, 1 when any did not; an interrupted batch exits as the signal says (set by the CLI). */
-export function batchExitCode(totals: BatchTotals): number {
+/**
+ * 0 when every task passed, 1 when any did not; a batch stopped by a set-up failure exits with that failure's
+ * code (2 no key or configuration, 3 key refused or model unknown), so CI tells a set-up problem from failing
+ * code. An interrupted batch exits as the signal says (set by the CLI).
+ */
+export function batchExitCode(totals: BatchTotals, stoppedBy: TaskResult | null = null): number {
+  if (stoppedBy) return stoppedBy.exitCode;
   return totals.passed === totals.tasks ? ExitCode.ok : ExitCode.testsFailed;
 }
 
 export function batchDocument(run: BatchRun): BatchDocument {
   const totals = batchTotals(run);
-  const exitCode = batchExitCode(totals);
-  return { schemaVersion: 1, ok: exitCode === ExitCode.ok, exitCode, tasks: run.tasks, totals };
+  const exitCode = batchExitCode(totals, run.stoppedBy ?? null);
+  const doc: BatchDocument = { schemaVersion: 1, ok: exitCode === ExitCode.ok, exitCode, tasks: run.tasks, totals };
+  if (run.stoppedBy?.error) doc.stoppedBy = { id: run.stoppedBy.id, ...run.stoppedBy.error };
+  return doc;
 }
 
 const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`);

@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import type { Executed, ExecuteContext, PipelineCommandOptions, PipelineRequest } from '../app/execute.js';
-import { TimeoutError } from '../errors.js';
+import { PtcError, TimeoutError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { Logger, Usage } from '../types.js';
 import { addUsage, ZERO_USAGE } from '../types.js';
 import { CallGate, Semaphore } from './limiter.js';
 import { SandboxPool, type PoolStats } from '../sandbox/pool.js';
 import type { BatchState } from './state.js';
-import { isFinal, notStarted, statusOf, type TaskResult } from './task-result.js';
+import { BudgetPool } from './budget-pool.js';
+import { FirstCallLatch } from './first-call.js';
+import { BATCH_STOPPED, isSetupFailure } from './setup-failure.js';
+import { isFinal, keepsEarlier, notStarted, statusOf, type TaskResult } from './task-result.js';
 import type { Task } from './tasks.js';
 
 export interface BatchSettings {
@@ -16,12 +19,14 @@ export interface BatchSettings {
   concurrency: number;
   llmConcurrency: number;
   sandboxConcurrency: number;
-  /** Budget for the whole batch in USD: no task starts once it is spent. */
+  /** Budget for the whole batch in USD, never passed: each model call reserves its worst case first. */
   maxCost: number | null;
   /** The batch's own flags, which every task starts from; a task's line overrides them. */
   defaults: PipelineCommandOptions;
   /** Whether a task runs its tests when neither it nor the flags say (the rc file's "run"). */
   runByDefault: boolean;
+  /** Rerun tasks an earlier run recorded as ended in an error (not those whose tests failed). */
+  retryFailed?: boolean;
 }
 
 /** What the batch tells its progress display. */
@@ -49,6 +54,8 @@ export interface BatchRun {
   backoffs: number;
   /** The warm Daytona sandboxes the tasks shared (none created when the tasks ran locally). */
   sandboxes?: PoolStats;
+  /** The set-up failure that stopped the batch (no key, a refused key, an unknown model), if one did. */
+  stoppedBy?: TaskResult | null;
 }
 
 /**
@@ -83,10 +90,12 @@ async function runTasks(
   shared: { llmGate: CallGate; sandboxGate: Semaphore; pool: SandboxPool; started: number },
 ): Promise<BatchRun> {
   const { llmGate, sandboxGate, pool, started } = shared;
+  const latch = new FirstCallLatch();
   const results = new Map<string, TaskResult>();
   const live = new Map<string, { usd: number; usage: Usage }>();
   let finishedUsd = 0;
   let finishedUsage: Usage = ZERO_USAGE;
+  let stoppedBy: TaskResult | null = null;
 
   const spentUsd = () => finishedUsd + [...live.values()].reduce((n, t) => n + t.usd, 0);
   const tokensOf = (u: Usage) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
@@ -106,9 +115,12 @@ async function runTasks(
   const pending: Task[] = [];
   for (const task of tasks) {
     const earlier = deps.state.finished(task.spec.id, task.fingerprint);
-    if (earlier) await finish(task, { ...earlier, resumed: true });
+    if (earlier && keepsEarlier(earlier, settings)) await finish(task, { ...earlier, resumed: true });
     else pending.push(task);
   }
+  // The budget covers the whole batch, earlier runs' spend included: each call reserves its worst case.
+  const budget = settings.maxCost === null ? null : new BudgetPool(settings.maxCost);
+  budget?.addSpent(finishedUsd);
 
   const runOne = async (task: Task): Promise<TaskResult> => {
     const id = task.spec.id;
@@ -132,11 +144,20 @@ async function runTasks(
           reportSpend();
         },
         onCall: (call) => deps.recorder?.record({ ...call, command: 'batch', task: id }),
-        gate: llmGate,
         sandboxGate,
         sandboxPool: pool,
+        budget: budget ?? undefined,
       };
-      const { result } = await deps.execute(requestFor(task, settings, spentUsd()), ctx);
+      const req = requestFor(task, settings, { rerun: deps.state.recorded(id) });
+      ctx.gate = latch.gateFor(modelKind(req), llmGate);
+      const { result } = await deps.execute(req, ctx);
+      const code = result.error?.code;
+      if (code === BATCH_STOPPED) return stoppedTask(id, latch.stopped);
+      if (code === 'batch_budget_spent' && !result.usage) return budgetSpent(id, result.error!.message);
+      if (isSetupFailure(result.error)) {
+        latch.stop(new PtcError(result.error!.code, result.exitCode, result.error!.message));
+        stoppedBy ??= { ...result, id, status: 'error' };
+      }
       return { ...result, id, status: statusOf(result) };
     } catch (err) {
       // executeRequest turns every failure into a result; anything that still escapes leaves the task not run.
@@ -155,13 +176,10 @@ async function runTasks(
       let result: TaskResult;
       if (deps.context.signal.aborted) {
         result = notStarted(id, 'interrupted', 'not started: the batch was interrupted', 'run the same command again to resume');
-      } else if (settings.maxCost !== null && spentUsd() >= settings.maxCost) {
-        result = notStarted(
-          id,
-          'skipped',
-          `not started: the batch budget --max-cost $${settings.maxCost} is spent ($${spentUsd().toFixed(4)})`,
-          'raise --max-cost and run the same command again: finished tasks are not run twice',
-        );
+      } else if (latch.stopped) {
+        result = stoppedTask(id, latch.stopped);
+      } else if (budget && budget.spentUsd >= budget.limitUsd) {
+        result = budgetSpent(id, `not started: the batch budget --max-cost $${budget.limitUsd} is spent ($${budget.spentUsd.toFixed(4)})`);
       } else {
         result = await runOne(task);
       }
@@ -175,20 +193,43 @@ async function runTasks(
     durationMs: Date.now() - started,
     backoffs: llmGate.backoffs,
     sandboxes: pool.stats(),
+    stoppedBy,
   };
 }
 
-/** The generate request for one task: the batch's flags, then the task's own options, into its own folder. */
-export function requestFor(task: Task, settings: BatchSettings, spentUsd: number): PipelineRequest {
+/** A task the batch did not start because it stopped at a set-up failure: not recorded, so a rerun runs it. */
+function stoppedTask(id: string, cause: { code: string; message: string } | null): TaskResult {
+  return notStarted(
+    id,
+    'skipped',
+    `not started: the batch stopped at a set-up failure${cause ? ` (${cause.code}: ${cause.message.split('\n')[0]})` : ''}`,
+    'fix it and run the same command again: tasks not started are not recorded',
+    BATCH_STOPPED,
+  );
+}
+
+function budgetSpent(id: string, message: string): TaskResult {
+  return notStarted(id, 'skipped', message, 'raise --max-cost and run the same command again: finished tasks are not run twice');
+}
+
+/** Tasks asking the same provider, model and endpoint: the first call of each kind goes first (FirstCallLatch). */
+function modelKind(req: PipelineRequest): string {
+  const o = req.options;
+  return JSON.stringify([o.provider ?? null, o.model ?? null, o.baseUrl ?? null]);
+}
+
+/**
+ * The generate request for one task: the batch's flags, then the task's own options, into its own folder.
+ * `rerun`: an earlier run recorded the task (retried, or its line changed); the files in its own folder are that
+ * run's, so they are replaced rather than refused after the new call is paid for.
+ */
+export function requestFor(task: Task, settings: BatchSettings, o: { rerun?: boolean } = {}): PipelineRequest {
   const { id, prompt, out, ...own } = task.spec;
   const options: PipelineCommandOptions = { ...settings.defaults, ...own, out: resolve(settings.root, out ?? id) };
   // A task's own run:false beats the batch-wide --fix: that task writes files only.
   if (own.run === false && own.fix === undefined) delete options.fix;
-  if (settings.maxCost !== null) {
-    // The pipeline's own check then stops a call that could take the batch past its budget.
-    const left = Math.max(0, settings.maxCost - spentUsd);
-    options.maxCost = own.maxCost === undefined ? left : Math.min(own.maxCost, left);
-  }
+  if (o.rerun && out === undefined && own.force === undefined) options.force = true;
+  // The batch's --max-cost is shared through its BudgetPool; a task line's own maxCost bounds that task too.
   return { command: 'generate', prompt, replyText: null, runDir: null, options };
 }
 

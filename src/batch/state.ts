@@ -55,6 +55,11 @@ export class BatchState {
     return line && line.fingerprint === fingerprint ? line.result : null;
   }
 
+  /** Whether any run recorded this task, whatever its line was then (its folder holds that run's files). */
+  recorded(id: string): boolean {
+    return this.done.has(id);
+  }
+
   get size(): number {
     return this.done.size;
   }

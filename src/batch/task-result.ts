@@ -1,6 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { finishResult, newDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
+import { isSetupFailure } from './setup-failure.js';
 
 /**
  * passed: ok (tests passed, or code written when tests do not run); failed: tests ran and failed, or the
@@ -25,17 +26,27 @@ export function statusOf(result: Result): TaskStatus {
  */
 export function isFinal(task: TaskResult): boolean {
   if (task.status === 'passed' || task.status === 'failed') return true;
-  return task.status === 'error' && !task.error?.retryable;
+  // A set-up failure (no key, a refused key, an unknown model) says nothing about the task: fixed, it runs.
+  return task.status === 'error' && !task.error?.retryable && !isSetupFailure(task.error);
+}
+
+/**
+ * Whether an earlier run's result stands for this run: it was final, and with `--retry-failed` it was not an
+ * error (a test failure stands; rerunning the same prompt would only pay to fail again).
+ */
+export function keepsEarlier(task: TaskResult, o: { retryFailed?: boolean }): boolean {
+  if (!isFinal(task)) return false;
+  return !(o.retryFailed && task.status === 'error');
 }
 
 /** The result of a task that never started. */
-export function notStarted(id: string, status: 'skipped' | 'interrupted', message: string, hint: string | null): TaskResult {
+export function notStarted(id: string, status: 'skipped' | 'interrupted', message: string, hint: string | null, code?: string): TaskResult {
   const result = finishResult(newDraft('generate'), null);
   return {
     ...result,
     ok: false,
     exitCode: status === 'skipped' ? ExitCode.testsFailed : ExitCode.sigint,
-    error: { code: status === 'skipped' ? 'batch_budget_spent' : 'interrupted', message, hint, retryable: true },
+    error: { code: code ?? (status === 'skipped' ? 'batch_budget_spent' : 'interrupted'), message, hint, retryable: true },
     durationMs: 0,
     id,
     status,

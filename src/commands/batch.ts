@@ -1,11 +1,12 @@
+import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import type { CommandOptions } from '../cli/options.js';
-import { renderError } from '../cli/render-error.js';
+import { renderError, renderErrorLines } from '../cli/render-error.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
-import { PtcError, UsageError } from '../errors.js';
+import { PtcError, toPtcError, UsageError } from '../errors.js';
 import { createHistoryRecorder, historySettings } from '../history/recorder.js';
 import type { Logger } from '../types.js';
 import { BatchProgress } from '../batch/progress.js';
@@ -14,6 +15,10 @@ import { batchDocument, renderBatch } from '../batch/report.js';
 import { runBatch } from '../batch/run-batch.js';
 import { BatchState } from '../batch/state.js';
 import { invalidTasksError, parseTasks } from '../batch/tasks.js';
+import { mergeReports } from '../batch/merge.js';
+import { preflightTasks } from '../batch/preflight-tasks.js';
+import { parseShard, selectShard } from '../batch/shard.js';
+import { keepsEarlier } from '../batch/task-result.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { readStdin } from './cli-pipeline.js';
 
@@ -24,6 +29,8 @@ export interface BatchCommandOptions extends CommandOptions<'batch'> {
   llmConcurrency?: number;
   sandboxConcurrency?: number;
   jsonl?: boolean;
+  retryFailed?: boolean;
+  shard?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -34,7 +41,7 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
   const { io, lifecycle } = ctx;
   if (opts.json && opts.jsonl) throw new UsageError('--json and --jsonl are alternatives: pick one');
   const text = await readTasksText(ctx, source);
-  const { tasks, errors } = parseTasks(text);
+  const { tasks: allTasks, errors } = parseTasks(text);
   const name = source === '-' ? 'stdin' : source;
   if (errors.length > 0) {
     const error = invalidTasksError(name, errors);
@@ -42,9 +49,11 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
     for (const line of error.message.split('\n').slice(1)) io.note(line);
     return error.exitCode;
   }
-  if (tasks.length === 0) throw new UsageError(`${name} holds no tasks`, { hint: 'one task a line: {"id": "prime", "prompt": "a function that checks if a number is prime"}' });
+  if (allTasks.length === 0) throw new UsageError(`${name} holds no tasks`, { hint: 'one task a line: {"id": "prime", "prompt": "a function that checks if a number is prime"}' });
+  const shard = opts.shard === undefined ? null : parseShard(opts.shard);
+  const tasks = shard ? selectShard(allTasks, shard) : allTasks;
 
-  const { concurrency = DEFAULT_CONCURRENCY, llmConcurrency, sandboxConcurrency, jsonl, history, out, ...rest } = opts;
+  const { concurrency = DEFAULT_CONCURRENCY, llmConcurrency, sandboxConcurrency, jsonl, history, out, retryFailed, shard: _shard, ...rest } = opts;
   for (const [flag, n] of [['--concurrency', concurrency], ['--llm-concurrency', llmConcurrency], ['--sandbox-concurrency', sandboxConcurrency]] as const) {
     if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number ≥ 1, got ${n}`);
   }
@@ -60,6 +69,20 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
 
   const root = resolve(ctx.cwd, out ?? DEFAULT_BATCH_ROOT);
   const state = await BatchState.load(root, (t) => io.scrub(t));
+
+  // Before any task, and before anything is paid for: keys, the output root, the sandboxes the tasks need.
+  const toRun = tasks.filter((t) => {
+    const earlier = state.finished(t.spec.id, t.fingerprint);
+    return !(earlier && keepsEarlier(earlier, { retryFailed }));
+  });
+  try {
+    await preflightTasks(toRun, { root, defaults, cwd: ctx.cwd, env: ctx.env, sources: cfg });
+  } catch (err) {
+    const error = toPtcError(err);
+    renderError(io, error, Boolean(opts.json));
+    io.note(`${io.err.dim('note:')} nothing was sent to the model and no task was recorded`);
+    return error.exitCode;
+  }
   const recorder = createHistoryRecorder({
     env: ctx.env,
     command: 'batch',
@@ -78,6 +101,7 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
       maxCost,
       defaults,
       runByDefault: cfg.settings.run.value,
+      retryFailed: Boolean(retryFailed),
     },
     {
       execute: executeRequest,
@@ -107,6 +131,7 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
   await recorder?.flush();
 
   const doc = batchDocument(run);
+  if (shard) doc.shard = { ...shard, tasksInFile: allTasks.length };
   if (lifecycle.signalExitCode !== null) {
     doc.exitCode = lifecycle.signalExitCode;
     doc.ok = false;
@@ -114,7 +139,11 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
   if (opts.json) io.print(JSON.stringify(doc, null, 2));
   else if (jsonl) io.print(JSON.stringify({ schemaVersion: doc.schemaVersion, ok: doc.ok, exitCode: doc.exitCode, totals: doc.totals }));
   else io.print(renderBatch(doc));
-  if (doc.totals.interrupted > 0 || doc.totals.skipped > 0) {
+  if (run.stoppedBy?.error) {
+    const e = run.stoppedBy.error;
+    renderErrorLines(io, { message: `the batch stopped at task ${run.stoppedBy.id}: ${e.message}`, hint: e.hint });
+    io.note(`${io.err.dim('note:')} tasks not started are not recorded: fix this and run the same command again`);
+  } else if (doc.totals.interrupted > 0 || doc.totals.skipped > 0) {
     io.note(`${io.err.dim('hint:')} run the same command again to go on: finished tasks are recorded in ${state.path}`);
   }
   return doc.exitCode;
@@ -146,4 +175,33 @@ function onceEach(logger: Logger, alreadySaid: Set<string>): Logger {
       logger.warn(m);
     },
   };
+}
+
+/** `ptc batch merge <report.json...>`: the reports of a batch's shards as one, checked to be disjoint. */
+export async function batchMergeCommand(ctx: CliContext, files: string[], own: { json?: boolean }, cmd?: Command): Promise<number> {
+  const { io } = ctx;
+  // `--json` after the files is taken by the parent `batch`, which declares it too.
+  const opts = { ...(cmd?.optsWithGlobals() ?? {}), ...own } as { json?: boolean };
+  const reports = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(resolve(ctx.cwd, file), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        hint: 'give the files `ptc batch … --shard i/n --json > shard-i.json` wrote',
+      });
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new UsageError(`${file} is not JSON`, { code: 'batch_merge_invalid', hint: 'give the files `ptc batch … --json` wrote' });
+    }
+    reports.push({ name: file, doc });
+  }
+  const { doc, warnings } = mergeReports(reports);
+  for (const w of warnings) io.logger.warn(w);
+  io.print(opts.json ? JSON.stringify(doc, null, 2) : renderBatch(doc));
+  return doc.exitCode;
 }

@@ -58,8 +58,9 @@ describe('ptc batch', () => {
 
   it('gives each task its own answer and reports in file order, whatever order they finish in', async () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
-    // The first tasks answer slowest, so they finish last.
-    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: (ids.length - ids.indexOf(idIn(p))) * 60 }));
+    // The first call goes alone (it proves the key and the model for the rest); after it, the earlier tasks
+    // answer slowest, so they finish last.
+    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: idIn(p) === 'a' ? 10 : (ids.length - ids.indexOf(idIn(p))) * 60 }));
     box.write('tasks.jsonl', jsonl(ids.map((id) => ({ id, prompt: taskPrompt(id) }))));
     const r = await ptc(batchArgs('--concurrency', '3', '--run', '--json'), { cwd: box.cwd, env: fakeEnv(box.env) });
     const doc = JSON.parse(r.stdout);
