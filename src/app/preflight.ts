@@ -9,7 +9,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type ResolvedConfig, requireApiKey, resolveDaytona } from '../config/resolve.js';
 import { ConfigError, SandboxError, UsageError } from '../errors.js';
-import type { Lang } from '../languages/registry.js';
+import { getLanguage, type Lang } from '../languages/registry.js';
 
 export interface PreflightInput {
   cfg: ResolvedConfig;
@@ -67,29 +67,30 @@ export async function checkSandbox(cfg: ResolvedConfig, lang: Lang): Promise<voi
     return;
   }
   const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
+  const check = getLanguage(lang).hostRunnerCheck;
+  // Both probes at once: they are processes, and this wait is in front of the model call.
+  const runnerFound = check ? commandSucceeds(check.command) : Promise.resolve(true);
   const { checkLocalIsolation } = await import('../sandbox/local.js');
   await checkLocalIsolation({ isolation: isolation as 'auto' | 'bwrap' | 'none', allowNoIsolation: isolation === 'none' });
-  if (lang === 'python' && !(await hostHasPytest())) {
-    throw new SandboxError('the tests cannot run here: python3 with pytest was not found; nothing was sent to the model', {
+  if (check && !(await runnerFound)) {
+    throw new SandboxError(`the tests cannot run here: ${check.what} was not found; nothing was sent to the model`, {
       code: 'sandbox_runner_missing',
-      hint: 'install pytest for python3 (`pip install pytest` or `apt-get install python3-pytest`), use --sandbox daytona, or --no-run',
+      hint: `${check.hint}, use --sandbox daytona, or --no-run`,
     });
   }
 }
 
-let pytestProbe: Promise<boolean> | null = null;
+const probes = new Map<string, Promise<boolean>>();
 
-/** Whether the host python can import pytest; asked once per process. */
-function hostHasPytest(): Promise<boolean> {
-  pytestProbe ??= import('../sandbox/env.js')
-    .then(({ hostPython }) => hostPython())
-    .then(
-      (python) =>
-        new Promise<boolean>((done) => {
-          if (!python) return done(false);
-          execFile(python.executable, ['-c', 'import pytest'], { timeout: 20_000 }, (err) => done(!err));
-        }),
-    )
-    .catch(() => false);
-  return pytestProbe;
+/** Whether a command runs and exits 0 on this machine; asked once per process. */
+function commandSucceeds(command: readonly string[]): Promise<boolean> {
+  const key = JSON.stringify(command);
+  let probe = probes.get(key);
+  if (!probe) {
+    probe = new Promise<boolean>((done) => {
+      execFile(command[0]!, command.slice(1), { timeout: 20_000 }, (err) => done(!err));
+    });
+    probes.set(key, probe);
+  }
+  return probe;
 }

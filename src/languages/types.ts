@@ -64,6 +64,11 @@ export interface Language {
   readonly daytonaSnapshot: boolean;
   /** Packages a project declares in its own files at the top level (requirements.txt, package.json). */
   projectDependencies(files: { path: string; content: string }[]): Promise<string[]>;
+  /**
+   * What the local sandbox needs on this machine to run its tests, checked before a model call is paid for: a
+   * command that succeeds when the runner is there. None when ptc's own node is enough.
+   */
+  readonly hostRunnerCheck?: { command: readonly string[]; what: string; hint: string };
   /** Its test runner, loaded only when tests run (it may pull in a compiler or a report parser). */
   loadRunner(): Promise<TestRunner>;
 }

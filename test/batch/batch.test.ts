@@ -58,23 +58,24 @@ describe('ptc batch', () => {
 
   it('gives each task its own answer and reports in file order, whatever order they finish in', async () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
-    // The first call goes alone (it proves the key and the model for the rest); after it, the earlier tasks
-    // answer slowest, so they finish last.
-    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: idIn(p) === 'a' ? 10 : (ids.length - ids.indexOf(idIn(p))) * 60 }));
-    box.write('tasks.jsonl', jsonl(ids.map((id) => ({ id, prompt: taskPrompt(id) }))));
+    // The batch's first call goes alone (it proves the key and the model for the rest): a quick task without
+    // tests. After it, the earlier tasks answer slowest, so they finish last.
+    fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: idIn(p) === 'first' ? 0 : (ids.length - ids.indexOf(idIn(p))) * 300 }));
+    box.write('tasks.jsonl', jsonl([{ id: 'first', prompt: taskPrompt('first'), run: false }, ...ids.map((id) => ({ id, prompt: taskPrompt(id) }))]));
     const r = await ptc(batchArgs('--concurrency', '3', '--run', '--json'), { cwd: box.cwd, env: fakeEnv(box.env) });
     const doc = JSON.parse(r.stdout);
     expect(r.code, r.stderr).toBe(0);
-    expect(doc.tasks.map((t: { id: string }) => t.id)).toEqual(ids);
-    expect(fake.seen).toHaveLength(5);
+    expect(doc.tasks.map((t: { id: string }) => t.id)).toEqual(['first', ...ids]);
+    expect(fake.seen).toHaveLength(6);
+    expect(fake.seen[0]!.prompt).toContain('TASK:first');
     expect(fake.maxInFlight).toBe(3);
-    for (const t of doc.tasks) {
+    for (const t of doc.tasks.slice(1)) {
       expect(t).toMatchObject({ status: 'passed', ok: true, tests: { ran: true, passed: 1, failed: 0 } });
       expect(t.outDir).toBe(join(box.cwd, 'out', t.id));
       expect(readFileSync(join(t.outDir, `mod_${t.id}.py`), 'utf8')).toContain(`def double_${t.id}`);
     }
-    expect(doc.totals).toMatchObject({ tasks: 5, passed: 5, failed: 0, tests: { passed: 5, total: 5 } });
-    expect(doc.totals.usage.outputTokens).toBe(5 * 50);
+    expect(doc.totals).toMatchObject({ tasks: 6, passed: 6, failed: 0, tests: { passed: 5, total: 5 } });
+    expect(doc.totals.usage.outputTokens).toBe(6 * 50);
     expect(r.stdout + r.stderr).not.toContain(FAKE_KEY);
   });
 

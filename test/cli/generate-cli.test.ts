@@ -111,14 +111,16 @@ describe('ptc generate against a loopback provider', () => {
     expect(existsSync(join(sb.cwd, 'dry'))).toBe(false);
   });
 
-  it('a reply cut off at the token limit writes nothing and exits 5', async () => {
+  it('a reply cut off at the token limit writes no code and exits 5; the paid reply is kept in .ptc/replies', async () => {
     fake.enqueue({ text: GOOD_REPLY.slice(0, 120), finishReason: 'length' });
     const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'cut', '--json'], { cwd: sb.cwd, env: sb.env });
     expect(r.code).toBe(5);
     const result = JSON.parse(r.stdout);
     expect(result.error.code).toBe('reply_truncated');
     expect(result.error.hint).toContain('--max-tokens');
-    expect(existsSync(join(sb.cwd, 'cut'))).toBe(false);
+    expect(readdirSync(join(sb.cwd, 'cut'))).toEqual(['.ptc']);
+    expect(result.error.replyFile.startsWith(join(sb.cwd, 'cut', '.ptc', 'replies'))).toBe(true);
+    expect(result.error.hint).toContain('the reply is saved in cut/.ptc/replies/');
   });
 
   it('a reply without code exits 5 and quotes its start', async () => {

@@ -27,5 +27,11 @@ export const python = {
   daytonaSnapshot: true, // `ptc sandbox snapshot create` builds it with pytest
   isIgnoredDir: (name) => IGNORED_DIRS.has(name) || name.endsWith('.egg-info'),
   projectDependencies: pythonProjectDependencies,
+  hostRunnerCheck: {
+    // Found, not imported: importing pytest takes a second on a busy machine, and this runs before every paid call.
+    command: ['python3', '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("pytest") is None)'],
+    what: 'python3 with pytest',
+    hint: 'install pytest for python3 (`pip install pytest` or `apt-get install python3-pytest`)',
+  },
   loadRunner: async () => (await import('./runner.js')).pythonRunner,
 } as const satisfies Language;
