@@ -202,7 +202,7 @@ function stoppedTask(id: string, cause: { code: string; message: string } | null
   return notStarted(
     id,
     'skipped',
-    `not started: the batch stopped at a set-up failure${cause ? ` (${cause.code}: ${cause.message.split('\n')[0]})` : ''}`,
+    `not started: the batch stopped at a set-up failure${cause ? ` (${cause.code})` : ''}`,
     'fix it and run the same command again: tasks not started are not recorded',
     BATCH_STOPPED,
   );
