@@ -189,6 +189,8 @@ function mergeInto(draft: ResultDraft, run: Run, deps: PipelineDeps, provider: P
   if (cost) draft.cost = sumCost(draft.cost, cost);
   for (const round of run.sub.rounds) draft.rounds.push(run.tests ? { ...round, tests: toRoundTests(run.tests) } : round);
   for (const w of run.sub.warnings) draft.warnings.push(`candidate ${run.index}: ${w}`);
+  // Every candidate's reply was paid for and saved; the chosen one comes last, so an error names it.
+  draft.replyFiles.push(...run.sub.replyFiles);
 }
 
 function entryOf(run: Run, chosen: Run | null, deps: PipelineDeps, provider: Provider, messages: ChatMessage[]): CandidateEntry {
