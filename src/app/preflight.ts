@@ -68,17 +68,32 @@ export async function checkSandbox(cfg: ResolvedConfig, lang: Lang): Promise<voi
   }
   const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
   const check = getLanguage(lang).hostRunnerCheck;
-  // Both probes at once: they are processes, and this wait is in front of the model call.
+  // Both probes at once: they are processes, and this wait is in front of the model call. A missing bwrap or
+  // runner answers at once; on a machine so busy that a probe takes longer than PROBE_WAIT_MS the call goes
+  // ahead: the sandbox set-up waits for the isolation probe and stops the run, and the paid reply is saved.
   const runnerFound = check ? commandSucceeds(check.command) : Promise.resolve(true);
-  const { checkLocalIsolation } = await import('../sandbox/local.js');
-  await checkLocalIsolation({ isolation: isolation as 'auto' | 'bwrap' | 'none', allowNoIsolation: isolation === 'none' });
-  if (check && !(await runnerFound)) {
-    throw new SandboxError(`the tests cannot run here: ${check.what} was not found; nothing was sent to the model`, {
-      code: 'sandbox_runner_missing',
-      hint: `${check.hint}, use --sandbox daytona, or --no-run`,
-    });
+  const probes = (async () => {
+    const { checkLocalIsolation } = await import('../sandbox/local.js');
+    await checkLocalIsolation({ isolation: isolation as 'auto' | 'bwrap' | 'none', allowNoIsolation: isolation === 'none' });
+    if (check && !(await runnerFound)) {
+      throw new SandboxError(`the tests cannot run here: ${check.what} was not found; nothing was sent to the model`, {
+        code: 'sandbox_runner_missing',
+        hint: `${check.hint}, use --sandbox daytona, or --no-run`,
+      });
+    }
+  })();
+  probes.catch(() => undefined); // when the wait below gives up first, the run's own sandbox set-up reports it
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<void>((done) => (timer = setTimeout(done, PROBE_WAIT_MS)));
+  try {
+    await Promise.race([probes, slow]);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** How long the sandbox probes may hold a paid call back (they take well under this on an idle machine). */
+export const PROBE_WAIT_MS = 750;
 
 const probes = new Map<string, Promise<boolean>>();
 
