@@ -17,5 +17,6 @@ export { createProvider, type ProviderSettings } from './providers/index.js';
 export { createLocalSandbox } from './sandbox/local.js';
 export { runTestsIn } from './sandbox/runner.js';
 export { resultSchema, type Result } from './report/result-schema.js';
+export type { SourceFile, UserTests } from './sandbox/run-context.js';
 export * from './errors.js';
 export * from './types.js';

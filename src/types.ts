@@ -179,12 +179,18 @@ export interface Sandbox {
 
 export type TestStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
+/** Who wrote a test: the model (`generated`), or the user (`acceptance`: shown to the model; `hidden`: never). */
+export const TEST_ORIGINS = ['generated', 'acceptance', 'hidden'] as const;
+export type TestOrigin = (typeof TEST_ORIGINS)[number];
+
 export interface TestCase {
   name: string;
   file: string | null;
   status: TestStatus;
   durationMs: number;
   message: string | null;
+  /** Set by the runner from the case's file; absent means `generated`. */
+  origin?: TestOrigin;
 }
 
 export interface InstallReport {
@@ -212,4 +218,9 @@ export interface TestReport {
   problem?: string | null;
   /** The results disagree with the runner (a forgery, or a run cut short): `problem` says how. Exit 1. */
   untrusted?: boolean;
+  /**
+   * What went wrong with the hidden tests' own run (kept apart from `problem`, which repair prompts quote: the
+   * model learns only that hidden tests failed).
+   */
+  hiddenProblem?: string | null;
 }

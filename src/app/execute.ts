@@ -8,6 +8,8 @@ import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pi
 import { ConfigError, PtcError, toPtcError } from '../errors.js';
 import { getLanguage } from '../languages/registry.js';
 import { effectiveFix } from './fix-needs-run.js';
+import type { UserFiles } from './user-files.js';
+import type { SourceFile, UserTests } from '../sandbox/run-context.js';
 import { timeoutInPhase } from './timeout-phase.js';
 import { withSavedReply } from './saved-reply.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
@@ -34,6 +36,13 @@ export interface PipelineRequest {
   /** Names the default output folder when there is no prompt (apply: the reply file's name). */
   nameHint?: string;
   options: PipelineCommandOptions;
+  /**
+   * The user's tests already in memory (a caller such as eval that holds them): used as they are, beside any
+   * read from `options.tests` / `options.hiddenTests`. Paths are relative to the output (or run) folder.
+   */
+  userTests?: UserTests;
+  /** Context files already in memory, beside any read from `options.context`. */
+  contextFiles?: SourceFile[];
 }
 
 /** What a front end (CLI, MCP, HTTP) hands over to run the pipeline and get the contract's result. */
@@ -50,6 +59,11 @@ export interface ExecuteContext {
   onRound?: PipelineDeps['onRound'];
   /** Directory that output must stay inside (the HTTP service confines clients to its root). */
   confineTo?: string;
+  /**
+   * Directory that `tests`, `hiddenTests` and `context` paths must stay inside, where it is not `confineTo`
+   * (ptc batch: its working directory, since a tasks file may come from anywhere).
+   */
+  confineInputsTo?: string;
   /** Called once after every model call (the spend history). */
   onCall?: PipelineDeps['onCall'];
   /** Limits shared with other runs (ptc batch): model calls, and sandboxes. */
@@ -122,6 +136,8 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     opts.outDir = await checkedOutDir(req, cfg, ctx, opts.outDir);
     if (opts.runDir) opts.runDir = opts.outDir;
     target = { outDir: opts.outDir, run: opts.run };
+    // Read once, here, before any model call: from now on they travel as contents.
+    Object.assign(opts, await userFiles(req, cfg, ctx, opts.outDir));
     if (req.command === 'generate') {
       // Before paying: the key, a folder that can be written, a sandbox that can run the tests.
       const { preflight } = await import('./preflight.js');
@@ -140,6 +156,30 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
   }
 }
 
+
+async function userFiles(req: PipelineRequest, cfg: ResolvedConfig, ctx: ExecuteContext, base: string) {
+  const s = cfg.settings;
+  const paths = { tests: s.tests.value, hiddenTests: s.hiddenTests.value, context: s.context.value };
+  let read: UserFiles = { userTests: { acceptance: [], hidden: [] }, contextFiles: [] };
+  if (paths.tests.length + paths.hiddenTests.length + paths.context.length > 0) {
+    const { readUserFiles } = await import('./user-files.js');
+    read = await readUserFiles(paths, {
+      cwd: ctx.cwd,
+      base,
+      confineTo: ctx.confineTo ?? ctx.confineInputsTo,
+      env: cfg.env,
+      secrets: configuredSecrets(cfg),
+    });
+  }
+  return {
+    userTests: {
+      acceptance: [...(req.userTests?.acceptance ?? []), ...read.userTests.acceptance],
+      hidden: [...(req.userTests?.hidden ?? []), ...read.userTests.hidden],
+    },
+    contextFiles: [...(req.contextFiles ?? []), ...read.contextFiles],
+    contextBudget: cfg.file.limits?.contextBytes,
+  };
+}
 
 function pipelineOptions(
   req: PipelineRequest,

@@ -40,7 +40,7 @@ export interface BatchListener {
 export interface BatchDeps {
   execute: (req: PipelineRequest, ctx: ExecuteContext) => Promise<Executed>;
   /** The parts of the execute context every task shares (the CLI's). */
-  context: Pick<ExecuteContext, 'cwd' | 'env' | 'registerCleanup' | 'addSecret' | 'configSources' | 'sandboxPool'> & { logger: Logger; signal: AbortSignal };
+  context: Pick<ExecuteContext, 'cwd' | 'env' | 'registerCleanup' | 'addSecret' | 'configSources' | 'sandboxPool' | 'confineInputsTo'> & { logger: Logger; signal: AbortSignal };
   state: BatchState;
   recorder: HistoryRecorder | null;
   listener?: BatchListener;

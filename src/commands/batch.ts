@@ -114,6 +114,8 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
         addSecret: (v) => io.addSecret(v),
         // Every task resolves its options over the files read here, once, instead of reading them again.
         configSources: cfg,
+        // A task line's tests and context stay inside the folder the batch runs in: a tasks file may come from anywhere.
+        confineInputsTo: ctx.cwd,
       },
       state,
       recorder,

@@ -26,7 +26,8 @@ interface Row {
 export function configRows(cfg: ResolvedConfig): Row[] {
   const rows: Row[] = [];
   for (const [key, s] of Object.entries(cfg.settings)) {
-    rows.push({ key, value: s.value === null ? null : String(s.value), source: s.source });
+    const value = Array.isArray(s.value) ? (s.value.length > 0 ? s.value.join(' ') : null) : s.value === null ? null : String(s.value);
+    rows.push({ key, value, source: s.source });
   }
   for (const id of PROVIDER_IDS) {
     const key = resolveApiKey(cfg, id);

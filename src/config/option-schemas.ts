@@ -30,6 +30,8 @@ export function zodOf(o: OptionSpec): z.ZodType {
       return z.string().min(1);
     case 'url':
       return z.url();
+    case 'paths':
+      return z.array(z.string().min(1));
   }
 }
 

@@ -20,7 +20,9 @@ export type OptionType =
   | { type: 'number'; min: number; above?: boolean; max?: number }
   | { type: 'boolean' }
   | { type: 'string' }
-  | { type: 'url' };
+  | { type: 'url' }
+  /** Files or folders: a variadic flag (`--tests <path...>`), an array of paths everywhere else. */
+  | { type: 'paths' };
 
 export type OptionSpec = OptionType & {
   /** commander's flag, e.g. `-m, --model <id>`; a boolean that is on by default is declared as `--no-x`. */
@@ -253,6 +255,41 @@ export const OPTIONS = {
     help: "keep the local sandbox's temporary copy and print where it is",
     commands: ['generate', 'apply', 'run'],
   },
+  tests: {
+    type: 'paths',
+    flag: '--tests <path...>',
+    help: "your acceptance tests (files or folders): shown to the model as the spec, protected from its writes, and they must pass",
+    agentHelp: 'acceptance tests (files or folders, relative to the server root): shown to the model, protected, must pass',
+    helpIn: { run: 'acceptance tests (files or folders) to run with the folder\'s own; they must pass' },
+    config: 'tests',
+    default: null,
+    commands: ['generate', 'apply', 'run', 'batch'],
+    agent: ['generate', 'apply', 'run'],
+    task: true,
+  },
+  hiddenTests: {
+    type: 'paths',
+    flag: '--hidden-tests <path...>',
+    help: 'acceptance tests the model never sees (in no request), run after the others; they must pass',
+    agentHelp: 'acceptance tests the model never sees (files or folders, relative to the server root); they must pass',
+    config: 'hiddenTests',
+    default: null,
+    commands: ['generate', 'apply', 'run', 'batch'],
+    agent: ['generate', 'apply', 'run'],
+    task: true,
+  },
+  context: {
+    type: 'paths',
+    flag: '--context <path...>',
+    help: 'files of your project the model sees (read-only) and the code may import',
+    agentHelp: 'project files (or folders, relative to the server root) the model sees read-only and the code may import',
+    helpIn: { run: 'project files (or folders) the tests may import, copied in beside the folder\'s own' },
+    config: 'context',
+    default: null,
+    commands: ['generate', 'apply', 'run', 'batch'],
+    agent: ['generate', 'apply', 'run'],
+    task: true,
+  },
   timeout: {
     type: 'number',
     min: 0,
@@ -282,7 +319,9 @@ type ValueOf<S> = S extends { type: 'enum'; values: readonly (infer V)[] }
     ? number
     : S extends { type: 'boolean' }
       ? boolean
-      : string;
+      : S extends { type: 'paths' }
+        ? string[]
+        : string;
 
 /** A value as a flag gives it: a choice is still a string until the config resolver checks it (and suggests). */
 type FlagValueOf<S> = S extends { type: 'enum' } ? string : ValueOf<S>;

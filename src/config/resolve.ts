@@ -35,6 +35,10 @@ export interface Settings {
   timeout: Sourced<number | null>;
   maxCost: Sourced<number | null>;
   protectTests: Sourced<boolean>;
+  /** Paths as given (relative to the working directory); the app layer reads them. */
+  tests: Sourced<string[]>;
+  hiddenTests: Sourced<string[]>;
+  context: Sourced<string[]>;
 }
 
 export interface ResolvedConfig {
@@ -179,6 +183,12 @@ export async function resolveConfig(input: {
       value: OPTIONS.protectTests.default,
       source: 'default',
     }),
+    tests: pick<string[]>('tests', flags.tests, '--tests', null, null, merged.tests, { value: [], source: 'default' }),
+    hiddenTests: pick<string[]>('hiddenTests', flags.hiddenTests, '--hidden-tests', null, null, merged.hiddenTests, {
+      value: [],
+      source: 'default',
+    }),
+    context: pick<string[]>('context', flags.context, '--context', null, null, merged.context, { value: [], source: 'default' }),
   };
 
   return {

@@ -64,6 +64,7 @@ export const rcSchema = z.strictObject({
       maxFiles: positiveInt.optional(),
       maxBytes: positiveInt.optional(),
       maxFileBytes: positiveInt.optional(),
+      contextBytes: positiveInt.optional().describe('bytes of --tests and --context files the prompt may carry (default 102400)'),
     })
     .optional(),
   local: z

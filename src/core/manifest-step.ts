@@ -2,6 +2,7 @@
 import type { GeneratedFile } from '../types.js';
 import { sha256 } from '../util/sha256.js';
 import type { RunScope } from './run-scope.js';
+import { userTestRecords } from './user-tests.js';
 
 export async function writeManifest({ opts, deps, draft }: RunScope): Promise<void> {
   await deps.workspace.writeManifest(opts.outDir, {
@@ -14,6 +15,7 @@ export async function writeManifest({ opts, deps, draft }: RunScope): Promise<vo
     usage: draft.usage,
     cost: draft.cost,
     files: draft.files,
+    userTests: userTestRecords(opts),
   });
 }
 

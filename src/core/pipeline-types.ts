@@ -10,9 +10,11 @@ import type {
   PytestPluginPolicy,
   Sandbox,
   SandboxKind,
+  TestOrigin,
   TestReport,
   Usage,
 } from '../types.js';
+import type { SourceFile, UserTests } from '../sandbox/run-context.js';
 
 /*
  * What the pipeline takes and gives, apart from the pipeline itself: its steps and the repair loop need these
@@ -53,6 +55,12 @@ export interface PipelineOptions {
   testTimeoutMs: number;
   /** Which of the host python's pytest plugins the local sandbox loads (see RunTestsInput). Default `used`. */
   pytestPlugins?: PytestPluginPolicy;
+  /** The user's acceptance and hidden tests, in memory (paths relative to outDir). */
+  userTests?: UserTests;
+  /** The user's project files the model sees and the code may import (read-only unless `force`). */
+  contextFiles?: SourceFile[];
+  /** Bytes of acceptance tests and context the prompt may carry (default DEFAULT_CONTEXT_BUDGET). */
+  contextBudget?: number;
 }
 
 export interface PipelineDeps {
@@ -73,14 +81,18 @@ export interface PipelineDeps {
   };
   /** Installs the test runner in a fresh sandbox ahead of the tests (Daytona's image has no pytest). Best effort. */
   warmRunner?: (sandbox: Sandbox, lang: Lang, timeoutMs: number) => Promise<void>;
-  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
+  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string; origin?: TestOrigin }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
-    buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string }) => ChatMessage[];
+    buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string; acceptance?: SourceFile[]; context?: SourceFile[] }) => ChatMessage[];
     parseReply: (text: string, o: { lang: Lang }) => import('../types.js').ParsedReply;
     classifyFile: (path: string, content: string) => GeneratedFile['kind'];
   };
   workspace: {
-    planWrite: (outDir: string, files: GeneratedFile[], o: { force: boolean; maxFiles?: number; maxBytes?: number; maxFileBytes?: number; owned?: Set<string> }) => Promise<PlanLike>;
+    planWrite: (
+      outDir: string,
+      files: GeneratedFile[],
+      o: { force: boolean; maxFiles?: number; maxBytes?: number; maxFileBytes?: number; owned?: Set<string>; protect?: (path: string, content: string) => string | null },
+    ) => Promise<PlanLike>;
     commitWrite: (plan: PlanLike, o?: { remove?: string[] }) => Promise<unknown>;
     writeManifest: (outDir: string, m: Record<string, unknown>) => Promise<unknown>;
     renderPlan: (plan: PlanLike) => string;

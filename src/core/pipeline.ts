@@ -26,6 +26,8 @@ import { createSandbox, runTests, toRoundTests } from './test-run.js';
 import { type EarlySandbox, startSandboxEarly } from './early-sandbox.js';
 import { raceCandidates, type Winner } from './candidates.js';
 import type { RunScope } from './run-scope.js';
+import { sandboxUserFiles, showContextOverwrites, userFilesOf, writeGuard } from './user-tests.js';
+import { checkContextBudget, DEFAULT_CONTEXT_BUDGET } from '../prompt/user-files.js';
 
 export { sumCost } from '../cost/sum.js';
 
@@ -79,11 +81,17 @@ async function generateOrApply(
     provider = await deps.provider!();
     draft.provider = provider.id;
     draft.model = provider.model;
+    const user = userFilesOf(opts);
+    // Checked before anything is paid for; hidden tests are never part of a prompt.
+    const budget = checkContextBudget({ acceptance: user.acceptance, context: user.context }, opts.contextBudget ?? DEFAULT_CONTEXT_BUDGET);
+    if (budget) logger.info(budget);
     messages = deps.reply.buildMessages({
       lang: opts.lang,
       prompt: opts.prompt!,
       system: opts.system,
       systemAppend: opts.systemAppend,
+      acceptance: user.acceptance,
+      context: user.context,
     });
     // With repair rounds ahead, the original request is part of the prefix every later call repeats.
     if (opts.run && opts.fix > 0 && !opts.dryRun) messages = markRepeatedPrefix(messages);
@@ -115,7 +123,7 @@ async function generateOrApply(
     });
   }
 
-  const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, ...opts.limits });
+  const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, protect: writeGuard(opts), ...opts.limits });
   // Shown escaped: a warning about a disguised name must not disguise it in the terminal.
   for (const r of plan.refused) warn(draft, logger, `refused ${JSON.stringify(displayPath(r.path))}: ${r.reason}`);
   draft.refused = plan.refused;
@@ -131,6 +139,7 @@ async function generateOrApply(
   }
   await deps.workspace.commitWrite(plan);
   draft.files = planned;
+  showContextOverwrites({ opts, deps, draft }, plan);
   // The working set: every file ptc wrote this run, as it is now; repair rounds change it.
   const working = new Map<string, GeneratedFile>();
   for (const f of plan.files) working.set(f.path, { path: f.path, content: f.content, kind: f.kind });
@@ -148,7 +157,7 @@ async function generateOrApply(
     deps.onPhase?.('uploading files');
     // What ptc just wrote goes up from memory; only the folder's other files (a project written into) are read.
     const inMemory = new Map([...working.values()].map((f) => [f.path, f.content]));
-    await sandbox.prepare(await collectFiles(opts.outDir, { inMemory }));
+    await sandbox.prepare([...(await collectFiles(opts.outDir, { inMemory })), ...sandboxUserFiles(working, opts)]);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
     draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, opts, deps, draft });
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
@@ -228,7 +237,8 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
     return { path: f.path, content, kind: deps.reply.classifyFile(f.path, content) };
   });
   draft.files = describeFiles(files);
-  if (!files.some((f) => f.kind === 'test')) {
+  const user = userFilesOf(opts);
+  if (!files.some((f) => f.kind === 'test') && user.acceptance.length + user.hidden.length === 0) {
     // Zero tests collected is a failure (exit 1) from every command, never a pass and never a reply problem.
     throw new TestsFailedError(`no tests were collected: no test files found in ${dir}`, {
       code: 'no_tests',
@@ -237,7 +247,8 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   }
   const sandbox = await createSandbox(lang, deps, dir);
   try {
-    await sandbox.prepare(collected.map((f) => ({ path: f.path, content: f.content })));
+    const inDir = new Map(collected.map((f) => [f.path, f]));
+    await sandbox.prepare([...collected.map((f) => ({ path: f.path, content: f.content })), ...sandboxUserFiles(inDir, opts)]);
     draft.tests = await runTests({ sandbox, lang, files, dependencies: await projectDependencies(files, lang), opts, deps, draft });
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {

@@ -14,6 +14,7 @@ import { describeFiles, writeManifest } from './manifest-step.js';
 import { callModel } from './model-call.js';
 import { emitRound, type RunScope, warn } from './run-scope.js';
 import { runTests, toRoundTests } from './test-run.js';
+import { showContextOverwrites, writeGuard } from './user-tests.js';
 
 export interface LoopState {
   working: Map<string, GeneratedFile>;
@@ -52,6 +53,7 @@ export async function repairLoop(r: RepairRun): Promise<void> {
       protectTests: opts.protectTests,
       ignoredTestChanges: state.ignoredTestChanges,
       refused: state.refused,
+      acceptance: (opts.userTests?.acceptance ?? []).map((f) => f.path),
     });
     conversation = [...conversation, { role: 'user', content: request }];
     logger.debug(`repair request, round ${round}:\n${request}`);
@@ -176,11 +178,15 @@ async function applyChange(
   let unsafe: LoopState['refused'] = [];
   while (files.length > 0) {
     try {
-      plan = await deps.workspace.planWrite(opts.outDir, files, { force: opts.force, owned, ...opts.limits });
+      plan = await deps.workspace.planWrite(opts.outDir, files, { force: opts.force, owned, protect: writeGuard(opts), ...opts.limits });
     } catch (err) {
       // Every file refused (unsafe paths): the round writes nothing, the loop says so.
       if (!(err instanceof PtcError) || err.code !== 'reply_all_unsafe') throw err;
-      unsafe = files.map((f) => ({ path: f.path, reason: 'unsafe path (paths are relative and stay inside the project)' }));
+      const guard = writeGuard(opts);
+      unsafe = files.map((f) => ({
+        path: f.path,
+        reason: guard?.(canonicalPath(f.path), f.content) ?? 'unsafe path (paths are relative and stay inside the project)',
+      }));
       plan = null;
       break;
     }
@@ -196,6 +202,7 @@ async function applyChange(
   state.refused = refused;
   if (!plan && change.deleted.length === 0) return { written: [], deleted: [], deletedTests: [] };
   await deps.workspace.commitWrite(plan ?? { outDir: opts.outDir, files: [], refused: [], conflicts: [] }, { remove: change.deleted });
+  if (plan) showContextOverwrites({ opts, deps, draft }, plan, `round ${round}: `);
   const deletedTests = change.deleted.filter((p) => state.working.get(p)?.kind === 'test');
   for (const p of change.deleted) state.working.delete(p);
   const written: GeneratedFile[] = [];

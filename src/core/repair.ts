@@ -17,6 +17,8 @@ export interface RepairContext {
   ignoredTestChanges?: string[];
   /** Files of the previous reply that were not written, with why. */
   refused?: { path: string; reason: string }[];
+  /** The user's acceptance tests: fixed, and their failures come first. */
+  acceptance?: string[];
 }
 
 /** Bounds that keep a flood of failures from blowing the context or the bill. */
@@ -43,9 +45,28 @@ export function buildRepairMessage(ctx: RepairContext): string {
   return [report, ...notices(ctx), instructions(ctx)].join('\n\n');
 }
 
+const isBad = (c: TestCase) => c.status === 'failed' || c.status === 'error';
+
+/**
+ * What failed, as the model may see it: the user's acceptance tests first, then its own; of the hidden tests
+ * only how many failed (never a name, a message or their run's output).
+ */
 function failureReport(t: TestReport): string {
-  const failing = t.cases.filter((c) => c.status === 'failed' || c.status === 'error');
-  const head: string[] = [`The tests failed: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped.`];
+  const visible = t.cases.filter((c) => c.origin !== 'hidden');
+  const hiddenFailed = t.cases.filter((c) => c.origin === 'hidden' && isBad(c)).length;
+  const failing = [...visible.filter((c) => isBad(c) && c.origin === 'acceptance'), ...visible.filter((c) => isBad(c) && c.origin !== 'acceptance')];
+  const count = (s: TestCase['status']) => visible.filter((c) => c.status === s).length;
+  const head: string[] = [
+    `The tests failed: ${count('passed')} passed, ${count('failed')} failed, ${count('error')} errors, ${count('skipped')} skipped.`,
+  ];
+  const acceptanceFailed = failing.filter((c) => c.origin === 'acceptance').length;
+  if (acceptanceFailed > 0) head.push(`${acceptanceFailed} of them are the user's acceptance tests: they are the specification, shown first.`);
+  if (hiddenFailed > 0 || t.hiddenProblem) {
+    head.push(
+      `${hiddenFailed > 0 ? `${hiddenFailed} hidden test${hiddenFailed === 1 ? '' : 's'} failed` : 'The hidden tests did not pass'}: the user's own tests, ` +
+        'which are not shown. Make the code right for the whole task as asked, not only for the tests you can see.',
+    );
+  }
   if (t.problem) head.push(`Problem: ${t.problem}`);
   if (t.install && !t.install.ok) {
     const packages = t.install.packages.join(', ') || 'the dependencies';
@@ -113,6 +134,9 @@ function instructions(ctx: RepairContext): string {
     'Use the same relative paths (forward slashes, no absolute paths, no ".."). Files you do not send stay as they ' +
       'are. To delete a file, send an empty block with the word deleted after its path:',
     `\`\`\`${tag} path=<file to delete> deleted\n\`\`\``,
+    ctx.acceptance && ctx.acceptance.length > 0
+      ? `The user's acceptance tests (${ctx.acceptance.join(', ')}) are fixed: never send, change or shadow them.`
+      : '',
     ctx.protectTests
       ? `The test files${testFiles.length > 0 ? ` (${testFiles.join(', ')})` : ''} are fixed: any change to them, and any new ` +
         'or deleted test file, will be ignored. Fix the implementation.'

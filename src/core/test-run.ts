@@ -8,6 +8,7 @@ import type { Lang } from '../languages/registry.js';
 import type { GeneratedFile, Sandbox, TestReport } from '../types.js';
 import type { PipelineDeps } from './pipeline-types.js';
 import { type RunScope, warn } from './run-scope.js';
+import { withUserFiles } from './user-tests.js';
 
 export async function createSandbox(lang: Lang, deps: PipelineDeps, projectDir?: string): Promise<Sandbox> {
   deps.onPhase?.(deps.sandbox.kind === 'daytona' ? 'creating Daytona sandbox' : 'preparing local sandbox');
@@ -47,7 +48,7 @@ export async function runTests(t: TestRun): Promise<TestReport> {
   deps.onPhase?.('running tests');
   const report = await deps.runTests(sandbox, {
     lang: t.lang,
-    files: t.files.map((f) => ({ path: f.path, kind: f.kind, content: f.content })),
+    files: withUserFiles(t.files, opts, deps.reply.classifyFile),
     dependencies: t.dependencies,
     timeoutMs: opts.testTimeoutMs,
     signal: deps.signal,

@@ -69,6 +69,12 @@ export interface Language {
    * command that succeeds when the runner is there. None when ptc's own node is enough.
    */
   readonly hostRunnerCheck?: { command: readonly string[]; what: string; hint: string };
+  /**
+   * Why a reply may not write `path` when the user's own tests take part (a file the test runner loads around
+   * every test, a module imported in place of a test or of what it imports), or null. `acceptance`: the user's
+   * visible test paths. Paths already normalised; the user's files themselves are protected by the caller.
+   */
+  shadowsUserTests(path: string, content: string, acceptance: readonly string[]): string | null;
   /** Its test runner, loaded only when tests run (it may pull in a compiler or a report parser). */
   loadRunner(): Promise<TestRunner>;
 }

@@ -7,6 +7,8 @@ import { getLanguage } from '../languages/registry.js';
 import type { Lang } from '../languages/registry.js';
 import type { ChatMessage } from '../types.js';
 import { tagForPath } from '../reply/languages.js';
+import type { SourceFile } from '../sandbox/run-context.js';
+import { userFileSections } from './user-files.js';
 
 export interface BuildMessagesInput {
   lang: Lang;
@@ -15,6 +17,10 @@ export interface BuildMessagesInput {
   system?: string;
   /** Appended to the system prompt (rc file `prompt.systemAppend`). */
   systemAppend?: string;
+  /** The user's acceptance tests: shown after the request as the spec (never the hidden ones). */
+  acceptance?: SourceFile[];
+  /** The user's project files the code may import, shown read-only. */
+  context?: SourceFile[];
 }
 
 const SHARED_RULES = `You write small, correct programs together with tests that prove they work.
@@ -42,9 +48,10 @@ export function systemPrompt(lang: Lang): string {
 export function buildMessages(input: BuildMessagesInput): ChatMessage[] {
   let system = input.system !== undefined && input.system.trim() !== '' ? input.system.trim() : systemPrompt(input.lang);
   if (input.systemAppend && input.systemAppend.trim() !== '') system += `\n\n${input.systemAppend.trim()}`;
+  const sections = userFileSections({ acceptance: input.acceptance ?? [], context: input.context ?? [] }, input.lang);
   return [
     { role: 'system', content: system, cache: true },
-    { role: 'user', content: input.prompt.trim() },
+    { role: 'user', content: [input.prompt.trim(), ...sections].join('\n\n') },
   ];
 }
 

@@ -1,6 +1,6 @@
 import { ExitCode, TestFailureCode, type PtcError } from '../errors.js';
-import type { Cost, TestReport, Usage } from '../types.js';
-import type { CandidateEntry, FileEntry, Result, Round } from './result-schema.js';
+import { TEST_ORIGINS, type Cost, type TestCase, type TestOrigin, type TestReport, type Usage } from '../types.js';
+import type { CandidateEntry, FileEntry, OriginSummary, Result, Round } from './result-schema.js';
 
 /** A result being built while the pipeline runs, so a failure part-way still reports what was done. */
 export interface ResultDraft {
@@ -47,7 +47,27 @@ export function newDraft(command: Result['command'], startedAt = Date.now()): Re
 /** Exit 1 when tests ran and anything failed, errored, or nothing was collected. */
 export function testsFailed(tests: TestReport | null): boolean {
   if (!tests || !tests.ran) return false;
-  return tests.failed > 0 || tests.errors > 0 || Boolean(tests.problem);
+  return tests.failed > 0 || tests.errors > 0 || Boolean(tests.problem) || Boolean(tests.hiddenProblem);
+}
+
+/** Every case counted by who wrote it (a case without an origin is the model's). */
+export function summaryByOrigin(cases: readonly TestCase[]): Record<TestOrigin, OriginSummary> {
+  const out = Object.fromEntries(TEST_ORIGINS.map((o) => [o, { passed: 0, failed: 0, errors: 0, skipped: 0, total: 0 }])) as Record<TestOrigin, OriginSummary>;
+  for (const c of cases) {
+    const s = out[c.origin ?? 'generated'];
+    s.total++;
+    if (c.status === 'passed') s.passed++;
+    else if (c.status === 'failed') s.failed++;
+    else if (c.status === 'error') s.errors++;
+    else s.skipped++;
+  }
+  return out;
+}
+
+/** The run's problem for the user: the hidden tests' own, marked as theirs, after the others'. */
+function problemOf(tests: TestReport): string | null {
+  const parts = [tests.problem ?? null, tests.hiddenProblem ? `hidden tests: ${tests.hiddenProblem}` : null].filter(Boolean);
+  return parts.length > 0 ? parts.join('\n') : null;
 }
 
 export function contractTests(tests: TestReport | null): Result['tests'] {
@@ -60,10 +80,26 @@ export function contractTests(tests: TestReport | null): Result['tests'] {
     errors: tests.errors,
     skipped: tests.skipped,
     durationMs: Math.round(tests.durationMs),
-    cases: tests.cases.map((c) => ({ ...c, durationMs: Math.round(c.durationMs) })),
-    problem: tests.problem ?? null,
+    cases: tests.cases.map((c) => ({ ...c, durationMs: Math.round(c.durationMs), origin: c.origin ?? 'generated' })),
+    problem: problemOf(tests),
     install: tests.install ?? null,
+    byOrigin: summaryByOrigin(tests.cases),
   };
+}
+
+/** "2 test(s) failed", or, when the user's tests are what failed, "3 of your 5 acceptance tests failed". */
+export function failureMessage(tests: Pick<TestReport, 'cases' | 'failed' | 'errors'>): string {
+  const by = summaryByOrigin(tests.cases);
+  const parts: string[] = [];
+  for (const origin of ['acceptance', 'hidden'] as const) {
+    const s = by[origin];
+    if (s.failed + s.errors > 0) parts.push(`${s.failed + s.errors} of your ${s.total} ${origin} test${s.total === 1 ? '' : 's'} failed`);
+  }
+  const own = by.generated;
+  if (parts.length === 0) return `${tests.failed + tests.errors} test(s) failed`;
+  if (own.total > 0 && own.failed + own.errors === 0) return `the model's own tests passed; ${parts.join('; ')}`;
+  if (own.failed + own.errors > 0) parts.unshift(`${own.failed + own.errors} of the model's ${own.total} tests failed`);
+  return parts.join('; ');
 }
 
 const UNTRUSTED_HINT =
@@ -89,7 +125,7 @@ export function finishResult(draft: ResultDraft, error: PtcError | null, now = D
       : exitCode === ExitCode.testsFailed
         ? {
             code: draft.tests?.untrusted ? TestFailureCode.untrusted : TestFailureCode.failed,
-            message: draft.tests?.problem ?? `${draft.tests!.failed + draft.tests!.errors} test(s) failed`,
+            message: (draft.tests ? problemOf(draft.tests) : null) ?? failureMessage(draft.tests!),
             hint: draft.stopReason ?? (draft.tests?.untrusted ? UNTRUSTED_HINT : null),
             retryable: false,
           }

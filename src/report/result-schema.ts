@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEST_ORIGINS } from '../types.js';
 
 /**
  * The JSON contract (schemaVersion 1): what `--json`, `ptc mcp` and `ptc serve` answer with.
@@ -24,6 +25,18 @@ export const testCaseSchema = z.object({
   status: z.enum(['passed', 'failed', 'error', 'skipped']),
   durationMs: z.number().nonnegative(),
   message: z.string().nullable(),
+  origin: z
+    .enum(TEST_ORIGINS)
+    .optional()
+    .describe("who wrote the test: the model (generated), or the user (acceptance: shown to the model; hidden: never shown)"),
+});
+
+export const originSummarySchema = z.object({
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
 });
 
 export const testsSchema = z.object({
@@ -40,6 +53,10 @@ export const testsSchema = z.object({
     .object({ packages: z.array(z.string()), ok: z.boolean(), output: z.string().nullable() })
     .nullable()
     .optional(),
+  byOrigin: z
+    .object({ generated: originSummarySchema, acceptance: originSummarySchema, hidden: originSummarySchema })
+    .optional()
+    .describe('the cases counted by who wrote them; an origin with no tests has total 0'),
 });
 
 export const fileEntrySchema = z.object({
@@ -108,6 +125,7 @@ export type Result = z.infer<typeof resultSchema>;
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 export type Round = z.infer<typeof roundSchema>;
 export type CandidateEntry = z.infer<typeof candidateSchema>;
+export type OriginSummary = z.infer<typeof originSummarySchema>;
 
 export function resultJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(resultSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { formatUsd } from '../cost/money.js';
 import type { Colors } from '../ui/color.js';
+import { failureMessage } from './build.js';
 import type { Result } from './result-schema.js';
 
 export interface RenderOptions {
@@ -10,6 +11,8 @@ export interface RenderOptions {
 }
 
 const MAX_FAILURES_SHOWN = 10;
+
+const ORIGIN_LABEL = { generated: "model's tests", acceptance: 'your acceptance', hidden: 'your hidden' } as const;
 
 /** The human report: files, tests with a short table of failures, tokens and cost. Renders the same Result as --json. */
 export function renderResult(r: Result, o: RenderOptions): string {
@@ -39,11 +42,25 @@ export function renderResult(r: Result, o: RenderOptions): string {
     if (t.install && t.install.packages.length > 0) {
       lines.push(`  dependencies ${t.install.ok ? 'ready' : c.red('not available')}: ${t.install.packages.join(' ')}`);
     }
+    const by = t.byOrigin;
+    const userTests = by && by.acceptance.total + by.hidden.total > 0;
+    if (by && userTests) {
+      for (const origin of ['generated', 'acceptance', 'hidden'] as const) {
+        const s = by[origin];
+        if (s.total === 0 && origin !== 'generated') continue;
+        const bad = s.failed + s.errors;
+        const counts = [`${s.passed} passed`, bad ? c.red(`${bad} failed`) : null, s.skipped ? `${s.skipped} skipped` : null].filter(Boolean);
+        lines.push(`  ${ORIGIN_LABEL[origin].padEnd(16)} ${counts.join(', ')} of ${s.total}`);
+      }
+      const failed = by.acceptance.failed + by.acceptance.errors + by.hidden.failed + by.hidden.errors;
+      if (failed > 0) lines.push(`  ${c.red('✗')} ${failureMessage(t)}`);
+    }
     if (t.problem) lines.push(`  ${c.red('✗')} ${t.problem}`);
     const failing = t.cases.filter((x) => x.status === 'failed' || x.status === 'error');
     for (const f of failing.slice(0, MAX_FAILURES_SHOWN)) {
       const first = summaryLine(f.message ?? '');
-      lines.push(`  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}`);
+      const mark = userTests && f.origin && f.origin !== 'generated' ? c.dim(` [${f.origin}]`) : '';
+      lines.push(`  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}${mark}`);
       if (first) lines.push(`      ${c.dim(first.trim().slice(0, 160))}`);
     }
     if (failing.length > MAX_FAILURES_SHOWN) lines.push(c.dim(`  …and ${failing.length - MAX_FAILURES_SHOWN} more`));

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PtcError, SandboxError } from '../errors.js';
-import type { ExecResult, FileKind, Logger, PytestPluginPolicy, Sandbox, TestCase } from '../types.js';
+import type { ExecResult, FileKind, Logger, PytestPluginPolicy, Sandbox, TestCase, TestOrigin } from '../types.js';
 import { RESULTS_KEY_PATH } from './result-reporters.js';
 import { parseResultStream, splitFramedOutput, type ResultStream } from './result-stream.js';
 import { shellQuote as shq } from './shell-quote.js';
@@ -18,11 +18,25 @@ export interface SourceFile {
   content: string;
 }
 
+/**
+ * The user's own tests, read once before any model call: `acceptance` is shown to the model as the spec and
+ * protected from its writes; `hidden` reaches the sandbox only, never a request. Paths are relative to the
+ * output (or run) folder, where they are placed beside the generated files.
+ */
+export interface UserTests {
+  acceptance: SourceFile[];
+  hidden: SourceFile[];
+}
+
 export interface RunTestsInput {
   /** A language id of the registry (not its `Lang` type: the registry loads the runners, which import this). */
   lang: string;
-  /** The project's files with their contents: the runner reads sources from here, never back from the sandbox. */
-  files: { path: string; kind: FileKind; content: string }[];
+  /**
+   * The project's files with their contents: the runner reads sources from here, never back from the sandbox.
+   * `origin` marks the user's tests (default `generated`): hidden ones are uploaded for their own run after the
+   * others, and removed again when it ends.
+   */
+  files: { path: string; kind: FileKind; content: string; origin?: TestOrigin }[];
   /** Packages the reply declared (a requirements list); empty → detected from the imports. */
   dependencies: string[];
   /** For the whole run: install and tests. */
@@ -95,6 +109,8 @@ export interface TestRunner {
   dependencies(sources: SourceFile[], declared: string[]): Promise<string[]>;
   packages: PackageTool;
   run(ctx: RunCtx, run: { testFiles: string[]; env: Record<string, string>; deps: string[]; prepared: PreparedRun }): Promise<RunOutcome>;
+  /** The reports a run of these test files leaves in the sandbox (taken out after the hidden tests' run). */
+  reportPaths?(testFiles: string[]): string[];
 }
 
 /** Scratch space inside the sandbox for reports and installed packages. */

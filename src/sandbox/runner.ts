@@ -12,7 +12,7 @@ import { getLanguage } from '../languages/registry.js';
 import type { SourceFile } from '../languages/types.js';
 import type { InstallReport, Sandbox, TestCase, TestReport } from '../types.js';
 import { silentLogger } from '../types.js';
-import { exec, lastLine, loadJUnit, tail, type RunCtx, type RunOutcome, type RunTestsInput, type TestRunner } from './run-context.js';
+import { exec, lastLine, loadJUnit, tail, type PreparedRun, type RunCtx, type RunOutcome, type RunTestsInput, type TestRunner } from './run-context.js';
 
 export type { RunTestsInput } from './run-context.js';
 export { rewriteTsImports } from '../languages/typescript/transpile.js';
@@ -25,25 +25,36 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   void loadJUnit().catch(() => undefined); // warm up while the tests run; awaited where the XML is read
   const runner = await getLanguage(input.lang).loadRunner();
 
-  const testFiles = input.files.filter((f) => f.kind === 'test' && runner.isTestFile(f.path)).map((f) => f.path);
+  // Hidden tests are not among the files the first run sees: they come in for their own run and leave after it.
+  const visibleFiles = input.files.filter((f) => f.origin !== 'hidden');
+  const hiddenFiles = input.files.filter((f) => f.origin === 'hidden');
+  const isRun = (f: RunTestsInput['files'][number]) => f.kind === 'test' && runner.isTestFile(f.path);
+  const testFiles = visibleFiles.filter(isRun).map((f) => f.path);
+  const hiddenTests = hiddenFiles.filter(isRun).map((f) => f.path);
   const base = emptyReport(sandbox, runner.name);
-  if (testFiles.length === 0) {
+  if (testFiles.length === 0 && hiddenTests.length === 0) {
     // ran: true — the sandbox worked; the generated tests are what is missing (a test failure, not exit 4).
     return { ...base, ran: true, problem: `no tests were collected: there is no test file (${runner.testFilePattern}) to run` };
   }
 
-  const sources = sourcesOf(input.files, runner);
+  const sources = sourcesOf(visibleFiles, runner);
   const prepared = runner.prepare ? await runner.prepare(ctx, sources, testFiles) : { sources };
+  // The packages come from the code and the visible tests only: an install report names them to the model.
   const deps = await runner.dependencies(prepared.sources, input.dependencies);
   const setup = deps.length > 0 ? await installDeps(ctx, runner, deps) : { install: null, missing: [], env: {} };
 
   input.onPhase?.('running');
-  const run = await runner.run(ctx, { testFiles, env: setup.env, deps, prepared });
+  const run: RunOutcome =
+    testFiles.length > 0
+      ? await runner.run(ctx, { testFiles, env: setup.env, deps, prepared })
+      : { cases: [], problem: null, output: '' };
 
-  const report = buildReport(base, run, runner);
+  // With only hidden tests to run (the code's own and the user's visible ones absent), the hidden run decides.
+  const report = buildReport(base, run, testFiles.length > 0 ? runner.noTestsCollected : null);
   if (run.untrusted) report.untrusted = true;
+  const silent = silentUserTests(visibleFiles, run.cases, input.lang, isRun);
+  if (silent) report.problem = report.problem ? `${report.problem}\n${silent}` : silent;
   report.install = setup.install;
-  report.durationMs = Math.round(performance.now() - started);
   if (setup.missing.length > 0) {
     const note = missingNote(setup.missing, input.network);
     const allPassed = report.failed + report.errors === 0 && !report.problem;
@@ -51,6 +62,18 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     if (allPassed) logger.warn(note);
     else report.problem = report.problem ? `${note}; ${report.problem}` : note;
   }
+  if (hiddenTests.length > 0) {
+    const hidden = await runHidden(ctx, runner, { visibleFiles, hiddenFiles, hiddenTests, env: setup.env, deps, visiblePrepared: prepared });
+    report.cases.push(...hidden.cases);
+    countCases(report);
+    if (hidden.untrusted) report.untrusted = true;
+    const problems = [hidden.problem ?? (hidden.cases.length === 0 ? runner.noTestsCollected : null), silentUserTests(hiddenFiles, hidden.cases, input.lang, isRun)];
+    report.hiddenProblem = problems.filter(Boolean).join('\n') || null;
+  }
+  // The results channel keys each case by its file, and the file says whose test it is.
+  const origins = new Map(visibleFiles.map((f) => [f.path, f.origin ?? 'generated']));
+  for (const c of report.cases) c.origin ??= (c.file !== null ? origins.get(c.file) : undefined) ?? 'generated';
+  report.durationMs = Math.round(performance.now() - started);
   return report;
 }
 
@@ -67,6 +90,54 @@ export async function warmRunnerIn(
   const logger = input.logger ?? silentLogger;
   const ctx: RunCtx = { sandbox, input: { ...input, files: [], dependencies: [] }, deadline: performance.now() + input.timeoutMs, logger };
   await runner.warmUp(ctx);
+}
+
+/**
+ * The hidden tests' own run, after the others: their files go into the sandbox just before it and are taken out
+ * (and the reply's files at the same paths put back) just after, so the code never sees them in a run whose
+ * output reaches the model. Their cases are marked hidden whatever file the runner says they came from.
+ */
+async function runHidden(
+  ctx: RunCtx,
+  runner: TestRunner,
+  h: { visibleFiles: RunTestsInput['files']; hiddenFiles: RunTestsInput['files']; hiddenTests: string[]; env: Record<string, string>; deps: string[]; visiblePrepared: PreparedRun },
+): Promise<RunOutcome> {
+  const { sandbox } = ctx;
+  await sandbox.prepare(h.hiddenFiles.map((f) => ({ path: f.path, content: f.content })));
+  const hiddenPaths = new Set(h.hiddenFiles.map((f) => f.path));
+  let emitted: string[] = [];
+  try {
+    const sources = sourcesOf([...h.visibleFiles.filter((f) => !hiddenPaths.has(f.path)), ...h.hiddenFiles], runner);
+    const prepared = runner.prepare ? await runner.prepare(ctx, sources, h.hiddenTests) : { sources };
+    const before = new Set(h.visiblePrepared.sources.map((s) => s.path));
+    emitted = prepared.sources.map((s) => s.path).filter((p) => !before.has(p) && !hiddenPaths.has(p));
+    const run = await runner.run(ctx, { testFiles: h.hiddenTests, env: h.env, deps: h.deps, prepared });
+    return { ...run, cases: run.cases.map((c) => ({ ...c, origin: 'hidden' as const })) };
+  } finally {
+    const restore = h.visibleFiles.filter((f) => hiddenPaths.has(f.path)).map((f) => ({ path: f.path, content: f.content }));
+    const remove = [...hiddenPaths, ...emitted, ...(runner.reportPaths?.(h.hiddenTests) ?? [])].filter((p) => !restore.some((r) => r.path === p));
+    await sandbox.prepare(restore, remove);
+  }
+}
+
+/**
+ * A user's test file that defines tests but reported none was deselected, skipped at collection or never run
+ * (what a hook of the code's could do): that is a failure, never a quiet pass with fewer tests.
+ */
+function silentUserTests(files: RunTestsInput['files'], cases: TestCase[], lang: string, isRun: (f: RunTestsInput['files'][number]) => boolean): string | null {
+  const counting = getLanguage(lang).counting.cases;
+  const reported = new Set(cases.map((c) => c.file));
+  const silent = files.filter((f) => f.origin !== undefined && f.origin !== 'generated' && isRun(f) && !reported.has(f.path) && (f.content.match(counting) ?? []).length > 0);
+  if (silent.length === 0) return null;
+  return `the user's test file${silent.length === 1 ? '' : 's'} ${silent.map((f) => f.path).join(', ')} reported no test case (deselected or never run)`;
+}
+
+function countCases(report: TestReport): void {
+  const count = (s: TestCase['status']) => report.cases.filter((c) => c.status === s).length;
+  report.passed = count('passed');
+  report.failed = count('failed');
+  report.errors = count('error');
+  report.skipped = count('skipped');
 }
 
 function emptyReport(sandbox: Sandbox, runner: string): TestReport {
@@ -86,9 +157,9 @@ function emptyReport(sandbox: Sandbox, runner: string): TestReport {
   };
 }
 
-function buildReport(base: TestReport, run: RunOutcome, runner: TestRunner): TestReport {
+function buildReport(base: TestReport, run: RunOutcome, noCases: string | null): TestReport {
   const count = (s: TestCase['status']) => run.cases.filter((c) => c.status === s).length;
-  const problem = run.problem ?? (run.cases.length === 0 ? runner.noTestsCollected : null);
+  const problem = run.problem ?? (run.cases.length === 0 ? noCases : null);
   return {
     ...base,
     ran: true,
@@ -96,7 +167,7 @@ function buildReport(base: TestReport, run: RunOutcome, runner: TestRunner): Tes
     failed: count('failed'),
     errors: count('error'),
     skipped: count('skipped'),
-    cases: run.cases,
+    cases: [...run.cases],
     output: run.output,
     problem,
   };

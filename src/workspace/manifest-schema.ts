@@ -20,4 +20,5 @@ export const manifestSchema = z.object({
   files: z.array(
     z.object({ path: z.string(), kind: z.enum(['code', 'test', 'other']), bytes: z.number(), sha256: z.string() }),
   ),
+  userTests: z.array(z.object({ origin: z.enum(['acceptance', 'hidden']), path: z.string(), sha256: z.string() })).optional(),
 });

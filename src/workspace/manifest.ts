@@ -23,6 +23,8 @@ export interface Manifest {
   usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
   cost: { usd: number | null; source: 'provider' | 'catalog' | 'unknown' } | null;
   files: { path: string; kind: 'code' | 'test' | 'other'; bytes: number; sha256: string }[];
+  /** The user's acceptance and hidden test files the result was checked against (absent: none). */
+  userTests?: { origin: 'acceptance' | 'hidden'; path: string; sha256: string }[];
 }
 
 /** What callers give: schemaVersion and createdAt are filled in when missing; unknown fields are dropped. */
@@ -58,6 +60,7 @@ export async function writeManifest(outDir: string, m: ManifestInput, opts: { se
     files: m.files.map(({ path, kind, bytes, sha256 }) => ({ path, kind, bytes, sha256 })),
   };
   if (manifest.command === undefined) delete manifest.command;
+  if (m.userTests && m.userTests.length > 0) manifest.userTests = m.userTests.map(({ origin, path, sha256 }) => ({ origin, path, sha256 }));
   const dir = join(resolve(outDir), MANIFEST_DIR);
   const existing = await lstat(dir).catch(() => null);
   if (existing && !existing.isDirectory()) {

@@ -48,6 +48,8 @@ export interface PlanOptions {
   owned?: Set<string>;
   /** Configured secret values: a file holding one is refused. */
   secrets?: readonly string[];
+  /** The user's files and what would shadow their tests (user-paths.ts): why a path is refused, or null. */
+  protect?: (path: string, content: string) => string | null;
 }
 
 export const DEFAULT_LIMITS = { maxFiles: 200, maxBytes: 5 * 1024 * 1024, maxFileBytes: 1024 * 1024 } as const;
@@ -149,7 +151,9 @@ export async function planWrite(outDir: string, files: GeneratedFile[], opts: Pl
   const accepted = new Map<string, GeneratedFile>();
   for (const file of files) {
     const check = checkReplyFile(file.path, file.content, opts.secrets);
+    const guarded = check.ok ? (opts.protect?.(check.path, file.content) ?? null) : null;
     if (!check.ok) refused.push({ path: file.path, reason: check.reason });
+    else if (guarded) refused.push({ path: file.path, reason: guarded });
     else {
       accepted.delete(check.path); // last wins, and moves to its latest place
       accepted.set(check.path, file);

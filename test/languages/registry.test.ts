@@ -66,6 +66,7 @@ const fake: Language = {
   daytonaSnapshot: false,
   isIgnoredDir: (name) => name === '.fakecache',
   projectDependencies: async (files) => files.filter((f) => f.path === 'fake.deps').flatMap((f) => f.content.split(/\s+/).filter(Boolean)),
+  shadowsUserTests: (path) => (path.endsWith('.fakerc') ? 'fakerun configuration' : null),
   loadRunner: async () => fakeRunner,
 };
 const FAKE = 'fakelang' as Lang;

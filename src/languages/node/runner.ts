@@ -75,7 +75,12 @@ export const nodeRunner: TestRunner = {
     const state = (prepared.state as NodePrepared | undefined) ?? { runPaths: new Map(), nodeFlags: [] };
     return runNodeTests(ctx, testFiles, state.runPaths, state.nodeFlags, env);
   },
+  reportPaths: (testFiles) => testFiles.map((_f, i) => junitPathOf(i)),
 };
+
+function junitPathOf(i: number): string {
+  return `${PTC_DIR}/junit-${i}.xml`;
+}
 
 async function runNodeTests(
   ctx: RunCtx,
@@ -90,7 +95,7 @@ async function runNodeTests(
   let untrusted = false;
   // One node per test file: node 20's JUnit report does not say which file a case came from.
   for (const [i, file] of testFiles.entries()) {
-    const junitPath = `${PTC_DIR}/junit-${i}.xml`;
+    const junitPath = junitPathOf(i);
     const cmd =
       `rm -f ${junitPath}; exec node ${nodeFlags.join(' ')} --test --test-reporter=junit ` +
       `--test-reporter-destination=${junitPath} --test-reporter=spec --test-reporter-destination=stdout ` +

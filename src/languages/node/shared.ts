@@ -1,6 +1,7 @@
 /** What JavaScript and TypeScript share: node's test runner, npm packages from package.json, the same signals. */
 import { packagesFromPackageJson } from '../../reply/dependencies.js';
 import type { Language } from '../types.js';
+import { nodeShadows } from './shadows.js';
 import { nodeSignals } from './signals.js';
 
 /** The prompt lines both share: node:test, and npm packages on a `deps:` line. */
@@ -25,5 +26,6 @@ export const nodeFamily = {
     const pkg = files.find((f) => f.path === 'package.json');
     return pkg ? packagesFromPackageJson(pkg.content) : [];
   },
+  shadowsUserTests: nodeShadows,
   loadRunner: async () => (await import('./runner.js')).nodeRunner,
 } as const satisfies Partial<Language>;

@@ -2,6 +2,7 @@
 import type { Language } from '../types.js';
 import { pythonProjectDependencies } from './project-deps.js';
 import { PYTHON_PROMPT } from './prompt.js';
+import { pythonShadows } from './shadows.js';
 import { pythonSignals } from './signals.js';
 
 const IGNORED_DIRS = new Set(['__pycache__', '.pytest_cache', '.venv', 'venv', '.mypy_cache']);
@@ -33,5 +34,6 @@ export const python = {
     what: 'python3 with pytest',
     hint: 'install pytest for python3 (`pip install pytest` or `apt-get install python3-pytest`)',
   },
+  shadowsUserTests: pythonShadows,
   loadRunner: async () => (await import('./runner.js')).pythonRunner,
 } as const satisfies Language;

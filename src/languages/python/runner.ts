@@ -80,6 +80,7 @@ export const pythonRunner: TestRunner = {
     const res = await exec(ctx, `python3 -c 'import pytest' 2>/dev/null || ${PIP_PYTEST}`, 'install pytest', SITE_ENV);
     if (res.exitCode !== 0) ctx.logger.debug(`installing pytest ahead of the tests failed (exit ${res.exitCode}); the run tries again`);
   },
+  reportPaths: () => [PY_JUNIT],
 };
 
 const PIP_PYTEST = `python3 -m pip install --quiet --no-input --target ${PY_SITE} pytest`;
