@@ -26,7 +26,7 @@ import { createSandbox, runTests, toRoundTests } from './test-run.js';
 import { type EarlySandbox, startSandboxEarly } from './early-sandbox.js';
 import { raceCandidates, type Winner } from './candidates.js';
 import type { RunScope } from './run-scope.js';
-import { sandboxUserFiles, showContextOverwrites, userFilesOf, writeGuard } from './user-tests.js';
+import { hiddenPaths, sandboxUserFiles, showContextOverwrites, userFilesOf, writeGuard } from './user-tests.js';
 import { checkContextBudget, DEFAULT_CONTEXT_BUDGET } from '../prompt/user-files.js';
 
 export { sumCost } from '../cost/sum.js';
@@ -157,7 +157,9 @@ async function generateOrApply(
     deps.onPhase?.('uploading files');
     // What ptc just wrote goes up from memory; only the folder's other files (a project written into) are read.
     const inMemory = new Map([...working.values()].map((f) => [f.path, f.content]));
-    await sandbox.prepare([...(await collectFiles(opts.outDir, { inMemory })), ...sandboxUserFiles(working, opts)]);
+    const hidden = hiddenPaths(opts);
+    const collected = (await collectFiles(opts.outDir, { inMemory })).filter((f) => !hidden.has(f.path));
+    await sandbox.prepare([...collected, ...sandboxUserFiles(working, opts)]);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
     draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, opts, deps, draft });
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
@@ -230,7 +232,9 @@ async function withCandidates(
 
 async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: ResultDraft): Promise<void> {
   const dir = opts.runDir!;
-  const collected = await collectFiles(dir);
+  // Hidden tests inside the folder are run as hidden tests, in their own run, not as the folder's own.
+  const hidden = hiddenPaths(opts);
+  const collected = (await collectFiles(dir)).filter((f) => !hidden.has(f.path));
   const lang = opts.langExplicit ? opts.lang : (detectLang(collected.map((f) => f.path)) ?? opts.lang);
   const files: GeneratedFile[] = collected.map((f) => {
     const content = f.content.toString('utf8');

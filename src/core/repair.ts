@@ -55,9 +55,10 @@ function failureReport(t: TestReport): string {
   const visible = t.cases.filter((c) => c.origin !== 'hidden');
   const hiddenFailed = t.cases.filter((c) => c.origin === 'hidden' && isBad(c)).length;
   const failing = [...visible.filter((c) => isBad(c) && c.origin === 'acceptance'), ...visible.filter((c) => isBad(c) && c.origin !== 'acceptance')];
-  const count = (s: TestCase['status']) => visible.filter((c) => c.status === s).length;
+  // The counts may cover cases the report does not list: take the hidden ones away rather than recount.
+  const hidden = (s: TestCase['status']) => t.cases.filter((c) => c.origin === 'hidden' && c.status === s).length;
   const head: string[] = [
-    `The tests failed: ${count('passed')} passed, ${count('failed')} failed, ${count('error')} errors, ${count('skipped')} skipped.`,
+    `The tests failed: ${t.passed - hidden('passed')} passed, ${t.failed - hidden('failed')} failed, ${t.errors - hidden('error')} errors, ${t.skipped - hidden('skipped')} skipped.`,
   ];
   const acceptanceFailed = failing.filter((c) => c.origin === 'acceptance').length;
   if (acceptanceFailed > 0) head.push(`${acceptanceFailed} of them are the user's acceptance tests: they are the specification, shown first.`);

@@ -54,6 +54,11 @@ export function withUserFiles(files: GeneratedFile[], opts: PipelineOptions, cla
   ];
 }
 
+/** Paths of the hidden tests: a folder's copy of one never goes into the sandbox with the folder's other files. */
+export function hiddenPaths(opts: PipelineOptions): Set<string> {
+  return new Set(userFilesOf(opts).hidden.map((f) => f.path));
+}
+
 /** The user's files the sandbox holds from the start (hidden tests excepted: see withUserFiles). */
 export function sandboxUserFiles(working: ReadonlyMap<string, unknown>, opts: PipelineOptions): SourceFile[] {
   const u = userFilesOf(opts);
