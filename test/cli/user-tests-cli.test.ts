@@ -97,6 +97,19 @@ describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
   });
 });
 
+describe('ptc generate --context --force', () => {
+  it('lets the reply overwrite a context file and shows the change as a diff', async () => {
+    sb.write('lib/units.py', 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\n');
+    fake.enqueue({ text: reply({ 'lib/units.py': 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\nKM_PER_MILE = 1.609\n', 'convert.py': 'from lib.units import CM_PER_INCH\n' }) });
+    const r = await runPtc(['generate', 'add miles', ...provider(), '--out', '.', '--context', 'lib/units.py', '--force'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('--force: the reply overwrote the context file lib/units.py:');
+    expect(r.stderr).toContain('+KM_PER_MILE = 1.609');
+    expect(r.stderr).toContain(' MM_PER_CM = 10');
+    expect(readFileSync(join(sb.cwd, 'lib/units.py'), 'utf8')).toContain('KM_PER_MILE');
+  });
+});
+
 describe('ptc generate --context (TypeScript)', { timeout: 120_000 }, () => {
   it('the model sees the user module, the generated code imports it, and the acceptance and hidden tests pass', async () => {
     sb.write('lib/units.ts', 'export const CM_PER_INCH = 2.54; // CONTEXT-MARK\n');

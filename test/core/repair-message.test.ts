@@ -162,3 +162,26 @@ describe('the test-removal guard', () => {
     expect(testsRemoved(before, { testFiles: 2, cases: 5, assertions: 9 }, ['test_old.py'])).toBe('deleted test_old.py');
   });
 });
+
+describe('buildRepairMessage with the user\'s tests', () => {
+  const cases: TestCase[] = [
+    { name: 'test_add', file: 'tests/test_calc.py', status: 'failed', durationMs: 1, message: 'assert -1 == 5', origin: 'generated' },
+    { name: 'test_spec_sum', file: 'test_spec.py', status: 'failed', durationMs: 1, message: 'assert 9 == 10', origin: 'acceptance' },
+    { name: 'test_secret_edge', file: 'hidden/test_secret.py', status: 'failed', durationMs: 1, message: 'SECRET-MESSAGE', origin: 'hidden' },
+    { name: 'test_secret_ok', file: 'hidden/test_secret.py', status: 'passed', durationMs: 1, message: null, origin: 'hidden' },
+  ];
+  const tests = report({ cases, passed: 1, failed: 3, hiddenProblem: 'the user\'s test file hidden/test_secret.py reported SECRET-PROBLEM' });
+
+  it('puts the acceptance failures first, counts only what the model may see, and says how many hidden tests failed', () => {
+    const msg = buildRepairMessage(ctx({ tests, acceptance: ['test_spec.py'] }));
+    expect(msg).toContain('The tests failed: 0 passed, 2 failed, 0 errors, 0 skipped.');
+    expect(msg.indexOf('FAILED: test_spec_sum (test_spec.py)')).toBeLessThan(msg.indexOf('FAILED: test_add'));
+    expect(msg).toContain('1 hidden test failed');
+    expect(msg).toContain("The user's acceptance tests (test_spec.py) are fixed");
+  });
+
+  it('never names a hidden test, its file, its message or its run\'s problem', () => {
+    const msg = buildRepairMessage(ctx({ tests, acceptance: ['test_spec.py'] }));
+    for (const secret of ['test_secret', 'hidden/', 'SECRET-MESSAGE', 'SECRET-PROBLEM']) expect(msg).not.toContain(secret);
+  });
+});
