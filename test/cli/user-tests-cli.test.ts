@@ -112,27 +112,30 @@ describe('ptc generate --context --force', () => {
 
 describe('ptc generate --context (TypeScript)', { timeout: 120_000 }, () => {
   it('the model sees the user module, the generated code imports it, and the acceptance and hidden tests pass', async () => {
-    sb.write('lib/units.ts', 'export const CM_PER_INCH = 2.54; // CONTEXT-MARK\n');
+    // A JavaScript module of the project, imported from TypeScript: it must be in the sandbox as it is.
+    sb.write('lib/units.js', 'export const CM_PER_INCH = 2.54; // CONTEXT-MARK\n');
     sb.write('convert.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from './convert.ts';\n\ntest('one inch', () => {\n  assert.equal(toCm(1), 2.54);\n});\n");
     sb.write('hidden/zero.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from '../convert.ts';\n\ntest('zero stays zero', () => {\n  assert.equal(toCm(0), 0);\n});\n");
     const ts = (path: string, content: string) => `\`\`\`typescript path=${path}\n${content}\`\`\``;
     fake.enqueue({
       text: [
-        ts('convert.ts', "import { CM_PER_INCH } from './lib/units.ts';\n\nexport function toCm(inches: number): number {\n  return inches * CM_PER_INCH;\n}\n"),
+        ts('convert.ts', "import { CM_PER_INCH } from './lib/units.js';\n\nexport function toCm(inches: number): number {\n  return inches * CM_PER_INCH;\n}\n"),
         ts('convert.own.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from './convert.ts';\n\ntest('ten inches', () => {\n  assert.equal(toCm(10), 25.4);\n});\n"),
         // Read-only without --force: the generated code runs against the user's own module.
-        ts('lib/units.ts', 'export const CM_PER_INCH = 1;\n'),
+        '```javascript path=lib/units.js\nexport const CM_PER_INCH = 1;\n```',
       ].join('\n\n'),
     });
     const r = await runPtc(
-      ['generate', 'inches to cm', ...provider(), '-l', 'typescript', '--out', '.', '--run', '--json', '--context', 'lib/units.ts', '--tests', 'convert.test.ts', '--hidden-tests', 'hidden'],
+      ['generate', 'inches to cm', ...provider(), '-l', 'typescript', '--out', 'out', '--run', '--json', '--context', 'lib/units.js', '--tests', 'convert.test.ts', '--hidden-tests', 'hidden'],
       { cwd: sb.cwd, env: sb.env, timeoutMs: 110_000 },
     );
     expect(r.code, r.stderr).toBe(0);
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result.tests!.byOrigin).toMatchObject({ generated: { passed: 1, total: 1 }, acceptance: { passed: 1, total: 1 }, hidden: { passed: 1, total: 1 } });
-    expect(result.refused).toEqual([{ path: 'lib/units.ts', reason: expect.stringContaining('--context: read-only') }]);
-    expect(readFileSync(join(sb.cwd, 'lib/units.ts'), 'utf8')).toContain('CONTEXT-MARK');
+    expect(result.refused).toEqual([{ path: 'lib/units.js', reason: expect.stringContaining('--context: read-only') }]);
+    expect(readFileSync(join(sb.cwd, 'lib/units.js'), 'utf8')).toContain('CONTEXT-MARK');
+    // The user's module reached the sandbox from memory: the output folder has no copy of it.
+    expect(existsSync(join(sb.cwd, 'out', 'lib'))).toBe(false);
     const [first] = chatBodies();
     expect(first).toContain('CONTEXT-MARK');
     expect(first).toContain('read-only context');
