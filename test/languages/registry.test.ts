@@ -81,13 +81,14 @@ class ScriptedSandbox implements Sandbox {
   readonly kind = 'local' as const;
   readonly root = '/work';
   readonly files = new Map<string, string>();
-  readonly commands: { command: string; env?: Record<string, string> }[] = [];
+  readonly commands: { command: string; env?: Record<string, string>; present: string[] }[] = [];
   constructor(private readonly answer: (command: string) => Partial<ExecResult>) {}
-  async prepare(files: SandboxFile[]): Promise<void> {
+  async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
     for (const f of files) this.files.set(f.path, f.content.toString());
+    for (const p of remove) this.files.delete(p);
   }
   async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
-    this.commands.push({ command, env: opts.env });
+    this.commands.push({ command, env: opts.env, present: [...this.files.keys()] });
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 1, ...this.answer(command) };
   }
   async readFile(path: string): Promise<Buffer | null> {
@@ -166,6 +167,34 @@ describe('a language registered in the registry alone', () => {
     expect(sb.commands.map((c) => c.command)).toEqual(["fakepkg missing 'sums'", "fakepkg install 'sums'", "fakerun 'check_adder.fk'"]);
     expect(sb.commands[2]!.env).toEqual({ FAKEPATH: '.ptc/fake' });
     expect(report).toMatchObject({ ran: true, runner: 'fakerun', passed: 1, failed: 1, install: { packages: ['sums'], ok: true } });
+  });
+
+  it("runs the user's hidden tests apart, after the others, and fails a user's test file that reported nothing", async () => {
+    const sb = new ScriptedSandbox((cmd) => (cmd.includes('check_hidden') ? { stdout: 'FAIL deep\n', exitCode: 1 } : { stdout: 'ok adds\n' }));
+    await sb.prepare([{ path: 'check_own.fk', content: 'mine' }]);
+    const report = await runTestsIn(sb, {
+      lang: FAKE,
+      files: [
+        { path: 'check_own.fk', kind: 'test', content: 'CHECK add\n' },
+        { path: 'check_spec.fk', kind: 'test', content: 'CHECK spec\n', origin: 'acceptance' },
+        { path: 'check_own.fk', kind: 'test', content: 'CHECK deep\n', origin: 'hidden' },
+        { path: 'check_hidden.fk', kind: 'test', content: 'CHECK deep\n', origin: 'hidden' },
+      ],
+      dependencies: [],
+      timeoutMs: 5000,
+      network: false,
+    });
+    expect(sb.commands.map((c) => c.command)).toEqual(["fakerun 'check_own.fk' 'check_spec.fk'", "fakerun 'check_own.fk' 'check_hidden.fk'"]);
+    // The hidden files are in the sandbox for their own run only; the reply's file at the same path comes back.
+    expect(sb.commands[0]!.present).not.toContain('check_hidden.fk');
+    expect(sb.commands[1]!.present).toContain('check_hidden.fk');
+    expect([...sb.files.keys()]).not.toContain('check_hidden.fk');
+    expect(sb.files.get('check_own.fk')).toBe('CHECK add\n');
+    expect(report.cases.map((c) => [c.name, c.origin])).toEqual([['adds', 'generated'], ['deep', 'hidden']]);
+    expect(report.problem).toContain("the user's test file check_spec.fk reported no test case");
+    // The fake files every case under its first test file: the hidden file's silence is the hidden run's own problem.
+    expect(report.hiddenProblem).toContain('check_hidden.fk reported no test case');
+    expect(report.problem).not.toContain('check_hidden');
   });
 
   it('with no test file, says which files its runner wants', async () => {
