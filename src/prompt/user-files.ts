@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { Lang } from '../languages/registry.js';
 import type { SourceFile } from '../sandbox/run-context.js';
-import { formatFileBlock } from './system.js';
+import { formatFileBlock } from './file-block.js';
 
 /** What acceptance tests and context together may add to the prompt, unless the rc file's limits.contextBytes says otherwise. */
 export const DEFAULT_CONTEXT_BUDGET = 100 * 1024;
