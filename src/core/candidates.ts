@@ -14,6 +14,7 @@ import { addUsage } from '../types.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateTokens, overBudget } from './budget.js';
 import { collectFiles, type CollectedFile } from './collect.js';
 import type { EarlySandbox } from './early-sandbox.js';
+import { hiddenPaths, sandboxUserFiles, writeGuard } from './user-tests.js';
 import { callModel, truncated } from './model-call.js';
 import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
 import { createSandbox, runTests, toRoundTests } from './test-run.js';
@@ -102,13 +103,13 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
       if (parsed.files.length === 0) {
         throw new ReplyError(`no code found in candidate ${run.index}'s reply`, { code: 'reply_no_code', hint: 'try again, or rephrase the prompt' });
       }
-      const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, ...opts.limits });
+      const plan = await deps.workspace.planWrite(opts.outDir, parsed.files, { force: opts.force, protect: writeGuard(opts), ...opts.limits });
       run.plan = plan;
       const sandbox = await c.sandboxes[run.index]!.take();
       run.sandbox = sandbox;
       if (signal.aborted) throw abortReason(signal)!;
       const files = plan.files.map((f) => ({ path: f.path, content: f.content, kind: f.kind }));
-      await sandbox.prepare(withProject(onDisk, files));
+      await sandbox.prepare(withProject(onDisk, files, opts));
       run.tests = await runTests({ sandbox, lang: opts.lang, files, dependencies: parsed.dependencies, opts, deps: own, draft: run.sub });
       if (allPass(run.tests) && !winner) {
         winner = run;
@@ -149,7 +150,7 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
     // The repair loop goes on from the chosen candidate's files, in a sandbox of its own again.
     sandbox = await createSandbox(opts.lang, deps, opts.outDir);
     const files = chosen.plan!.files.map((f) => ({ path: f.path, content: f.content, kind: f.kind }));
-    await sandbox.prepare(withProject(onDisk, files)).catch(async (err: unknown) => {
+    await sandbox.prepare(withProject(onDisk, files, opts)).catch(async (err: unknown) => {
       await sandbox!.dispose().catch(() => {});
       throw err;
     });
@@ -215,8 +216,16 @@ async function existingFiles(dir: string): Promise<CollectedFile[]> {
   return exists ? collectFiles(dir) : [];
 }
 
-/** What a candidate's sandbox gets: the project's files, with the candidate's own over them. */
-function withProject(onDisk: CollectedFile[], files: GeneratedFile[]): { path: string; content: string | Buffer }[] {
-  const mine = new Set(files.map((f) => f.path));
-  return [...onDisk.filter((f) => !mine.has(f.path)), ...files.map((f) => ({ path: f.path, content: f.content }))];
+/**
+ * What a candidate's sandbox gets: the project's files, with the candidate's own over them, and the user's
+ * context and acceptance tests (hidden tests come in only for their own run).
+ */
+function withProject(onDisk: CollectedFile[], files: GeneratedFile[], opts: PipelineOptions): { path: string; content: string | Buffer }[] {
+  const mine = new Map(files.map((f) => [f.path, f]));
+  const hidden = hiddenPaths(opts);
+  return [
+    ...onDisk.filter((f) => !mine.has(f.path) && !hidden.has(f.path)),
+    ...files.map((f) => ({ path: f.path, content: f.content })),
+    ...sandboxUserFiles(mine, opts),
+  ];
 }
