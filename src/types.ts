@@ -7,6 +7,10 @@ export const PROVIDER_IDS = ['kimi', 'anthropic', 'openrouter', 'openai', 'opena
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 
+/** `--reasoning`: how much a thinking model may think; each provider maps it to its own control. */
+export const REASONING_LEVELS = ['off', 'low', 'medium', 'high'] as const;
+export type ReasoningLevel = (typeof REASONING_LEVELS)[number];
+
 export const SANDBOX_KINDS = ['local', 'daytona'] as const;
 export type SandboxKind = (typeof SANDBOX_KINDS)[number];
 /** Which installed pytest plugins a test run loads: those the code uses (default), or all of them. */
@@ -23,6 +27,11 @@ export interface Usage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /**
+   * Of `outputTokens`, those the model spent thinking (already priced as output). Left out when the provider
+   * does not say and ptc saw no thinking.
+   */
+  reasoningTokens?: number;
 }
 
 export const ZERO_USAGE: Usage = Object.freeze({
@@ -33,12 +42,16 @@ export const ZERO_USAGE: Usage = Object.freeze({
 });
 
 export function addUsage(a: Usage, b: Usage): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
   };
+  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) {
+    sum.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
+  }
+  return sum;
 }
 
 export interface Cost {
@@ -79,14 +92,28 @@ export interface RetryInfo {
   status: number | null;
 }
 
+/**
+ * What to ask of a thinking model: `level` null sends nothing (the model's own default); `budgetTokens` is the
+ * thinking allowance inside `maxTokens`, for wires that take a number (Anthropic).
+ */
+export interface ThinkingRequest {
+  level: ReasoningLevel | null;
+  budgetTokens: number | null;
+}
+
 export interface GenerateOptions {
+  /** The whole output cap: thinking and answer together. */
   maxTokens?: number;
   temperature?: number;
+  thinking?: ThinkingRequest;
   signal?: AbortSignal;
   /** Stream (default true). Adapters fall back to a single response where streaming is unsupported. */
   stream?: boolean;
-  /** Called with each piece of text as it streams in, and the output tokens so far (estimated when the provider does not say). */
-  onDelta?: (text: string, outputTokensSoFar: number) => void;
+  /**
+   * Called with each piece of text as it streams in, and the output tokens so far (estimated when the provider
+   * does not say). Thinking is counted but never passed as text: `thinking` is true for those calls.
+   */
+  onDelta?: (text: string, outputTokensSoFar: number, thinking?: boolean) => void;
   onRetry?: (info: RetryInfo) => void;
 }
 

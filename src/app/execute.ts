@@ -143,7 +143,7 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
       const { preflight } = await import('./preflight.js');
       await preflight({ cfg, callsModel: true, outDir: opts.dryRun ? null : opts.outDir, run: opts.run, lang: opts.lang });
     }
-    const deps = await pipelineDeps(req, cfg, ctx, draft, parts, { outDir: opts.dryRun ? null : opts.outDir });
+    const deps = await pipelineDeps(req, cfg, ctx, draft, parts, { outDir: opts.dryRun ? null : opts.outDir }, opts);
     const extras = await runPipeline(opts, deps, draft);
     planText = extras.planText;
     return { result: finishResult(draft, null), planText, history, error: null };
@@ -286,6 +286,7 @@ async function pipelineDeps(
   draft: ResultDraft,
   parts: Awaited<ReturnType<typeof loadParts>>,
   replies: { outDir: string | null },
+  opts: PipelineOptions,
 ): Promise<PipelineDeps> {
   const { prompt, parse, classify, write, manifest, planView, cost, catalog, lifecycle } = parts;
   const cat = catalog.loadCatalog(cfg.file.pricing as never, { env: ctx.env });
@@ -317,6 +318,27 @@ async function pipelineDeps(
       draft.warnings.push(retiring);
       ctx.logger.warn(retiring);
     }
+    // The output cap and thinking request depend on the model (its maximum output, whether it thinks): they are
+    // settled here, where the model is known, and the pipeline sends and budgets with them.
+    const { planOutput } = await import('../providers/reasoning.js');
+    const plan = planOutput({
+      model,
+      entry,
+      level: s.reasoning.value,
+      maxTokens: s.maxTokens.value,
+      capRequired: id === 'anthropic' || s.maxCost.value !== null,
+    });
+    opts.maxTokensGiven = s.maxTokens.value;
+    opts.maxTokens = plan.maxTokens;
+    opts.thinking = plan.thinking;
+    for (const note of plan.notes) {
+      draft.warnings.push(note);
+      ctx.logger.warn(note);
+    }
+    ctx.logger.debug(
+      `output cap ${plan.maxTokens ?? "the provider's own"}; thinking ${plan.thinking.level ?? "the model's default"}` +
+        (plan.thinking.budgetTokens ? ` (budget ${plan.thinking.budgetTokens} tokens)` : ''),
+    );
     const deadline = s.timeout.value ? Date.now() + s.timeout.value * 1000 : undefined;
     providerFactory = () =>
       createProvider({

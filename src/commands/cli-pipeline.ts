@@ -60,7 +60,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     registerCleanup: (fn) => lifecycle.onCleanup(fn),
     addSecret: (v) => io.addSecret(v),
     onPhase: (t) => live.phase(t),
-    onDelta: (t, n, usd) => live.delta(t, n, usd),
+    onDelta: (t, n, usd, thinking) => live.delta(t, n, usd, thinking),
     onRound: (round, draft) => live.round(round, draft),
     onCall: (call) => calls.push(call),
   });

@@ -1,5 +1,5 @@
 import { LANGS } from '../languages/registry.js';
-import { PROVIDER_IDS, SANDBOX_KINDS } from '../types.js';
+import { PROVIDER_IDS, REASONING_LEVELS, SANDBOX_KINDS } from '../types.js';
 import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
 
 /**
@@ -87,8 +87,8 @@ export const OPTIONS = {
     min: 1,
     mustBe: 'a whole number ≥ 1',
     flag: '--max-tokens <n>',
-    help: "limit on the reply's length in tokens",
-    helpIn: { batch: "limit on each reply's length in tokens" },
+    help: "limit on the answer's length in tokens (a thinking model gets room to think on top, within its maximum output)",
+    helpIn: { batch: "limit on each answer's length in tokens (thinking gets room on top)" },
     config: 'maxTokens',
     default: null,
     commands: ['generate', 'batch'],
@@ -103,6 +103,18 @@ export const OPTIONS = {
     flag: '--temperature <t>',
     help: 'sampling temperature, where the model supports it',
     config: 'temperature',
+    default: null,
+    commands: ['generate', 'batch'],
+    agent: ['generate'],
+    task: true,
+  },
+  reasoning: {
+    type: 'enum',
+    values: REASONING_LEVELS,
+    flag: '--reasoning <level>',
+    help: "thinking effort: off | low | medium | high (default: the model's own)",
+    agentHelp: "thinking effort: off | low | medium | high (default: the model's own)",
+    config: 'reasoning',
     default: null,
     commands: ['generate', 'batch'],
     agent: ['generate'],

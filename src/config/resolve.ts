@@ -3,6 +3,8 @@ import { LANGS, type Lang } from '../languages/registry.js';
 import {
   PROVIDER_IDS,
   type ProviderId,
+  REASONING_LEVELS,
+  type ReasoningLevel,
   SANDBOX_KINDS,
   type SandboxKind,
 } from '../types.js';
@@ -32,6 +34,7 @@ export interface Settings {
   fix: Sourced<number>;
   maxTokens: Sourced<number | null>;
   temperature: Sourced<number | null>;
+  reasoning: Sourced<ReasoningLevel | null>;
   timeout: Sourced<number | null>;
   maxCost: Sourced<number | null>;
   protectTests: Sourced<boolean>;
@@ -170,6 +173,15 @@ export async function resolveConfig(input: {
       null,
       merged.temperature,
       { value: OPTIONS.temperature.default, source: 'default' },
+    ),
+    reasoning: pick<ReasoningLevel | null>(
+      'reasoning',
+      flags.reasoning === undefined ? undefined : oneOf(flags.reasoning, REASONING_LEVELS, '--reasoning'),
+      '--reasoning',
+      null,
+      null,
+      merged.reasoning,
+      { value: OPTIONS.reasoning.default, source: 'default' },
     ),
     timeout: pick<number | null>('timeout', flags.timeout, '--timeout', null, null, merged.timeout, {
       value: OPTIONS.timeout.default,

@@ -88,9 +88,9 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
       signal,
       // One progress line: the first candidate's phases and stream stand for all of them.
       onPhase: first ? deps.onPhase : undefined,
-      onDelta: (text, outputTokens, spent) => {
+      onDelta: (text, outputTokens, spent, thinking) => {
         run.streamedTokens = outputTokens;
-        if (first) deps.onDelta?.(text, outputTokens, spent);
+        if (first) deps.onDelta?.(text, outputTokens, spent, thinking);
       },
       onRound: undefined,
     };

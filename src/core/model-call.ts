@@ -81,8 +81,9 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
     reply = await provider.generate(messages, {
       maxTokens: outputCap ?? undefined,
       temperature: opts.temperature ?? undefined,
+      thinking: opts.thinking,
       signal: deps.signal,
-      onDelta: deps.onDelta && ((text, outputTokens) => deps.onDelta!(text, outputTokens, runningCost(outputTokens))),
+      onDelta: deps.onDelta && ((text, outputTokens, thinking) => deps.onDelta!(text, outputTokens, runningCost(outputTokens), thinking)),
       // A 429 or 529 here slows every run that shares the gate, not just this one.
       onRetry: (info) => {
         if (info.status === 429 || info.status === 529) deps.gate?.backoff(info.waitMs);
@@ -149,9 +150,12 @@ export function markRepeatedPrefix(messages: ChatMessage[]): ChatMessage[] {
 }
 
 export function truncated(reply: ProviderReply, opts: PipelineOptions): ReplyError {
-  return new ReplyError(`the reply was cut off at the token limit (${reply.usage.outputTokens} output tokens); nothing was written from it`, {
+  const given = opts.maxTokensGiven === undefined ? opts.maxTokens : opts.maxTokensGiven;
+  const thought = reply.usage.reasoningTokens ?? 0;
+  const thinking = thought > 0 ? `, ${thought} of them thinking` : '';
+  return new ReplyError(`the reply was cut off at the token limit (${reply.usage.outputTokens} output tokens${thinking}); nothing was written from it`, {
     code: 'reply_truncated',
-    hint: `raise --max-tokens${opts.maxTokens ? ` (now ${opts.maxTokens})` : ''}, or ask for less code`,
+    hint: `raise --max-tokens${given ? ` (now ${given})` : ''}${thought > 0 ? ', or think less (--reasoning low)' : ''}, or ask for less code`,
     retryable: true,
   });
 }

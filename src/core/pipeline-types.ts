@@ -12,6 +12,7 @@ import type {
   SandboxKind,
   TestOrigin,
   TestReport,
+  ThinkingRequest,
   Usage,
 } from '../types.js';
 import type { SourceFile, UserTests } from '../sandbox/run-context.js';
@@ -45,8 +46,13 @@ export interface PipelineOptions {
   fix: number;
   /** Replies asked for at once (--candidates); 1 when not given. */
   candidates?: number;
+  /** The whole output cap sent with each call (thinking included); null sends none. */
   maxTokens: number | null;
+  /** `--max-tokens` as given, for hints (the cap above adds a thinking allowance to it). */
+  maxTokensGiven?: number | null;
   temperature: number | null;
+  /** What to ask of a thinking model (providers/reasoning.ts); absent: nothing is sent. */
+  thinking?: ThinkingRequest;
   maxCost: number | null;
   protectTests: boolean;
   system?: string;
@@ -101,7 +107,7 @@ export interface PipelineDeps {
   onPhase?: (text: string) => void;
   /** Streaming text from the model, for a live token counter. */
   /** Streaming text, the output tokens so far, and the spend so far including this call's estimate (null: no price). */
-  onDelta?: (text: string, outputTokens: number, spentUsd: number | null) => void;
+  onDelta?: (text: string, outputTokens: number, spentUsd: number | null, thinking?: boolean) => void;
   onRound?: (round: ResultDraft['rounds'][number], draft: ResultDraft) => void;
   registerCleanup: (fn: () => Promise<void>) => () => void;
   /** Called once after every model call, whatever its outcome (the spend history). */

@@ -14,6 +14,7 @@ import {
 } from './call-context.js';
 import type { Failure } from './failure.js';
 import { estimateTokens } from './openai-usage.js';
+import { anthropicThinkingField, withSeenThinking } from './reasoning.js';
 import { withRetries } from './retry.js';
 
 type AnthropicModule = typeof import('@anthropic-ai/sdk');
@@ -38,12 +39,13 @@ export function anthropicRequest(model: string, messages: ChatMessage[], opts: G
   const turns = messages
     .filter((m) => m.role !== 'system')
     .map((m) => ({ role: m.role as 'user' | 'assistant', content: [block(m)] }));
-  // SDK 1.x has no temperature (the API removed it): it is deliberately not sent.
+  // SDK 1.x has no temperature (the API removed it, and thinking refuses it): it is deliberately not sent.
   return {
     model,
     max_tokens: opts.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     messages: turns,
     ...(system.length ? { system } : {}),
+    ...anthropicThinkingField(opts.thinking),
   };
 }
 
@@ -93,10 +95,12 @@ export async function createAnthropicProvider(s: AdapterSettings): Promise<Provi
     const body = { ...anthropicRequest(s.model, messages, opts), stream: true as const };
     const stream = await client.messages.create(body as never, { signal, timeout: requestTimeoutMs(timeLeft) });
     let text = '';
+    let thinkingChars = 0;
     let usage: Usage = { ...ZERO_USAGE };
     let reason: string | null = null;
     let stopped = false;
     let model = s.model;
+    const soFar = () => Math.max(usage.outputTokens, estimateTokens(text) + Math.ceil(thinkingChars / 4));
     try {
       for await (const event of stream as unknown as AsyncIterable<StreamEvent>) {
         if (event.type === 'message_start') {
@@ -104,7 +108,13 @@ export async function createAnthropicProvider(s: AdapterSettings): Promise<Provi
           usage = mergeAnthropicUsage(usage, event.message?.usage);
         } else if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta' && event.delta.text) {
           text += event.delta.text;
-          opts.onDelta?.(event.delta.text, Math.max(usage.outputTokens, estimateTokens(text)));
+          opts.onDelta?.(event.delta.text, soFar());
+        } else if (event.type === 'content_block_delta' && event.delta?.type === 'thinking_delta' && event.delta.thinking) {
+          // Thinking is counted and shown as progress, never added to the answer's text.
+          thinkingChars += event.delta.thinking.length;
+          opts.onDelta?.('', soFar(), true);
+        } else if (event.type === 'content_block_start' && event.content_block?.type === 'redacted_thinking') {
+          opts.onDelta?.('', soFar(), true);
         } else if (event.type === 'message_delta') {
           reason = event.delta?.stop_reason ?? reason;
           usage = mergeAnthropicUsage(usage, event.usage);
@@ -118,22 +128,24 @@ export async function createAnthropicProvider(s: AdapterSettings): Promise<Provi
     }
     if (signal.aborted) throw signal.reason;
     if (!stopped && reason === null) throw cutStream();
-    return { text, usage, costUsd: null, stopReason: stopReasonOf(reason), model };
+    return { text, usage: withSeenThinking(usage, thinkingChars), costUsd: null, stopReason: stopReasonOf(reason), model };
   }
 
   async function whole(messages: ChatMessage[], opts: GenerateOptions, signal: AbortSignal, timeLeft?: number): Promise<Answer> {
     const body = anthropicRequest(s.model, messages, opts);
     const res = (await client.messages.create(body as never, { signal, timeout: requestTimeoutMs(timeLeft) })) as unknown as {
       model?: string;
-      content?: Array<{ type: string; text?: string }>;
+      content?: Array<{ type: string; text?: string; thinking?: string }>;
       stop_reason?: string | null;
       usage?: AnthropicWireUsage;
     };
+    // Only text blocks make the answer: thinking and redacted_thinking blocks are left out.
     const text = (res.content ?? []).map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
+    const thinkingChars = (res.content ?? []).reduce((sum, b) => sum + (b.type === 'thinking' ? (b.thinking ?? '').length : 0), 0);
     if (text) opts.onDelta?.(text, res.usage?.output_tokens ?? estimateTokens(text));
     return {
       text,
-      usage: mergeAnthropicUsage({ ...ZERO_USAGE }, res.usage),
+      usage: withSeenThinking(mergeAnthropicUsage({ ...ZERO_USAGE }, res.usage), thinkingChars),
       costUsd: null,
       stopReason: stopReasonOf(res.stop_reason),
       model: res.model || s.model,
@@ -161,6 +173,7 @@ export async function createAnthropicProvider(s: AdapterSettings): Promise<Provi
 interface StreamEvent {
   type: string;
   message?: { model?: string; usage?: AnthropicWireUsage };
-  delta?: { type?: string; text?: string; stop_reason?: string | null };
+  delta?: { type?: string; text?: string; thinking?: string; stop_reason?: string | null };
+  content_block?: { type?: string };
   usage?: AnthropicWireUsage;
 }

@@ -14,6 +14,7 @@ import {
 } from './call-context.js';
 import type { Failure } from './failure.js';
 import { estimateTokens, normaliseOpenAIUsage, usageOfChunk, type WireUsage } from './openai-usage.js';
+import { chatThinkingFields, withSeenThinking } from './reasoning.js';
 import { withRetries } from './retry.js';
 
 type OpenAIModule = typeof import('openai');
@@ -80,6 +81,7 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
       model: s.model,
       messages: messages.map((m) => ({ role: m.role, content: m.content })),
       ...s.profile.extraBody,
+      ...chatThinkingFields(s.profile.thinkingWire, opts.thinking),
     };
     if (opts.maxTokens !== undefined) body[s.profile.maxTokensField] = opts.maxTokens;
     // true: any temperature; false or a fixed value: the model rejects others, so none is sent.
@@ -95,12 +97,22 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
     return body;
   }
 
-  function finish(messages: ChatMessage[], text: string, wire: WireUsage | null, reason: string | null | undefined, model: string): Answer {
+  function finish(
+    messages: ChatMessage[],
+    text: string,
+    thinkingChars: number,
+    wire: WireUsage | null,
+    reason: string | null | undefined,
+    model: string,
+  ): Answer {
     let usage: Usage;
     let costUsd: number | null = null;
     if (wire) ({ usage, costUsd } = normaliseOpenAIUsage(wire));
-    else usage = estimatedUsage(messages, text, s.logger, s.profile.label);
-    return { text, usage, costUsd, stopReason: stopReasonOf(reason), model };
+    else {
+      usage = estimatedUsage(messages, text, s.logger, s.profile.label);
+      usage.outputTokens += Math.ceil(thinkingChars / 4);
+    }
+    return { text, usage: withSeenThinking(usage, thinkingChars), costUsd, stopReason: stopReasonOf(reason), model };
   }
 
   async function streamed(messages: ChatMessage[], opts: GenerateOptions, signal: AbortSignal, timeLeft?: number): Promise<Answer> {
@@ -118,11 +130,12 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
         if (usage) wire = usage;
         const choice = chunk.choices?.[0];
         const piece = choice?.delta?.content;
-        // Thinking models (kimi-k2-thinking, …) stream reasoning first: count it so progress does not stall.
+        // Thinking models stream their reasoning first (Kimi: reasoning_content, OpenRouter: reasoning): it is
+        // counted so progress does not stall, and never becomes part of the answer.
         const thought = choice?.delta?.reasoning_content ?? choice?.delta?.reasoning;
         if (thought) {
           reasoningChars += thought.length;
-          opts.onDelta?.('', estimateTokens(text) + Math.ceil(reasoningChars / 4));
+          opts.onDelta?.('', estimateTokens(text) + Math.ceil(reasoningChars / 4), true);
         }
         if (piece) {
           text += piece;
@@ -137,7 +150,7 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
     // The SDK ends the iteration quietly when aborted: that is not a finished reply.
     if (signal.aborted) throw signal.reason;
     if (reason === null) throw cutStream();
-    return finish(messages, text, wire, reason, model);
+    return finish(messages, text, reasoningChars, wire, reason, model);
   }
 
   async function whole(messages: ChatMessage[], opts: GenerateOptions, signal: AbortSignal, timeLeft?: number): Promise<Answer> {
@@ -145,13 +158,17 @@ export async function createOpenAIChatProvider(s: AdapterSettings): Promise<Prov
     const res = (await client.chat.completions.create(body as never, {
       signal,
       timeout: requestTimeoutMs(timeLeft),
-    })) as unknown as ChunkShape & { error?: unknown; choices?: Array<{ message?: { content?: string | null } }> };
+    })) as unknown as ChunkShape & {
+      error?: unknown;
+      choices?: Array<{ message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } }>;
+    };
     // OpenRouter reports failures that happen after generation began as a 200 with an `error` body.
     if (res.error) throw streamFailureOf({ error: res.error });
     const choice = res.choices?.[0];
     const text = choice?.message?.content ?? '';
+    const thought = choice?.message?.reasoning_content ?? choice?.message?.reasoning ?? '';
     if (text) opts.onDelta?.(text, estimateTokens(text));
-    return finish(messages, text, usageOfChunk(res), choice?.finish_reason, res.model || s.model);
+    return finish(messages, text, thought.length, usageOfChunk(res), choice?.finish_reason, res.model || s.model);
   }
 
   return {

@@ -7,6 +7,8 @@ export interface WireUsage {
   /** Kimi puts cache hits at the top level. */
   cached_tokens?: number | null;
   prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  /** Of completion_tokens, those spent reasoning (OpenAI, OpenRouter; Kimi where it reports them). */
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
   /** OpenRouter: billed cost in USD credits. */
   cost?: number | null;
 }
@@ -21,13 +23,17 @@ export function normaliseOpenAIUsage(u: WireUsage): { usage: Usage; costUsd: num
   const prompt = n(u.prompt_tokens);
   const cacheRead = n(u.cached_tokens ?? u.prompt_tokens_details?.cached_tokens);
   const cacheWrite = n(u.prompt_tokens_details?.cache_write_tokens);
+  const usage: Usage = {
+    inputTokens: Math.max(0, prompt - cacheRead - cacheWrite),
+    outputTokens: n(u.completion_tokens),
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+  };
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  // Zero is left out like "not said": a usage without thinking reads the same from every provider.
+  if (typeof reasoning === 'number' && Number.isFinite(reasoning) && reasoning > 0) usage.reasoningTokens = Math.min(reasoning, usage.outputTokens);
   return {
-    usage: {
-      inputTokens: Math.max(0, prompt - cacheRead - cacheWrite),
-      outputTokens: n(u.completion_tokens),
-      cacheReadTokens: cacheRead,
-      cacheWriteTokens: cacheWrite,
-    },
+    usage,
     costUsd: typeof u.cost === 'number' && Number.isFinite(u.cost) ? u.cost : null,
   };
 }

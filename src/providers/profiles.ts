@@ -1,4 +1,5 @@
 import type { ProviderId } from '../types.js';
+import type { ThinkingWire } from './reasoning.js';
 
 /**
  * What differs between providers is small data, kept here so the two SDK adapters stay generic.
@@ -24,6 +25,8 @@ export interface ProviderProfile {
    * it is not sent, and the model's default is used; elsewhere (OpenRouter, local servers) it is sent.
    */
   temperatureForUnknownModels: boolean;
+  /** How `--reasoning` is sent (reasoning.ts). */
+  thinkingWire: ThinkingWire;
 }
 
 export const KIMI_BASE_URLS = {
@@ -49,6 +52,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     extraBody: {},
     maxTokensField: 'max_tokens',
     temperatureForUnknownModels: false,
+    thinkingWire: 'kimi',
   },
   anthropic: {
     id: 'anthropic',
@@ -59,6 +63,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     extraBody: {},
     maxTokensField: 'max_tokens',
     temperatureForUnknownModels: true,
+    thinkingWire: 'anthropic',
   },
   openrouter: {
     id: 'openrouter',
@@ -71,6 +76,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     extraBody: { usage: { include: true } },
     maxTokensField: 'max_tokens',
     temperatureForUnknownModels: true,
+    thinkingWire: 'openrouter',
   },
   openai: {
     id: 'openai',
@@ -81,6 +87,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     extraBody: {},
     maxTokensField: 'max_completion_tokens',
     temperatureForUnknownModels: false,
+    thinkingWire: 'openai',
   },
   'openai-compatible': {
     id: 'openai-compatible',
@@ -91,6 +98,7 @@ const PROFILES: Record<ProviderId, ProviderProfile> = {
     extraBody: {},
     maxTokensField: 'max_tokens',
     temperatureForUnknownModels: true,
+    thinkingWire: 'compatible',
   },
 };
 

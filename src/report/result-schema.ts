@@ -12,6 +12,12 @@ export const usageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   cacheReadTokens: z.number().int().nonnegative(),
   cacheWriteTokens: z.number().int().nonnegative(),
+  reasoningTokens: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('of outputTokens, those spent thinking (priced as output); absent when the provider does not say and none was seen'),
 });
 
 export const costSchema = z.object({

@@ -84,7 +84,8 @@ export function renderResult(r: Result, o: RenderOptions): string {
         ? `${formatUsd(r.cost.usd)}${r.cost.source === 'catalog' ? c.dim(' (catalog estimate)') : c.dim(' (billed by provider)')}`
         : 'cost unknown';
     const calls = r.rounds.filter((x) => x.usage).length;
-    lines.push(`${r.provider}/${r.model}: ${u.inputTokens} in · ${u.outputTokens} out${cache} · ${cost}${calls > 1 ? c.dim(` over ${calls} calls`) : ''}`);
+    const thought = u.reasoningTokens ? ` (${u.reasoningTokens} thinking)` : '';
+    lines.push(`${r.provider}/${r.model}: ${u.inputTokens} in · ${u.outputTokens} out${thought}${cache} · ${cost}${calls > 1 ? c.dim(` over ${calls} calls`) : ''}`);
   }
   return lines.join('\n');
 }

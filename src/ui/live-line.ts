@@ -9,6 +9,8 @@ import type { IO } from './io.js';
 export class LiveLine {
   private phaseText = '';
   private tokens = 0;
+  /** True while only thinking streams: the line says so, so a long silence in the answer does not look hung. */
+  private thinking = false;
   private readonly started = Date.now();
   private lastDraw = 0;
   private spent: number | null = null;
@@ -22,6 +24,7 @@ export class LiveLine {
   phase(text: string): void {
     this.phaseText = text;
     this.tokens = 0;
+    this.thinking = false;
     this.draw(true);
     if (!this.ticker && this.io.interactive) {
       this.ticker = setInterval(() => this.draw(true), 1000);
@@ -30,10 +33,13 @@ export class LiveLine {
     }
   }
 
-  delta(_text: string, outputTokens: number, spentUsd: number | null = null): void {
+  delta(_text: string, outputTokens: number, spentUsd: number | null = null, thinking = false): void {
     this.tokens = outputTokens;
     if (spentUsd !== null) this.spent = spentUsd;
-    this.draw(false);
+    // The first thinking delta and the first answer delta after it change the words: drawn at once.
+    const changed = thinking !== this.thinking;
+    this.thinking = thinking;
+    this.draw(changed);
   }
 
   /**
@@ -67,7 +73,7 @@ export class LiveLine {
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const elapsed = ((now - this.started) / 1000).toFixed(1);
-    const parts = [this.phaseText, `${elapsed}s`];
+    const parts = this.thinking ? [this.phaseText, 'thinking', `${elapsed}s`] : [this.phaseText, `${elapsed}s`];
     if (this.tokens > 0) parts.push(`${this.tokens} tokens`);
     if (this.spent !== null) parts.push(`~${formatUsd(this.spent)}`);
     this.io.progress(parts.join(' · '));

@@ -26,14 +26,22 @@ export interface AnthropicFakeUsage {
   output?: number;
   cacheRead?: number;
   cacheWrite?: number;
+  /** `output_tokens_details.thinking_tokens` (part of `output`), as SDK 1.x reports it. */
+  thinking?: number;
 }
 
 export interface AnthropicFakeReply {
   /** Reply text (default "ok"). */
   text?: string;
+  /** A thinking block before the text: `thinking_delta` events, then a `signature_delta`. */
+  thinking?: string;
+  /** A `redacted_thinking` block before the text (no deltas: its data is opaque). */
+  redactedThinking?: boolean;
   chunks?: string[];
   /** `end_turn` (default), `max_tokens`, … ; null sends neither message_delta's stop_reason nor message_stop. */
   stopReason?: string | null;
+  /** As the API does: a reply whose output (thinking included) exceeds the request's max_tokens stops at max_tokens. */
+  cutAtMaxTokens?: boolean;
   usage?: AnthropicFakeUsage;
   model?: string;
   /** An HTTP error answer. */
@@ -80,12 +88,22 @@ export function anthropicError(status: number, type: string, message: string, he
 }
 
 function usageOf(reply: AnthropicFakeReply, text: string) {
+  const thinking = reply.usage?.thinking;
   return {
     input_tokens: reply.usage?.input ?? 20,
-    output_tokens: reply.usage?.output ?? Math.max(1, Math.ceil(text.length / 4)),
+    output_tokens: reply.usage?.output ?? Math.max(1, Math.ceil(text.length / 4) + (thinking ?? 0)),
     cache_creation_input_tokens: reply.usage?.cacheWrite ?? 0,
     cache_read_input_tokens: reply.usage?.cacheRead ?? 0,
+    ...(thinking !== undefined ? { output_tokens_details: { thinking_tokens: thinking } } : {}),
   };
+}
+
+/** The content blocks before the text: what a thinking model sends first. */
+function thinkingBlocks(reply: AnthropicFakeReply) {
+  const blocks: Array<Record<string, unknown>> = [];
+  if (reply.thinking !== undefined) blocks.push({ type: 'thinking', thinking: reply.thinking, signature: 'sig-fake-0123' });
+  if (reply.redactedThinking) blocks.push({ type: 'redacted_thinking', data: 'opaque-fake-data' });
+  return blocks;
 }
 
 async function answerMessages(req: RecordedRequest, res: http.ServerResponse, reply: AnthropicFakeReply): Promise<void> {
@@ -101,14 +119,16 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, re
   const text = reply.text ?? 'ok';
   const model = reply.model ?? (req.body?.model as string) ?? 'claude-fake';
   const usage = usageOf(reply, text);
-  const stop = reply.stopReason === undefined ? 'end_turn' : reply.stopReason;
+  const cut = reply.cutAtMaxTokens && typeof req.body?.max_tokens === 'number' && usage.output_tokens > req.body.max_tokens;
+  if (cut) usage.output_tokens = req.body.max_tokens as number;
+  const stop = cut ? 'max_tokens' : reply.stopReason === undefined ? 'end_turn' : reply.stopReason;
   const id = `msg_fake_${Date.now()}`;
 
   if (!req.body?.stream) {
     sendJSON(
       res,
       200,
-      { id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: stop, stop_sequence: null, usage },
+      { id, type: 'message', role: 'assistant', model, content: [...thinkingBlocks(reply), { type: 'text', text }], stop_reason: stop, stop_sequence: null, usage },
       { 'request-id': 'req_fake', ...reply.headers },
     );
     return;
@@ -120,7 +140,24 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, re
     type: 'message_start',
     message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
   });
-  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  // Thinking blocks come first, each at its own index; the text block follows them.
+  let index = 0;
+  if (reply.thinking !== undefined) {
+    send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    for (const piece of splitText(reply.thinking)) {
+      send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
+      await sleep(1);
+    }
+    send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: 'sig-fake-0123' } });
+    send('content_block_stop', { type: 'content_block_stop', index });
+    index++;
+  }
+  if (reply.redactedThinking) {
+    send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: 'opaque-fake-data' } });
+    send('content_block_stop', { type: 'content_block_stop', index });
+    index++;
+  }
+  send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
   send('ping', { type: 'ping' });
   const pieces = reply.chunks ?? splitText(text);
   for (let i = 0; i <= pieces.length; i++) {
@@ -135,12 +172,17 @@ async function answerMessages(req: RecordedRequest, res: http.ServerResponse, re
     }
     if (reply.hangAfterChunks !== undefined && i === Math.min(reply.hangAfterChunks, pieces.length)) return;
     if (i === pieces.length) break;
-    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: pieces[i] } });
+    send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: pieces[i] } });
     await sleep(1);
   }
-  send('content_block_stop', { type: 'content_block_stop', index: 0 });
+  send('content_block_stop', { type: 'content_block_stop', index });
   if (stop !== null) {
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    const { output_tokens, output_tokens_details } = usage as { output_tokens: number; output_tokens_details?: unknown };
+    send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens, ...(output_tokens_details ? { output_tokens_details } : {}) },
+    });
     send('message_stop', { type: 'message_stop' });
   }
   res.end();

@@ -43,6 +43,8 @@ export interface FakeUsage {
   cacheWrite?: number;
   /** OpenRouter's billed cost in USD. */
   cost?: number;
+  /** `completion_tokens_details.reasoning_tokens` (part of `completion`). */
+  reasoning?: number;
 }
 
 export interface OpenAIFakeReply {
@@ -50,6 +52,8 @@ export interface OpenAIFakeReply {
   text?: string;
   /** Reasoning streamed as `delta.reasoning_content` before the text (Kimi thinking models). */
   reasoning?: string;
+  /** The field the reasoning comes in: `reasoning_content` (Kimi, default) or `reasoning` (OpenRouter). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
   /** How the text is split into stream chunks (default: about three pieces). */
   chunks?: string[];
   /** `stop` (default), `length`, … ; null sends no finish_reason at all. */
@@ -189,8 +193,13 @@ export function describeReply(reply: { status?: number; text?: string; hang?: bo
   return JSON.stringify((reply.text ?? 'ok').slice(0, 60));
 }
 
-function wireUsage(shape: OpenAIUsageShape, u: Required<Omit<FakeUsage, 'cost'>> & { cost?: number }) {
-  const base = { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+function wireUsage(shape: OpenAIUsageShape, u: Required<Omit<FakeUsage, 'cost' | 'reasoning'>> & { cost?: number; reasoning?: number }) {
+  const base = {
+    prompt_tokens: u.prompt,
+    completion_tokens: u.completion,
+    total_tokens: u.prompt + u.completion,
+    ...(u.reasoning !== undefined ? { completion_tokens_details: { reasoning_tokens: u.reasoning } } : {}),
+  };
   switch (shape) {
     case 'kimi-top-level-cached':
     case 'kimi-usage-in-choice':
@@ -200,7 +209,7 @@ function wireUsage(shape: OpenAIUsageShape, u: Required<Omit<FakeUsage, 'cost'>>
         ...base,
         cost: u.cost ?? 0,
         prompt_tokens_details: { cached_tokens: u.cached, cache_write_tokens: u.cacheWrite },
-        completion_tokens_details: { reasoning_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: u.reasoning ?? 0 },
       };
     default:
       return { ...base, prompt_tokens_details: { cached_tokens: u.cached } };
@@ -210,10 +219,11 @@ function wireUsage(shape: OpenAIUsageShape, u: Required<Omit<FakeUsage, 'cost'>>
 function usageOf(reply: OpenAIFakeReply, text: string) {
   return {
     prompt: reply.usage?.prompt ?? 20,
-    completion: reply.usage?.completion ?? Math.max(1, Math.ceil(text.length / 4)),
+    completion: reply.usage?.completion ?? Math.max(1, Math.ceil(text.length / 4) + (reply.usage?.reasoning ?? 0)),
     cached: reply.usage?.cached ?? 0,
     cacheWrite: reply.usage?.cacheWrite ?? 0,
     cost: reply.usage?.cost,
+    reasoning: reply.usage?.reasoning,
   };
 }
 
@@ -236,7 +246,7 @@ async function answerChat(req: RecordedRequest, res: http.ServerResponse, reply:
   if (!req.body?.stream) {
     const choice: Record<string, unknown> = {
       index: 0,
-      message: { role: 'assistant', content: text },
+      message: { role: 'assistant', content: text, ...(reply.reasoning ? { [reply.reasoningField ?? 'reasoning_content']: reply.reasoning } : {}) },
       finish_reason: finish,
     };
     if (shape === 'kimi-usage-in-choice') choice.usage = usage;
@@ -256,7 +266,10 @@ async function answerChat(req: RecordedRequest, res: http.ServerResponse, reply:
     res.write(': OPENROUTER PROCESSING\n\n');
   }
   chunk({ role: 'assistant', content: '' }, null);
-  for (const thought of reply.reasoning ? splitText(reply.reasoning) : []) chunk({ reasoning_content: thought }, null);
+  for (const thought of reply.reasoning ? splitText(reply.reasoning) : []) {
+    chunk({ [reply.reasoningField ?? 'reasoning_content']: thought }, null);
+    await sleep(1);
+  }
   const pieces = reply.chunks ?? splitText(text);
   for (let i = 0; i < pieces.length; i++) {
     if (reply.streamError && i === reply.streamError.afterChunks) {

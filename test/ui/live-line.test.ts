@@ -70,3 +70,18 @@ it('draws nothing on its own where the IO is not interactive', () => {
   expect(lines).toHaveLength(1);
   live.stop();
 });
+
+it('says "thinking" while only thinking streams, keeps the clock moving, and drops the word when the answer starts', () => {
+  vi.useFakeTimers();
+  const { io, lines } = fakeIO();
+  const live = new LiveLine(io);
+  live.phase('asking kimi/kimi-k2.6');
+  live.delta('', 40, null, true);
+  expect(lines.at(-1)).toBe('asking kimi/kimi-k2.6 · thinking · 0.0s · 40 tokens');
+  // Nothing but thinking for two seconds: the ticker redraws it with the clock moving.
+  vi.advanceTimersByTime(2000);
+  expect(lines.at(-1)).toBe('asking kimi/kimi-k2.6 · thinking · 2.0s · 40 tokens');
+  live.delta('def f', 60, null, false);
+  expect(lines.at(-1)).toBe('asking kimi/kimi-k2.6 · 2.0s · 60 tokens');
+  live.stop();
+});
