@@ -8,6 +8,8 @@ import { routeConsoleToStderr } from '../mcp/stdio-hygiene.js';
 
 export interface McpCommandOptions {
   root?: string;
+  /** Seconds each tool call may take (commander gives the default). */
+  requestTimeout?: number;
   quiet?: boolean;
   verbose?: boolean;
   sandboxConcurrency?: number;
@@ -21,9 +23,10 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
     const root = resolve(ctx.cwd, opts.root ?? '.');
     await ensureRoot(root, opts.root);
     const logger: Logger = quietProgress(ctx.io.logger);
-    const { startMcpServer } = await import('../mcp/server.js');
+    const [{ startMcpServer }, { DEFAULT_TOOL_TIMEOUT_SECONDS }] = await Promise.all([import('../mcp/server.js'), import('../mcp/tools.js')]);
     const server = await startMcpServer({
       root,
+      serverTimeout: opts.requestTimeout ?? DEFAULT_TOOL_TIMEOUT_SECONDS,
       env: ctx.env,
       logger,
       addSecret: (v) => ctx.io.addSecret(v),

@@ -25,7 +25,8 @@ const INSTRUCTIONS =
   'ptc turns a prompt into tested code. generate: prompt → code + tests on disk (run: true runs them, fix: n repairs). ' +
   'apply: the same from a saved model reply. run_tests: run the tests in a directory. list_models: ids and prices. ' +
   'Results are the ptc JSON contract (schemaVersion 1): ok, exitCode (0 ok, 1 tests failed, 2 usage/config, 3 provider, ' +
-  '4 sandbox, 5 unusable reply), outDir, files (paths, not content), tests, usage, cost, error {code, message, hint, retryable}.';
+  '4 sandbox, 5 unusable reply), outDir, files (paths, not content), tests, usage, cost, error {code, message, hint, retryable}. ' +
+  'Each answer is a short summary, then the JSON. Failing tests are a result (exitCode 1, isError false); isError means ptc could not do the job.';
 
 const SHAPES = { generate: generateInput, apply: applyInput, run: runInput } as const;
 

@@ -1,12 +1,13 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { resolveConfig } from '../config/resolve.js';
-import { toPtcError } from '../errors.js';
+import { ExitCode, toPtcError } from '../errors.js';
 import { finishResult, newDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
 import { type AgentRunContext, runAgentRequest } from '../app/agent-run.js';
 import { type AgentCommand, inputSchemas, toPipelineRequest } from '../app/request.js';
+import { resultSummary } from './summary.js';
 
 /** The MCP tools, independent of the SDK: what each is called, what it takes, and what it does. */
 
@@ -16,7 +17,11 @@ export interface ToolExtra {
   onPhase?: (text: string) => void;
 }
 
-export type ToolServerContext = Omit<AgentRunContext, 'signal' | 'onPhase' | 'serverTimeout'>;
+/** `serverTimeout` is the per-call time limit (`ptc mcp --request-timeout`), on top of a call's own `timeout`. */
+export type ToolServerContext = Omit<AgentRunContext, 'signal' | 'onPhase'>;
+
+/** Clients such as ROMA wait for ever unless told otherwise: a call gets this long by default. */
+export const DEFAULT_TOOL_TIMEOUT_SECONDS = 600;
 
 export const PIPELINE_TOOLS: { name: string; command: AgentCommand; title: string; description: string }[] = [
   {
@@ -47,12 +52,19 @@ export const listModelsInput = z.strictObject({
   provider: z.enum(PROVIDER_IDS).optional().describe("only this provider's models"),
 });
 
-/** The contract result as MCP content: the JSON as structured content and as text, isError when not ok. */
+/**
+ * The contract result as MCP content: a short summary and the JSON as text, the JSON as structured content.
+ * `isError` only when ptc could not do the job: tests that fail are a result (exitCode 1) the agent acts on,
+ * and clients such as FastMCP's raise on `isError`, which would turn that result into an exception.
+ */
 export function resultContent(result: Result): CallToolResult {
   return {
-    content: [{ type: 'text', text: JSON.stringify(result) }],
+    content: [
+      { type: 'text', text: resultSummary(result) },
+      { type: 'text', text: JSON.stringify(result) },
+    ],
     structuredContent: result as unknown as Record<string, unknown>,
-    isError: !result.ok,
+    isError: !result.ok && result.exitCode !== ExitCode.testsFailed,
   };
 }
 
@@ -74,7 +86,8 @@ export async function listModels(args: z.infer<typeof listModelsInput>, server: 
   const cfg = await resolveConfig({ cwd: server.root, env: server.env });
   const { loadCatalog } = await import('../cost/catalog.js');
   const { modelsView } = await import('../cost/models-view.js');
-  const view = modelsView(loadCatalog(cfg.file.pricing as never), { provider: args.provider as ProviderId | undefined });
+  // With the environment, the prices `ptc models --update` refreshed are read too, as the CLI reads them.
+  const view = modelsView(loadCatalog(cfg.file.pricing as never, { env: cfg.env }), { provider: args.provider as ProviderId | undefined });
   return {
     content: [{ type: 'text', text: JSON.stringify(view.json) }],
     structuredContent: view.json as Record<string, unknown>,

@@ -1,5 +1,6 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { catalogCachePath } from '../../src/cost/catalog-cache.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultSchema, type Result } from '../../src/report/result-schema.js';
 import { ROOT } from '../cli/harness.js';
@@ -20,11 +21,13 @@ afterAll(async () => {
 // Every reply queued for a test was asked for, and nothing was asked that was not queued.
 afterEach(() => fake.verify());
 
-/** The structured result, checked against the contract, and the text block holding the same JSON. */
+/** The structured result, checked against the contract; the text is a summary, then the same JSON. */
 function contractResult(res: Awaited<ReturnType<McpSession['client']['callTool']>>): Result {
   const structured = resultSchema.parse(res.structuredContent);
-  const text = (res.content as { type: string; text: string }[]).find((c) => c.type === 'text')!.text;
-  expect(JSON.parse(text)).toEqual(structured);
+  const texts = (res.content as { type: string; text: string }[]).filter((c) => c.type === 'text').map((c) => c.text);
+  expect(texts).toHaveLength(2);
+  expect(texts[0]!.startsWith(`${structured.command}: `)).toBe(true);
+  expect(JSON.parse(texts[1]!)).toEqual(structured);
   return structured;
 }
 
@@ -77,11 +80,12 @@ describe('ptc mcp over a real stdio pipe', () => {
     expect(JSON.stringify(res) + mcp.stderr()).not.toContain('sk-test-canary-mcp-0001');
   });
 
-  it('run_tests on a failing suite answers exitCode 1 with the failing cases (and isError)', async () => {
+  it('run_tests on a failing suite is a result, not a tool error: exitCode 1 with the failing cases, isError false', async () => {
     cpSync(join(ROOT, 'test/fixtures/projects/py-mixed'), join(mcp.sb.cwd, 'mixed'), { recursive: true });
     const res = await mcp.client.callTool({ name: 'run_tests', arguments: { dir: 'mixed' } });
     const result = contractResult(res);
-    expect(res.isError).toBe(true);
+    expect(res.isError).toBe(false);
+    expect((res.content as { text: string }[])[0]!.text).toMatch(/^run: done, tests failed — \d+ passed, \d+ failed/);
     expect(result).toMatchObject({ ok: false, exitCode: 1, command: 'run' });
     expect(result.error?.code).toBe('tests_failed');
     expect(result.tests!.failed + result.tests!.errors).toBeGreaterThan(0);
@@ -96,9 +100,30 @@ describe('ptc mcp over a real stdio pipe', () => {
     expect(models.models.every((m) => m.provider === 'anthropic' && m.input > 0)).toBe(true);
   });
 
+  it('list_models reads the prices `ptc models --update` cached, as the CLI does', async () => {
+    const cache = {
+      version: 1,
+      url: 'http://127.0.0.1:1/model_prices.json',
+      fetchedAt: '2026-11-29T10:00:00.000Z',
+      skipped: 0,
+      models: [{ provider: 'anthropic', id: 'claude-sonnet-4-6', input: 2.5, output: 12.5, cacheRead: 0.25, cacheWrite: 3.125, source: 'update fixture' }],
+    };
+    const path = catalogCachePath(mcp.sb.env);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(cache));
+    try {
+      const res = await mcp.client.callTool({ name: 'list_models', arguments: { provider: 'anthropic' } });
+      const models = (res.structuredContent as { models: { id: string; input: number; output: number }[] }).models;
+      expect(models.find((m) => m.id === 'claude-sonnet-4-6')).toMatchObject({ input: 2.5, output: 12.5 });
+    } finally {
+      rmSync(path);
+    }
+  });
+
   it('keeps output inside the root: an out that escapes it is refused and nothing is written', async () => {
     const res = await mcp.client.callTool({ name: 'apply', arguments: { reply: PRIME_REPLY, out: '../escaped' } });
     const result = contractResult(res);
+    expect(res.isError).toBe(true);
     expect(result).toMatchObject({ ok: false, exitCode: 2 });
     expect(result.error?.code).toBe('out_outside_root');
     expect(existsSync(join(mcp.sb.dir, 'escaped'))).toBe(false);
@@ -121,6 +146,36 @@ describe('ptc mcp over a real stdio pipe', () => {
     expect(ok.files).toHaveLength(2);
     const outside = contractResult(await mcp.client.callTool({ name: 'apply', arguments: { replyFile: '../home/x.md' } }));
     expect(outside.error?.code).toBe('path_outside_root');
+  });
+});
+
+describe('time limits', () => {
+  it('a call that outlasts --request-timeout ends with a timeout result (isError), and the server keeps serving', async () => {
+    const session = await startMcp({ OPENAI_COMPATIBLE_API_KEY: 'sk-test-canary-mcp-0002' }, ['--request-timeout', '1']);
+    try {
+      fake.enqueue({ hang: true });
+      const res = await session.client.callTool({
+        name: 'generate',
+        arguments: { prompt: 'a prime check', provider: 'openai-compatible', baseUrl: fake.url, model: 'fake-coder', out: 'slow' },
+      });
+      const result = contractResult(res);
+      expect(res.isError).toBe(true);
+      expect(result).toMatchObject({ ok: false, error: { code: 'timeout', retryable: true } });
+      expect(result.error!.message).toContain("timed out after 1s (the server's per-request limit)");
+      const again = await session.client.callTool({ name: 'list_models', arguments: {} });
+      expect((again.structuredContent as { models: unknown[] }).models.length).toBeGreaterThan(0);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('has a per-call limit by default', async () => {
+    const { DEFAULT_TOOL_TIMEOUT_SECONDS } = await import('../../src/mcp/tools.js');
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('../cli/harness.js');
+    const help = spawnSync(process.execPath, [BIN, 'mcp', '--help'], { encoding: 'utf8' }).stdout;
+    expect(help).toContain(`(default: ${DEFAULT_TOOL_TIMEOUT_SECONDS})`);
+    expect(DEFAULT_TOOL_TIMEOUT_SECONDS).toBeGreaterThan(0);
   });
 });
 
