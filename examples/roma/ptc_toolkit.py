@@ -1,12 +1,24 @@
-"""A ROMA-style toolkit that gives an agent ptc's generate step by shelling out to `ptc generate --json`.
+"""A ROMA toolkit that gives an agent ptc: write code and tests for a task, run them, repair failures.
 
-Standard library only. Inside ROMA-DSPy it subclasses roma_dspy's BaseToolkit (register it in the toolkit
-manager's BUILTIN_TOOLKITS, or load it by class path, and list it under an agent's `toolkits`); elsewhere it
-is a plain class, and `python3 ptc_toolkit.py "<prompt>"` runs it from a shell.
+Standard library only; it runs `ptc generate --json` / `ptc run --json` and returns ptc's result.
 
-Which ptc to run: the `ptc_command` argument, else $PTC_BIN (e.g. "node /path/to/bin/ptc.js"), else `ptc`.
-Provider, model, keys and the rest come from ptc's own configuration (rc file, PTC_* variables, keys in the
-environment) unless given as arguments. The result is ptc's JSON contract (schemaVersion 1) as a dict.
+In ROMA-DSPy, register the class before a profile names it (ROMA finds toolkits by class name in its registry):
+
+    from roma_dspy.tools import register_toolkit
+    from ptc_toolkit import PtcToolkit
+    register_toolkit(PtcToolkit)
+
+then list it under an agent's toolkits (`- class_name: PtcToolkit`, optional `toolkit_config: {ptc_command,
+cwd, timeout}`). ROMA exposes every public method as a tool: here `generate_code` and `run_tests`, both async.
+Like ROMA's own toolkits they never raise: they return `{"success": ..., ...}`. `success` is true when ptc did
+the job, even if tests failed (`tests_failed` says so, and the failures are in `result`); false when ptc could
+not (then `error`, `error_type`, `hint` and `retryable` say why).
+
+Outside ROMA it stands alone: `python3 ptc_toolkit.py "<prompt>"` runs generate_code and prints the answer.
+
+Which ptc to run: the `ptc_command` argument, else $PTC_BIN (e.g. "node /path/to/bin/ptc.js"), else `ptc`
+(which needs Node >= 20.19). Provider, model, keys and the rest come from ptc's own configuration (rc file,
+PTC_* variables, keys in the environment) unless given as arguments.
 """
 
 from __future__ import annotations
@@ -17,26 +29,33 @@ import os
 import shlex
 import subprocess
 import sys
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 try:  # Inside ROMA the toolkit plugs into its manager; anywhere else it stands alone.
     from roma_dspy.tools.base.base import BaseToolkit  # type: ignore
 except ImportError:  # pragma: no cover - depends on the environment
     class BaseToolkit:  # type: ignore[no-redef]
+        """The parts of ROMA's BaseToolkit this toolkit relies on."""
+
         def __init__(self, enabled: bool = True, include_tools: Optional[List[str]] = None,
                      exclude_tools: Optional[List[str]] = None, **config: Any) -> None:
             self.enabled = enabled
-            self.include_tools = include_tools
-            self.exclude_tools = exclude_tools
+            self.include_tools = include_tools or []
+            self.exclude_tools = exclude_tools or []
             self.config = config
-            self._setup_dependencies()
-            self._initialize_tools()
+            if enabled:
+                self._setup_dependencies()
+                self._initialize_tools()
 
         def _setup_dependencies(self) -> None:
             pass
 
         def _initialize_tools(self) -> None:
             pass
+
+# ptc's exit codes that mean "the job was done": 0 all passed (or nothing to run), 1 tests ran and some failed.
+_DONE = (0, 1)
 
 
 class PtcToolkit(BaseToolkit):
@@ -45,9 +64,9 @@ class PtcToolkit(BaseToolkit):
     def __init__(self, enabled: bool = True, include_tools: Optional[List[str]] = None,
                  exclude_tools: Optional[List[str]] = None, ptc_command: Optional[str] = None,
                  cwd: Optional[str] = None, timeout: float = 900.0, **config: Any) -> None:
-        self.ptc_command = shlex.split(ptc_command or os.environ.get("PTC_BIN") or "ptc")
-        self.cwd = cwd
-        self.timeout = timeout
+        self._ptc = shlex.split(ptc_command or os.environ.get("PTC_BIN") or "ptc")
+        self._cwd = cwd
+        self._timeout = timeout
         super().__init__(enabled=enabled, include_tools=include_tools, exclude_tools=exclude_tools, **config)
 
     def _setup_dependencies(self) -> None:
@@ -58,7 +77,7 @@ class PtcToolkit(BaseToolkit):
 
     async def generate_code(self, prompt: str, lang: str = "python", out: Optional[str] = None,
                             run: bool = True, fix: int = 1, provider: Optional[str] = None,
-                            model: Optional[str] = None) -> Dict[str, Any]:
+                            model: Optional[str] = None, reasoning: Optional[str] = None) -> Dict[str, Any]:
         """
         Write code and tests for a task, run the tests in a sandbox, and repair failures.
 
@@ -70,54 +89,82 @@ class PtcToolkit(BaseToolkit):
             fix: Repair rounds when tests fail (only with run).
             provider: kimi, anthropic, openrouter, openai or openai-compatible (default: ptc's config).
             model: Model id (default: the provider's default).
+            reasoning: Thinking effort: off, low, medium or high (default: the model's own).
 
         Returns:
-            ptc's result: ok, exitCode, outDir, files (paths), tests (passed/failed and cases), cost, and
-            error {code, message, hint, retryable} when it failed.
+            {"success": true, "tests_failed": bool, "summary": str, "result": ptc's JSON} when ptc did the job;
+            {"success": false, "error": str, "error_type": str, "hint": str, "retryable": bool} when it could not.
         """
-        return await asyncio.to_thread(self.generate, prompt, lang=lang, out=out, run=run, fix=fix,
-                                       provider=provider, model=model)
-
-    def generate(self, prompt: str, lang: str = "python", out: Optional[str] = None, run: bool = True,
-                 fix: int = 1, provider: Optional[str] = None, model: Optional[str] = None,
-                 base_url: Optional[str] = None) -> Dict[str, Any]:
-        """The same, synchronously: what generate_code runs in a worker thread."""
         args = ["generate", "-", "--json", "--lang", lang, "--run" if run else "--no-run"]
         if run and fix:
             args += ["--fix", str(fix)]
-        for flag, value in (("--out", out), ("--provider", provider), ("--model", model), ("--base-url", base_url)):
+        for flag, value in (("--out", out), ("--provider", provider), ("--model", model), ("--reasoning", reasoning)):
             if value:
                 args += [flag, value]
-        return self._call(args, stdin=prompt)
-
-    def _call(self, args: List[str], stdin: str) -> Dict[str, Any]:
         # The prompt goes in on stdin: no quoting problems, no length limit, and ptc never waits for a terminal.
+        return await asyncio.to_thread(self._call, "generate_code", args, prompt)
+
+    async def run_tests(self, dir: str = ".") -> Dict[str, Any]:
+        """
+        Run the tests already in a directory (pytest or node --test) in a sandbox.
+
+        Args:
+            dir: The directory holding the code and its tests.
+
+        Returns:
+            The same shape as generate_code: success, tests_failed, summary and ptc's result.
+        """
+        return await asyncio.to_thread(self._call, "run_tests", ["run", dir, "--json"], "")
+
+    def _call(self, tool: str, args: List[str], stdin: str) -> Dict[str, Any]:
         try:
-            proc = subprocess.run(self.ptc_command + args, input=stdin, capture_output=True, text=True,
-                                  cwd=self.cwd, timeout=self.timeout)
+            proc = subprocess.run(self._ptc + args, input=stdin, capture_output=True, text=True,
+                                  cwd=self._cwd, timeout=self._timeout)
         except FileNotFoundError:
-            return _failure(127, "ptc_not_found", f"cannot run {self.ptc_command[0]!r}",
-                            "install ptc (npm install -g ptc) or set PTC_BIN")
+            return _error(tool, "ptc_not_found", f"cannot run {self._ptc[0]!r}",
+                          "install ptc (npm install -g ptc, Node >= 20.19) or set PTC_BIN")
         except subprocess.TimeoutExpired:
-            return _failure(124, "timeout", f"ptc did not finish within {self.timeout}s", "raise timeout", True)
+            return _error(tool, "timeout", f"ptc did not finish within {self._timeout}s", "raise timeout", True)
         try:
             result = json.loads(proc.stdout)
         except json.JSONDecodeError:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            return _failure(proc.returncode, "no_json", f"ptc exited {proc.returncode} without a JSON result: {last}", None)
-        return result
+            return _error(tool, "no_json", f"ptc exited {proc.returncode} without a JSON result: {last}", None)
+        code = result.get("exitCode")
+        if code in _DONE:
+            return {"success": True, "tests_failed": code == 1, "summary": _summary(result), "result": result,
+                    **_meta(tool)}
+        err = result.get("error") or {}
+        return _error(tool, err.get("code", "ptc_error"), err.get("message", f"ptc exited {code}"),
+                      err.get("hint"), bool(err.get("retryable")), result)
 
 
-def _failure(code: int, error_code: str, message: str, hint: Optional[str], retryable: bool = False) -> Dict[str, Any]:
-    """When ptc could not even answer: the contract's ok/exitCode/error fields, so callers handle one shape."""
-    return {"schemaVersion": 1, "ok": False, "exitCode": code,
-            "error": {"code": error_code, "message": message, "hint": hint, "retryable": retryable}}
+def _summary(result: Dict[str, Any]) -> str:
+    tests = result.get("tests") or {}
+    if not tests.get("ran"):
+        return f"{len(result.get('files') or [])} files in {result.get('outDir')}; tests not run"
+    return f"tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('errors', 0)} errors " \
+           f"in {result.get('outDir')}"
+
+
+def _meta(tool: str) -> Dict[str, Any]:
+    return {"toolkit": "PtcToolkit", "tool": tool, "timestamp": datetime.now(timezone.utc).isoformat()}
+
+
+def _error(tool: str, code: str, message: str, hint: Optional[str], retryable: bool = False,
+           result: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """ROMA's error shape, plus ptc's hint and retryable, and its result when there is one."""
+    answer: Dict[str, Any] = {"success": False, "error": message, "error_type": code, "hint": hint,
+                              "retryable": retryable, **_meta(tool)}
+    if result is not None:
+        answer["result"] = result
+    return answer
 
 
 def main(argv: List[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Run ptc generate through the toolkit and print its result.")
+    parser = argparse.ArgumentParser(description="Run ptc generate through the toolkit and print its answer.")
     parser.add_argument("prompt")
     parser.add_argument("--lang", default="python")
     parser.add_argument("--out")
@@ -125,15 +172,14 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--fix", type=int, default=1)
     parser.add_argument("--provider")
     parser.add_argument("--model")
-    parser.add_argument("--base-url")
+    parser.add_argument("--reasoning")
     parser.add_argument("--ptc", help='the ptc command, e.g. "node bin/ptc.js" (default: $PTC_BIN or ptc)')
     ns = parser.parse_args(argv)
     toolkit = PtcToolkit(ptc_command=ns.ptc)
-    result = toolkit.generate(ns.prompt, lang=ns.lang, out=ns.out, run=not ns.no_run, fix=ns.fix,
-                              provider=ns.provider, model=ns.model, base_url=ns.base_url)
-    print(json.dumps(result, indent=2))
-    code = result.get("exitCode")
-    return code if isinstance(code, int) and 0 <= code < 256 else 1
+    answer = asyncio.run(toolkit.generate_code(ns.prompt, lang=ns.lang, out=ns.out, run=not ns.no_run, fix=ns.fix,
+                                               provider=ns.provider, model=ns.model, reasoning=ns.reasoning))
+    print(json.dumps(answer, indent=2))
+    return 0 if answer["success"] and not answer.get("tests_failed") else 1
 
 
 if __name__ == "__main__":

@@ -36,57 +36,55 @@ function python(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
   });
 }
 
-it('the toolkit shells out to ptc generate --json and returns the parsed result (as a script)', async () => {
+const IMPORT = `import asyncio, json, sys\nsys.path.insert(0, ${JSON.stringify(join(ROOT, 'examples/roma'))})\nfrom ptc_toolkit import PtcToolkit\n`;
+const rcFor = (url: string) => JSON.stringify({ provider: 'openai-compatible', model: 'fake-coder', providers: { 'openai-compatible': { baseURL: url } } });
+
+it('as a script: runs ptc generate --json and prints ROMA\'s {success, ...} answer with ptc\'s result', async () => {
+  sb.write('.ptcrc.json', rcFor(fake.url));
   fake.enqueue({ text: PRIME_REPLY, usage: { prompt: 70, completion: 30 }, usageShape: 'openai' });
-  const r = await python([TOOLKIT, 'a prime check', '--provider', 'openai-compatible', '--base-url', fake.url, '--model', 'fake-coder', '--out', 'gen']);
+  const r = await python([TOOLKIT, 'a prime check', '--out', 'gen']);
   expect(r.code).toBe(0);
-  const result = resultSchema.parse(JSON.parse(r.stdout));
-  expect(result).toMatchObject({ ok: true, command: 'generate', outDir: join(sb.cwd, 'gen'), tests: { passed: 2 } });
+  const answer = JSON.parse(r.stdout);
+  expect(answer).toMatchObject({ success: true, tests_failed: false, toolkit: 'PtcToolkit', tool: 'generate_code' });
+  expect(answer.summary).toBe(`tests: 2 passed, 0 failed, 0 errors in ${join(sb.cwd, 'gen')}`);
+  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, command: 'generate', outDir: join(sb.cwd, 'gen'), tests: { passed: 2 } });
   expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain('a prime check');
   expect(r.stdout + r.stderr).not.toContain(KEY);
 });
 
-it('generate_code is an async tool method an agent calls; config comes from ptc (an rc file here)', async () => {
-  sb.write('.ptcrc.json', JSON.stringify({ provider: 'openai-compatible', model: 'fake-coder', providers: { 'openai-compatible': { baseURL: fake.url } } }));
+it('failing tests are a successful tool call: success true, tests_failed true, the failures in the result', async () => {
+  sb.write('.ptcrc.json', rcFor(fake.url));
   fake.enqueue({ text: FAILING_REPLY });
-  const script = `
-import asyncio, json, sys
-sys.path.insert(0, ${JSON.stringify(join(ROOT, 'examples/roma'))})
-from ptc_toolkit import PtcToolkit
-tk = PtcToolkit()
-print(json.dumps(asyncio.run(tk.generate_code("primes, with a wrong test", out="failing", fix=0))))
-`;
-  const r = await python(['-c', script]);
+  const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().generate_code("primes, with a wrong test", out="failing", fix=0))))`]);
   expect(r.stderr).toBe('');
-  const result = resultSchema.parse(JSON.parse(r.stdout));
-  expect(result).toMatchObject({ ok: false, exitCode: 1, error: { code: 'tests_failed', retryable: false } });
+  const answer = JSON.parse(r.stdout);
+  expect(answer).toMatchObject({ success: true, tests_failed: true });
+  const result = resultSchema.parse(answer.result);
+  expect(result).toMatchObject({ ok: false, exitCode: 1, error: { code: 'tests_failed' } });
   expect(result.tests!.failed).toBe(1);
 });
 
-it('generate_code(run=False) works with the shipped rc file, which sets fix', async () => {
-  const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
-  expect(rc.fix).toBeGreaterThan(0);
-  rc.providers.kimi.baseURL = fake.url;
-  sb.write('.ptcrc.json', JSON.stringify(rc));
-  fake.enqueue({ text: PRIME_REPLY });
-  const script = `
-import asyncio, json, sys
-sys.path.insert(0, ${JSON.stringify(join(ROOT, 'examples/roma'))})
-from ptc_toolkit import PtcToolkit
-print(json.dumps(asyncio.run(PtcToolkit().generate_code("a prime check", out="files-only", run=False))))
-`;
-  const r = await python(['-c', script], { MOONSHOT_API_KEY: 'sk-test-canary-python-02' });
-  const result = resultSchema.parse(JSON.parse(r.stdout));
-  expect(result).toMatchObject({ ok: true, exitCode: 0, tests: null, outDir: join(sb.cwd, 'files-only') });
-  expect((result.warnings ?? []).join('\n')).toContain('repair is off');
+it('ROMA exposes every public method as a tool: only the async generate_code and run_tests, no blocking duplicate', async () => {
+  const r = await python(['-c', `${IMPORT}import inspect
+tk = PtcToolkit()
+tools = sorted(n for n, m in inspect.getmembers(tk, inspect.ismethod) if not n.startswith("_"))
+print(json.dumps({"tools": tools, "async": [inspect.iscoroutinefunction(getattr(tk, n)) for n in tools]}))`]);
+  expect(JSON.parse(r.stdout)).toEqual({ tools: ['generate_code', 'run_tests'], async: [true, true] });
 });
 
-it('a ptc that cannot be started gives the same ok/exitCode/error shape', async () => {
-  const r = await python(['-c', `
-import json, sys
-sys.path.insert(0, ${JSON.stringify(join(ROOT, 'examples/roma'))})
-from ptc_toolkit import PtcToolkit
-print(json.dumps(PtcToolkit(ptc_command="/nonexistent/ptc").generate("x")))
-`]);
-  expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 127, error: { code: 'ptc_not_found', retryable: false } });
+it('run_tests runs the tests in a folder and reports them the same way', async () => {
+  sb.write('mixed/calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/calc.py'), 'utf8'));
+  sb.write('mixed/test_calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/test_calc.py'), 'utf8'));
+  const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().run_tests("mixed"))))`]);
+  const answer = JSON.parse(r.stdout);
+  expect(answer).toMatchObject({ success: true, tests_failed: true, tool: 'run_tests', result: { command: 'run', exitCode: 1 } });
+});
+
+it('when ptc cannot do the job it answers {success: false} with the reason, and never raises', async () => {
+  const missing = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit(ptc_command="/nonexistent/ptc").generate_code("x"))))`]);
+  expect(JSON.parse(missing.stdout)).toMatchObject({ success: false, error_type: 'ptc_not_found', retryable: false });
+  // No key for the provider: ptc answers exit 2, which the toolkit passes on as ROMA's error shape.
+  const noKey = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().generate_code("x", provider="anthropic"))))`], { ANTHROPIC_API_KEY: '' });
+  expect(noKey.stderr).toBe('');
+  expect(JSON.parse(noKey.stdout)).toMatchObject({ success: false, error_type: 'missing_key', retryable: false, result: { exitCode: 2 } });
 });
