@@ -196,6 +196,8 @@ export interface Sandbox {
   readonly kind: SandboxKind;
   /** Where the files live inside the sandbox (for messages). */
   readonly root: string;
+  /** The python tests run with, where the sandbox chose one on the host (local): for messages. */
+  readonly python?: { executable: string; chosenBy: string; tried: string[] } | null;
   /** Put files in (replacing any of the same path); remove `remove`. */
   prepare(files: SandboxFile[], remove?: string[]): Promise<void>;
   exec(command: string, opts: ExecOptions): Promise<ExecResult>;

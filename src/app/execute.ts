@@ -120,7 +120,7 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
       ctx.logger.warn(w);
     }
     const willRun = req.command === 'run' || (Boolean(cfg.settings.run.value) && !req.options.dryRun);
-    if (willRun && cfg.settings.sandbox.value === 'local') warmLocalSandbox();
+    if (willRun && cfg.settings.sandbox.value === 'local') warmLocalSandbox(cfg.file.local?.python ?? null);
     // The Daytona SDK takes a while to load: start now, so the sandbox's create goes out with the model call.
     if (willRun && cfg.settings.sandbox.value === 'daytona') void import('../sandbox/daytona.js').then((d) => d.loadDaytonaSdk()).catch(() => undefined);
     const parts = await loadParts();
@@ -242,9 +242,9 @@ async function checkedOutDir(req: PipelineRequest, cfg: ResolvedConfig, ctx: Exe
  * Starts what the local sandbox will need (its modules, the bubblewrap check, where python lives) while the
  * reply is parsed and written. All of it is memoised, and any failure shows up where it is used.
  */
-function warmLocalSandbox(): void {
+function warmLocalSandbox(python: string | null): void {
   void Promise.all([import('../sandbox/local.js'), import('../sandbox/runner.js')])
-    .then(([local]) => local.warmUpLocalSandbox())
+    .then(([local]) => local.warmUpLocalSandbox(undefined, python))
     .catch(() => undefined);
 }
 
@@ -418,6 +418,7 @@ async function pipelineDeps(
         ]);
         return createLocalSandbox({
           isolation: isolation as 'auto' | 'bwrap' | 'none',
+          python: cfg.file.local?.python ?? null,
           allowNoIsolation: isolation === 'none',
           keep: Boolean(req.options.keep ?? cfg.file.local?.keep),
           logger: ctx.logger,

@@ -88,7 +88,7 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
         },
   );
   checks.push(await limitsCheck(cfg, bwrap !== null));
-  checks.push(pytestCheck(cfg.file.local?.pytestPlugins ?? 'used'));
+  checks.push(await pytestCheck(cfg.file.local?.python ?? null, cfg.file.local?.pytestPlugins ?? 'used'));
   checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
 
   const daytona = resolveDaytona(cfg);
@@ -130,24 +130,39 @@ const PYTEST_PROBE =
   'print(json.dumps({"version": pytest.__version__, ' +
   '"plugins": sorted({ep.dist.name for ep in entry_points(group="pytest11") if ep.dist})}))';
 
-/** pytest for the host python, and its installed plugins with whether the sandbox loads them. */
-function pytestCheck(policy: PytestPluginPolicy): Check {
-  const r = spawnSync('python3', ['-c', PYTEST_PROBE], { encoding: 'utf8', timeout: 20_000 });
+/**
+ * The python the local sandbox would run tests with (`local.python`, or the first on PATH with pytest), its
+ * pytest, and its installed plugins with whether the sandbox loads them.
+ */
+async function pytestCheck(configured: string | null, policy: PytestPluginPolicy): Promise<Check> {
+  const { hostPython } = await import('../sandbox/env.js');
+  const python = await hostPython(configured);
+  if (!python) {
+    return configured
+      ? { name: 'python tests', status: 'warn', detail: `local.python ${configured} does not run`, hint: 'point local.python at a python 3 with pytest' }
+      : { name: 'python tests', status: 'warn', detail: 'no python3 or python on PATH', hint: 'install Python 3 with pytest (needed for --lang python with the local sandbox)' };
+  }
+  const r = python.pytest ? spawnSync(python.executable, ['-c', PYTEST_PROBE], { encoding: 'utf8', timeout: 20_000 }) : null;
   let found: { version: string; plugins: string[] } | null = null;
   try {
-    found = r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { version: string; plugins: string[] }) : null;
+    found = r?.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { version: string; plugins: string[] }) : null;
   } catch {
     found = null;
   }
   if (!found) {
-    return { name: 'python tests', status: 'warn', detail: 'python3 -m pytest not available', hint: 'pip install pytest (needed for --lang python with the local sandbox)' };
+    return {
+      name: 'python tests',
+      status: 'warn',
+      detail: `${python.executable} has no pytest (tried ${python.tried.join(', ')})`,
+      hint: `${python.executable} -m pip install pytest, or set local.python to a python that has it (needed for --lang python with the local sandbox)`,
+    };
   }
   const plugins = found.plugins.length === 0
     ? 'no plugins installed'
     : policy === 'all'
       ? `plugins always loaded (local.pytestPlugins: all): ${found.plugins.join(', ')}`
       : `plugins loaded only when the code uses them: ${found.plugins.join(', ')}`;
-  return { name: 'python tests', status: 'ok', detail: `pytest ${found.version}; ${plugins}` };
+  return { name: 'python tests', status: 'ok', detail: `${python.executable} (${python.chosenBy}): pytest ${found.version}; ${plugins}` };
 }
 
 /** Any HTTP answer means the host is there; only a network failure or a timeout fails the check. */

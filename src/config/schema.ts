@@ -70,6 +70,12 @@ export const rcSchema = z.strictObject({
   local: z
     .strictObject({
       isolation: z.enum(['auto', 'bwrap', 'none']).optional(),
+      python: z
+        .string()
+        .trim()
+        .min(1)
+        .optional()
+        .describe('the python to run tests with (a path, or a name on PATH); default: the first python3, then python, on PATH that has pytest'),
       testTimeout: timeoutSeconds.optional(),
       keep: z.boolean().optional(),
       pytestPlugins: z.enum(PYTEST_PLUGIN_POLICIES).optional(),

@@ -17,6 +17,12 @@ export interface HostPython {
   prefixes: string[];
   /** Top-level standard-library module names, straight from the interpreter. */
   stdlibModules: string[];
+  /** pytest's version for this interpreter, null when it has none. */
+  pytest: string | null;
+  /** How it was chosen, for doctor and --verbose: "local.python", "python3 on PATH, with pytest", … */
+  chosenBy: string;
+  /** Every interpreter looked at, in order, with what it had (for the error when none has pytest). */
+  tried: string[];
 }
 
 export interface HostInterpreters {
@@ -30,9 +36,13 @@ export interface HostInterpreters {
 const SYSTEM_PATH_DIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 const PROBE_SCRIPT =
-  'import sys, json; print(json.dumps({"executable": sys.executable, "prefixes": ' +
+  'import sys, json\ntry:\n import pytest; v = pytest.__version__\nexcept Exception:\n v = None\n' +
+  'print(json.dumps({"executable": sys.executable, "prefixes": ' +
   '[sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix], ' +
-  '"stdlib": sorted(getattr(sys, "stdlib_module_names", []))}))';
+  '"stdlib": sorted(getattr(sys, "stdlib_module_names", [])), "pytest": v}))';
+
+/** One interpreter as the probe saw it; the choice adds how it was chosen. */
+type Probed = Omit<HostPython, 'chosenBy' | 'tried'>;
 
 /** Finds an executable on the host's PATH (the user's PATH is read here only, never passed on). */
 export function whichOnHost(name: string, pathVar = process.env.PATH ?? ''): string | null {
@@ -57,22 +67,22 @@ function realOrSelf(path: string): string {
   }
 }
 
-/** Asks the host's python3 for where it lives and which modules are its standard library. */
-function askPython(python: string): Promise<HostPython | null> {
+/** Asks a host python where it lives, which modules are its standard library, and whether it has pytest. */
+function askPython(python: string): Promise<Probed | null> {
   return new Promise((resolve) => {
     // The user's env is passed here on purpose: pyenv shims need PYENV_* to pick the right interpreter.
     // This runs ptc's own fixed script, never generated code.
     execFile(python, ['-c', PROBE_SCRIPT], { timeout: 15_000 }, (err, stdout) => {
       if (err) return resolve(null);
       try {
-        const parsed = JSON.parse(stdout) as { executable: string; prefixes: string[]; stdlib: string[] };
+        const parsed = JSON.parse(stdout) as { executable: string; prefixes: string[]; stdlib: string[]; pytest: string | null };
         const prefixes = new Set<string>();
         for (const p of parsed.prefixes) {
           if (!p) continue;
           prefixes.add(p);
           prefixes.add(realOrSelf(p));
         }
-        resolve({ executable: parsed.executable, prefixes: [...prefixes], stdlibModules: parsed.stdlib });
+        resolve({ executable: parsed.executable, prefixes: [...prefixes], stdlibModules: parsed.stdlib, pytest: parsed.pytest ?? null });
       } catch {
         resolve(null);
       }
@@ -127,33 +137,40 @@ function probeCachePath(): string {
   return join(base, 'ptc', 'host-python.json');
 }
 
-function readCachedProbe(key: string): HostPython | null {
+type ProbeCache = { version: 2; entries: Record<string, Probed> };
+
+function readProbeCache(): ProbeCache {
   try {
-    const cached = JSON.parse(readFileSync(probeCachePath(), 'utf8')) as { key?: string; python?: HostPython };
-    if (cached.key !== key || !cached.python) return null;
-    // The interpreter may have been uninstalled since.
-    if (!existsSync(cached.python.executable)) return null;
-    return cached.python;
+    const cached = JSON.parse(readFileSync(probeCachePath(), 'utf8')) as ProbeCache;
+    if (cached.version === 2 && cached.entries && typeof cached.entries === 'object') return cached;
   } catch {
-    return null;
+    // none yet, or not one this version wrote
   }
+  return { version: 2, entries: {} };
 }
 
-async function writeCachedProbe(key: string, python: HostPython): Promise<void> {
+function readCachedProbe(key: string): Probed | null {
+  const python = readProbeCache().entries[key];
+  // The interpreter may have been uninstalled since; one without pytest may have had it installed since.
+  if (!python || !existsSync(python.executable) || python.pytest === null) return null;
+  return python;
+}
+
+async function writeCachedProbe(key: string, python: Probed): Promise<void> {
   const path = probeCachePath();
   try {
     await makeDirs(dirname(path));
+    const cache = readProbeCache();
+    cache.entries[key] = python;
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ key, python }));
+    await writeFile(tmp, JSON.stringify(cache));
     await rename(tmp, path);
   } catch {
     // a cache that cannot be written only costs time
   }
 }
 
-async function probePython(): Promise<HostPython | null> {
-  const python = whichOnHost('python3');
-  if (!python) return null;
+async function probe(python: string): Promise<Probed | null> {
   const key = probeCacheKey(python);
   const cached = key ? readCachedProbe(key) : null;
   if (cached) return cached;
@@ -162,12 +179,52 @@ async function probePython(): Promise<HostPython | null> {
   return fresh;
 }
 
-let cachedPython: Promise<HostPython | null> | null = null;
+/** Every `name` on PATH, in PATH order (a venv's python3 and the system's are different interpreters). */
+function allOnPath(name: string, pathVar = process.env.PATH ?? ''): string[] {
+  const found: string[] = [];
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir) continue;
+    const hit = whichOnHost(name, dir);
+    if (hit && !found.includes(hit)) found.push(hit);
+  }
+  return found;
+}
 
-/** The host python, asked once per process. */
-export function hostPython(): Promise<HostPython | null> {
-  cachedPython ??= probePython();
-  return cachedPython;
+/**
+ * The python the local sandbox runs tests with: `local.python` when set (a path, or a name on PATH), else the
+ * first python3, then python, on PATH that has pytest; when none has it, the first that runs (the run then
+ * fails with an error naming everything tried). Null when there is no python at all.
+ */
+async function choosePython(configured: string | null): Promise<HostPython | null> {
+  const tried: string[] = [];
+  if (configured) {
+    const path = configured.includes('/') ? configured : whichOnHost(configured);
+    const found = path ? await probe(path) : null;
+    tried.push(`${configured} (local.python${found ? (found.pytest ? `, pytest ${found.pytest}` : ', no pytest') : ': does not run'})`);
+    return found ? { ...found, chosenBy: 'local.python', tried } : null;
+  }
+  let fallback: (Probed & { name: string }) | null = null;
+  for (const name of ['python3', 'python']) {
+    for (const path of allOnPath(name)) {
+      const found = await probe(path);
+      tried.push(`${path} (${found ? (found.pytest ? `pytest ${found.pytest}` : 'no pytest') : 'does not run'})`);
+      if (found?.pytest) return { ...found, chosenBy: `${path}, the first ${name} on PATH with pytest`, tried };
+      if (found && !fallback) fallback = { ...found, name: path };
+    }
+  }
+  if (!fallback) return null;
+  const { name, ...python } = fallback;
+  return { ...python, chosenBy: `${name}, the first python on PATH (none has pytest)`, tried };
+}
+
+const chosen = new Map<string, Promise<HostPython | null>>();
+
+/** The host python (`local.python`, or the choice from PATH), asked once per process. */
+export function hostPython(configured: string | null = null): Promise<HostPython | null> {
+  const key = configured ?? '';
+  let p = chosen.get(key);
+  if (!p) chosen.set(key, (p = choosePython(configured)));
+  return p;
 }
 
 /** The node running ptc: `<prefix>/bin/node`. */
@@ -175,17 +232,22 @@ export function hostNodePrefix(): string {
   return dirname(dirname(realOrSelf(process.execPath)));
 }
 
-let cachedInterpreters: Promise<HostInterpreters> | null = null;
+const interpreters = new Map<string, Promise<HostInterpreters>>();
 
-export function hostInterpreters(): Promise<HostInterpreters> {
-  cachedInterpreters ??= hostPython().then((python) => {
-    const dirs: string[] = [];
-    if (python) dirs.push(dirname(python.executable), ...python.prefixes.map((p) => join(p, 'bin')));
-    dirs.push(dirname(process.execPath), join(hostNodePrefix(), 'bin'));
-    dirs.push(...SYSTEM_PATH_DIRS);
-    return { python, nodePrefix: hostNodePrefix(), pathDirs: [...new Set(dirs)] };
-  });
-  return cachedInterpreters;
+export function hostInterpreters(configuredPython: string | null = null): Promise<HostInterpreters> {
+  const key = configuredPython ?? '';
+  let p = interpreters.get(key);
+  if (!p) {
+    p = hostPython(configuredPython).then((python) => {
+      const dirs: string[] = [];
+      if (python) dirs.push(dirname(python.executable), ...python.prefixes.map((p) => join(p, 'bin')));
+      dirs.push(dirname(process.execPath), join(hostNodePrefix(), 'bin'));
+      dirs.push(...SYSTEM_PATH_DIRS);
+      return { python, nodePrefix: hostNodePrefix(), pathDirs: [...new Set(dirs)] };
+    });
+    interpreters.set(key, p);
+  }
+  return p;
 }
 
 export interface SandboxEnvInput {
@@ -194,12 +256,16 @@ export interface SandboxEnvInput {
   tmpDir: string;
   /** Per-command additions (e.g. PYTHONPATH for installed packages). */
   extra?: Record<string, string>;
+  /** The python tests run with (its executable path), when it is not simply `python3` on PATH. */
+  python?: string;
 }
 
 /** The whole environment the generated code sees. Nothing is copied from process.env. */
 export function buildSandboxEnv(input: SandboxEnvInput): Record<string, string> {
   return {
     PATH: input.pathDirs.join(':'),
+    // The python runner starts "${PTC_PYTHON:-python3}": the chosen interpreter, whatever `python3` on PATH is.
+    ...(input.python ? { PTC_PYTHON: input.python } : {}),
     HOME: input.home,
     TMPDIR: input.tmpDir,
     LANG: 'C.UTF-8',

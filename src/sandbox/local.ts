@@ -32,6 +32,8 @@ import { makeDirs } from '../util/make-dirs.js';
 
 export interface LocalSandboxOptions {
   isolation: 'auto' | 'bwrap' | 'none';
+  /** `local.python`: the interpreter to run python tests with; else the first python on PATH with pytest. */
+  python?: string | null;
   /** With `auto`: fall back to an unisolated process when bubblewrap is missing (`--no-isolation`). */
   allowNoIsolation?: boolean;
   /** Leave the copy on disk after dispose (`--keep`); its path is logged. */
@@ -93,15 +95,15 @@ async function resolveIsolation(opts: Pick<LocalSandboxOptions, 'isolation' | 'a
 }
 
 /** Starts the checks createLocalSandbox awaits (both memoised per process), so they overlap other work. */
-export function warmUpLocalSandbox(bwrapPath?: string): void {
+export function warmUpLocalSandbox(bwrapPath?: string, python: string | null = null): void {
   void usableBwrap(bwrapPath);
-  void hostInterpreters();
+  void hostInterpreters(python);
 }
 
 export async function createLocalSandbox(opts: LocalSandboxOptions): Promise<Sandbox> {
   const logger = opts.logger ?? silentLogger;
   // Start asking python where it lives while bwrap is checked: both are needed before the first command.
-  const interpreters = hostInterpreters();
+  const interpreters = hostInterpreters(opts.python ?? null);
   const tmpRoot = opts.tmpRoot ?? tmpdir();
   // Copies left by runs that were killed go now, while bwrap and python are being checked.
   const sweep = sweepStaleCopiesOnce(tmpRoot);
@@ -151,6 +153,7 @@ class LocalSandbox implements Sandbox {
   private readonly live = new LiveProcesses();
   private disposed = false;
   private readonly limits: SandboxLimits;
+  readonly python: Sandbox['python'];
   /** The copy's disk use before the code's first command since the last prepare (null: measure again). */
   private baseline: number | null = null;
 
@@ -164,6 +167,9 @@ class LocalSandbox implements Sandbox {
     private readonly owner: { uid: number; gid: number } | null,
   ) {
     this.limits = opts.limits ?? { ...DEFAULT_LIMITS };
+    const py = interpreters.python;
+    this.python = py ? { executable: py.executable, chosenBy: py.chosenBy, tried: py.tried } : null;
+    if (py) logger.debug(`python for tests: ${py.executable} (${py.chosenBy}${py.pytest ? `, pytest ${py.pytest}` : ''})`);
   }
 
   async prepare(files: SandboxFile[], remove: string[] = []): Promise<void> {
@@ -281,6 +287,7 @@ class LocalSandbox implements Sandbox {
       home: posix.join(JAIL_ROOT, HOME_DIR),
       tmpDir: '/tmp',
       extra: this.extraEnv(opts),
+      python: this.python?.executable,
     });
     const inner = innerCommand(command, { limits: this.limits, dropRoot: this.owner !== null });
     return { file: this.bwrap!, args: [...args, '--', ...inner], env, cwd: this.root };
@@ -292,6 +299,7 @@ class LocalSandbox implements Sandbox {
       home: join(this.root, HOME_DIR),
       tmpDir: join(this.root, TMP_DIR),
       extra: this.extraEnv(opts),
+      python: this.python?.executable,
     });
     // Unisolated as root: spawned as the sandbox user straight away (Node drops the uid and groups).
     const [file, ...args] = innerCommand(command, { limits: this.limits, dropRoot: false });

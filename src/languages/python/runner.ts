@@ -56,6 +56,12 @@ for pkg, mod in json.loads(sys.argv[1]):
 print(json.dumps(missing))
 `;
 
+/**
+ * The interpreter, as the sandbox's shell expands it: the local sandbox sets PTC_PYTHON to the python it chose
+ * (`local.python`, or the first on PATH with pytest); elsewhere (Daytona) it is the image's python3.
+ */
+const PY = '"${PTC_PYTHON:-python3}"';
+
 export const pythonRunner: TestRunner = {
   name: 'pytest',
   isSource: (path) => path.endsWith('.py'),
@@ -67,9 +73,9 @@ export const pythonRunner: TestRunner = {
     nameOf: requirementName,
     // What the sandbox already has (the host python's site-packages in the local sandbox) needs no install.
     missingCheck: (deps) =>
-      `python3 -c ${shq(MISSING_CHECK)} ${shq(JSON.stringify(deps.map((d) => [requirementName(d), pythonModuleForPackage(d)])))}`,
+      `${PY} -c ${shq(MISSING_CHECK)} ${shq(JSON.stringify(deps.map((d) => [requirementName(d), pythonModuleForPackage(d)])))}`,
     installCommand: (missing) =>
-      `python3 -m pip install --quiet --no-input --disable-pip-version-check --target ${PY_SITE} ${missing.map(shq).join(' ')}`,
+      `${PY} -m pip install --quiet --no-input --disable-pip-version-check --target ${PY_SITE} ${missing.map(shq).join(' ')}`,
     installedEnv: { PYTHONPATH: PY_SITE },
     noSuchPackage: /No matching distribution found|Could not find a version/i,
   },
@@ -101,7 +107,7 @@ function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPlugi
     testFiles.map(argPath).join(' ');
   const all = plugins === 'all';
   const dists = all ? null : [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
-  const cmd = `rm -f ${PY_JUNIT}; exec python3 -c ${shq(PYTEST_BOOTSTRAP)} ${shq(JSON.stringify(dists))} ${args}`;
+  const cmd = `rm -f ${PY_JUNIT}; exec ${PY} -c ${shq(PYTEST_BOOTSTRAP)} ${shq(JSON.stringify(dists))} ${args}`;
   return { cmd, env: all ? {} : { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } };
 }
 
@@ -115,16 +121,16 @@ async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<strin
   let res = await exec(ctx, cmd, 'run pytest', env, true);
   if (!res.timedOut && isMissingPytest(res)) {
     // A fresh Daytona image may lack pytest: with network, install it next to the other packages and retry.
-    if (!ctx.input.network) throw missing('pytest', res);
+    if (!ctx.input.network) throw missing('pytest', res, ctx);
     ctx.input.onPhase?.('installing');
     const pip = await exec(ctx, PIP_PYTEST, 'install pytest');
-    if (pip.exitCode !== 0) throw missing('pytest', pip);
+    if (pip.exitCode !== 0) throw missing('pytest', pip, ctx);
     ctx.input.onPhase?.('running');
     env = { ...env, PYTHONPATH: PY_SITE };
     key = await newResultsKey(ctx);
     res = await exec(ctx, cmd, 'run pytest', env, true);
   }
-  if (res.exitCode === 127) throw missing('python3', res);
+  if (res.exitCode === 127) throw missing('python3', res, ctx);
   const { stream, runnerOutput } = readResults(res, key);
   const output = tail(runnerOutput, OUTPUT_TAIL_BYTES);
   if (res.timedOut) return { cases: [], problem: timeoutProblem(ctx), output };
@@ -165,10 +171,14 @@ function isMissingPytest(res: ExecResult): boolean {
   return res.exitCode !== 0 && /No module named '?pytest\b/.test(res.stderr + res.stdout);
 }
 
-function missing(what: 'pytest' | 'python3', res: ExecResult) {
+function missing(what: 'pytest' | 'python3', res: ExecResult, ctx: RunCtx) {
+  const py = ctx.sandbox.python;
+  // The local sandbox says which interpreters it looked at, so the fix names the right one.
+  const tried = py && py.tried.length > 0 ? `; tried ${py.tried.join(', ')}` : '';
   const hint =
     what === 'pytest'
-      ? 'install pytest for the python ptc uses: `python3 -m pip install pytest` (or use --sandbox daytona)'
+      ? `install pytest for the python ptc uses: \`${py?.executable ?? 'python3'} -m pip install pytest\`, or set local.python ` +
+        `to a python that has it (or use --sandbox daytona)${tried}`
       : 'install Python 3 with pytest, or use --sandbox daytona';
   return runnerMissing(what, res, hint);
 }
