@@ -271,7 +271,9 @@ class LocalSandbox implements Sandbox {
   }
 
   private async jailedSpec(command: string, cwdRel: string, opts: ExecOptions): Promise<ProcessSpec> {
-    const extra = [...(this.interpreters.python?.prefixes ?? []), this.interpreters.nodePrefix];
+    // The python's own folder too: `local.python` may name a link outside the interpreter's prefix.
+    const py = this.interpreters.python;
+    const extra = [...(py ? [dirname(py.executable), ...py.prefixes] : []), this.interpreters.nodePrefix];
     const args = await bwrapArgs({
       hostRoot: this.root,
       extraReadOnly: extra,

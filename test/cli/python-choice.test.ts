@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -59,6 +59,19 @@ it('local.python wins; one without pytest fails the run with an error naming it 
   expect(result).toMatchObject({ exitCode: 4, error: { code: 'sandbox_runner_missing' } });
   expect(result.error!.hint).toContain(`${bare} -m pip install pytest`);
   expect(result.error!.hint).toContain('local.python');
+});
+
+it('local.python runs the tests even where `python3` on its folder is another program', async () => {
+  // A folder whose python3 is not a python at all, and a link to the python with pytest under another name.
+  const bin = join(sb.dir, 'bin');
+  sb.write('../bin/python3', '#!/bin/sh\necho "not the chosen python" >&2\nexit 3\n');
+  chmodSync(join(bin, 'python3'), 0o755);
+  symlinkSync(withPytest, join(bin, 'mypython'));
+  sb.write('.ptcrc.json', JSON.stringify({ local: { python: join(bin, 'mypython') } }));
+  const r = await runPtc(['run', 'mixed', '--json'], sb);
+  const result = resultSchema.parse(JSON.parse(r.stdout));
+  expect(result).toMatchObject({ exitCode: 1, tests: { ran: true } });
+  expect(result.tests!.passed).toBeGreaterThan(0);
 });
 
 it('an rc file cannot give local.python an empty value', async () => {

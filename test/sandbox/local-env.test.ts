@@ -53,11 +53,13 @@ describe('host python probe cache', () => {
     const first = await (await freshEnvModule()).hostPython();
     expect(first).not.toBeNull();
     expect(first!.stdlibModules).toContain('json');
-    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; python: { prefixes: string[] } };
-    expect(stored.python.prefixes).toEqual(first!.prefixes);
+    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { prefixes: string[] }> };
+    // One entry per interpreter looked at: here the first python3 on PATH, which has pytest.
+    const entry = Object.values(stored.entries)[0]!;
+    expect(entry.prefixes).toEqual(first!.prefixes);
 
     // A marked cache entry proves the next run reads the cache instead of starting python.
-    stored.python.prefixes = ['/marker-from-cache'];
+    entry.prefixes = ['/marker-from-cache'];
     writeFileSync(cacheFile, JSON.stringify(stored));
     expect((await (await freshEnvModule()).hostPython())!.prefixes).toEqual(['/marker-from-cache']);
 
@@ -69,9 +71,10 @@ describe('host python probe cache', () => {
 
   it('ignores a cache entry whose interpreter is gone', async () => {
     await (await freshEnvModule()).hostPython();
-    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as { python: { executable: string; prefixes: string[] } };
-    stored.python.executable = '/nonexistent/python3';
-    stored.python.prefixes = ['/marker-stale'];
+    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { executable: string; prefixes: string[] }> };
+    const entry = Object.values(stored.entries)[0]!;
+    entry.executable = '/nonexistent/python3';
+    entry.prefixes = ['/marker-stale'];
     writeFileSync(cacheFile, JSON.stringify(stored));
     const probed = await (await freshEnvModule()).hostPython();
     expect(probed!.prefixes).not.toContain('/marker-stale');

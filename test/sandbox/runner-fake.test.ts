@@ -55,7 +55,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
   it('installs missing packages with pip into .ptc/site and runs pytest with them on PYTHONPATH', async () => {
     const fake = await withFiles(
       new FakeSandbox((cmd, sb) => {
-        if (cmd.startsWith('python3 -c')) return { stdout: '["requests"]\n' };
+        if (cmd.startsWith('"${PTC_PYTHON:-python3}" -c')) return { stdout: '["requests"]\n' };
         if (cmd.includes('pytest') && cmd.includes('--junitxml')) {
           sb.files.set('.ptc/junit.xml', PASSING_XML);
           return { exitCode: 1, stdout: reporterStdout(sb, MIXED, 1) };
@@ -73,14 +73,14 @@ describe('runTestsIn over another sandbox (network available)', () => {
       onPhase: (p) => phases.push(p),
     });
     expect(fake.commands.map((c) => c.command.split(' ').slice(0, 4).join(' '))).toEqual([
-      expect.stringMatching(/^python3 -c /),
-      'python3 -m pip install',
+      expect.stringMatching(/^"\$\{PTC_PYTHON:-python3\}" -c /),
+      '"${PTC_PYTHON:-python3}" -m pip install',
       'rm -f .ptc/junit.xml; exec',
     ]);
     expect(fake.commands[1]!.command).toContain("--target .ptc/site 'requests'");
     // Only the installed packages' pytest plugins load, whatever else the image has.
     expect(fake.commands[2]!.env).toEqual({ PYTHONPATH: '.ptc/site', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' });
-    expect(fake.commands[2]!.command).toMatch(/exec python3 -c '[^']*entry_points\(group="pytest11"\)[^']*' '\["requests"\]' -q /);
+    expect(fake.commands[2]!.command).toMatch(/exec "\$\{PTC_PYTHON:-python3\}" -c '[^']*entry_points\(group="pytest11"\)[^']*' '\["requests"\]' -q /);
     expect(report).toMatchObject({ sandbox: 'daytona', passed: 3, failed: 3, install: { packages: ['requests'], ok: true } });
     expect(phases).toEqual(['installing', 'running']);
   });
@@ -88,7 +88,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
   it('reports a package that does not exist as the reply\'s problem, with the installer output', async () => {
     const fake = await withFiles(
       new FakeSandbox((cmd, sb) => {
-        if (cmd.startsWith('python3 -c')) return { stdout: '["requests"]\n' };
+        if (cmd.startsWith('"${PTC_PYTHON:-python3}" -c')) return { stdout: '["requests"]\n' };
         if (cmd.includes('pip install')) {
           return { exitCode: 1, stderr: 'ERROR: Could not find a version that satisfies the requirement requests\nERROR: No matching distribution found for requests' };
         }
@@ -104,7 +104,7 @@ describe('runTestsIn over another sandbox (network available)', () => {
   it('turns an installer that cannot reach the registry into a retryable sandbox error', async () => {
     const fake = await withFiles(
       new FakeSandbox((cmd) => {
-        if (cmd.startsWith('python3 -c')) return { stdout: '["requests"]\n' };
+        if (cmd.startsWith('"${PTC_PYTHON:-python3}" -c')) return { stdout: '["requests"]\n' };
         if (cmd.includes('pip install')) return { exitCode: 1, stderr: 'WARNING: Retrying ... ConnectionError\nERROR: network unreachable' };
         return {};
       }),
