@@ -37,7 +37,7 @@ describe('ptc mcp over a real stdio pipe', () => {
     expect(tools.map((t) => t.name).sort()).toEqual(['apply', 'generate', 'list_models', 'run_tests']);
     const generate = tools.find((t) => t.name === 'generate')!;
     const props = Object.keys(generate.inputSchema.properties ?? {});
-    for (const option of ['prompt', 'provider', 'model', 'baseUrl', 'lang', 'out', 'force', 'dryRun', 'run', 'sandbox', 'fix', 'maxTokens', 'temperature', 'timeout', 'maxCost', 'protectTests']) {
+    for (const option of ['prompt', 'provider', 'model', 'baseUrl', 'lang', 'out', 'force', 'dryRun', 'run', 'sandbox', 'fix', 'maxTokens', 'temperature', 'reasoning', 'timeout', 'maxCost', 'protectTests']) {
       expect(props).toContain(option);
     }
     expect(generate.inputSchema.required).toEqual(['prompt']);
@@ -151,17 +151,21 @@ describe('ptc mcp over a real stdio pipe', () => {
 
 describe('time limits', () => {
   it('a call that outlasts --request-timeout ends with a timeout result (isError), and the server keeps serving', async () => {
-    const session = await startMcp({ OPENAI_COMPATIBLE_API_KEY: 'sk-test-canary-mcp-0002' }, ['--request-timeout', '1']);
+    const session = await startMcp({ OPENAI_COMPATIBLE_API_KEY: 'sk-test-canary-mcp-0002' }, ['--request-timeout', '3']);
     try {
       fake.enqueue({ hang: true });
-      const res = await session.client.callTool({
+      const from = fake.requests.length;
+      const call = session.client.callTool({
         name: 'generate',
         arguments: { prompt: 'a prime check', provider: 'openai-compatible', baseUrl: fake.url, model: 'fake-coder', out: 'slow' },
       });
+      // The model never answers; only the server's limit ends the call.
+      await fake.waitForRequest(from);
+      const res = await call;
       const result = contractResult(res);
       expect(res.isError).toBe(true);
       expect(result).toMatchObject({ ok: false, error: { code: 'timeout', retryable: true } });
-      expect(result.error!.message).toContain("timed out after 1s (the server's per-request limit)");
+      expect(result.error!.message).toContain("timed out after 3s (the server's per-request limit)");
       const again = await session.client.callTool({ name: 'list_models', arguments: {} });
       expect((again.structuredContent as { models: unknown[] }).models.length).toBeGreaterThan(0);
     } finally {
