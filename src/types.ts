@@ -192,12 +192,19 @@ export interface ExecResult {
   results?: string;
 }
 
+/** An interpreter a sandbox chose on the host, how, and what else it looked at. */
+export interface ChosenInterpreter {
+  executable: string;
+  chosenBy: string;
+  tried: string[];
+}
+
 export interface Sandbox {
   readonly kind: SandboxKind;
   /** Where the files live inside the sandbox (for messages). */
   readonly root: string;
   /** The python tests run with, where the sandbox chose one on the host (local): for messages. */
-  readonly python?: { executable: string; chosenBy: string; tried: string[] } | null;
+  readonly python?: ChosenInterpreter | null;
   /** Put files in (replacing any of the same path); remove `remove`. */
   prepare(files: SandboxFile[], remove?: string[]): Promise<void>;
   exec(command: string, opts: ExecOptions): Promise<ExecResult>;

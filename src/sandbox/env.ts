@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync
 import { rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
+import { PYTHON_COMMANDS } from '../languages/python/interpreters.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 export interface HostPython {
@@ -204,7 +205,7 @@ async function choosePython(configured: string | null): Promise<HostPython | nul
     return found ? { ...found, chosenBy: 'local.python', tried } : null;
   }
   let fallback: (Probed & { name: string }) | null = null;
-  for (const name of ['python3', 'python']) {
+  for (const name of PYTHON_COMMANDS) {
     for (const path of allOnPath(name)) {
       const found = await probe(path);
       tried.push(`${path} (${found ? (found.pytest ? `pytest ${found.pytest}` : 'no pytest') : 'does not run'})`);

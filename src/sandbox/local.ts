@@ -6,7 +6,7 @@ import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, s
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { SandboxError } from '../errors.js';
-import type { ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
+import type { ChosenInterpreter, ExecOptions, ExecResult, Logger, Sandbox, SandboxFile } from '../types.js';
 import { silentLogger } from '../types.js';
 import { buildSandboxEnv, hostInterpreters, type HostInterpreters } from './env.js';
 import { DEFAULT_OUTPUT_CAP_BYTES, LiveProcesses, runProcess, type ProcessSpec } from './exec-local.js';
@@ -153,7 +153,7 @@ class LocalSandbox implements Sandbox {
   private readonly live = new LiveProcesses();
   private disposed = false;
   private readonly limits: SandboxLimits;
-  readonly python: Sandbox['python'];
+  readonly python: ChosenInterpreter | null;
   /** The copy's disk use before the code's first command since the last prepare (null: measure again). */
   private baseline: number | null = null;
 

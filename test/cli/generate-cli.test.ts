@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../src/core/budget.js';
+import { THINKING_BUDGET } from '../../src/providers/reasoning.js';
 import { resultSchema } from '../../src/report/result-schema.js';
 import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
 import { BIN, makeSandbox, runPtc, type Sandbox } from './harness.js';
@@ -157,9 +158,11 @@ describe('--max-cost bounds each call on the wire', () => {
     });
     expect(openai.code, openai.stderr).toBe(0);
     const [toKimi, toOpenAI] = fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
-    expect(toKimi).toMatchObject({ max_tokens: DEFAULT_MAX_OUTPUT_TOKENS });
+    // Both default models think: the cap (and the budget check) holds the answer and room to think.
+    const cap = DEFAULT_MAX_OUTPUT_TOKENS + THINKING_BUDGET.medium;
+    expect(toKimi).toMatchObject({ max_tokens: cap });
     // OpenAI's newer models reject max_tokens.
-    expect(toOpenAI).toMatchObject({ max_completion_tokens: DEFAULT_MAX_OUTPUT_TOKENS });
+    expect(toOpenAI).toMatchObject({ max_completion_tokens: cap });
     expect(toOpenAI).not.toHaveProperty('max_tokens');
   });
 });

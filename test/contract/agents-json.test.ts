@@ -38,7 +38,12 @@ describe('ptc mcp results', () => {
       const res = await mcp.client.callTool({ name: tool, arguments: args() });
       const result = expectContractResult(res.structuredContent);
       expect(result.exitCode).toBe(exitCode);
-      expect(JSON.parse((res.content as { text: string }[])[0]!.text)).toEqual(res.structuredContent);
+      // A short summary for agents that read text, then the same JSON as the structured content.
+      const texts = (res.content as { text: string }[]).map((c) => c.text);
+      expect(texts[0]!.startsWith(`${result.command}: `)).toBe(true);
+      expect(JSON.parse(texts[1]!)).toEqual(res.structuredContent);
+      // Failing tests are a result; every other failure is a job ptc could not do.
+      expect(res.isError).toBe(exitCode !== 0 && exitCode !== 1);
     });
   }
 });
