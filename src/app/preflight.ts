@@ -71,7 +71,11 @@ export async function checkSandbox(cfg: ResolvedConfig, lang: Lang): Promise<voi
   // Both probes at once: they are processes, and this wait is in front of the model call. A missing bwrap or
   // runner answers at once; on a machine so busy that a probe takes longer than PROBE_WAIT_MS the call goes
   // ahead: the sandbox set-up waits for the isolation probe and stops the run, and the paid reply is saved.
-  const runnerFound = check ? commandSucceeds(check.command) : Promise.resolve(true);
+  const runnerFound = !check
+    ? Promise.resolve(true)
+    : check.found
+      ? check.found(cfg.file.local?.python ?? null).catch(() => false)
+      : commandSucceeds(check.command);
   const probes = (async () => {
     const { checkLocalIsolation } = await import('../sandbox/local.js');
     await checkLocalIsolation({ isolation: isolation as 'auto' | 'bwrap' | 'none', allowNoIsolation: isolation === 'none' });

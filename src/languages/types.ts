@@ -68,7 +68,13 @@ export interface Language {
    * What the local sandbox needs on this machine to run its tests, checked before a model call is paid for: a
    * command that succeeds when the runner is there. None when ptc's own node is enough.
    */
-  readonly hostRunnerCheck?: { command: readonly string[]; what: string; hint: string };
+  readonly hostRunnerCheck?: {
+    command: readonly string[];
+    what: string;
+    hint: string;
+    /** Where the runner is chosen among several (python: `local.python`, else the first with pytest): asked instead of `command`. */
+    found?: (configured: string | null) => Promise<boolean>;
+  };
   /**
    * Why a reply may not write `path` when the user's own tests take part (a file the test runner loads around
    * every test, a module imported in place of a test or of what it imports), or null. `acceptance`: the user's

@@ -32,7 +32,9 @@ export const python = {
     // Found, not imported: importing pytest takes a second on a busy machine, and this runs before every paid call.
     command: ['python3', '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("pytest") is None)'],
     what: 'python3 with pytest',
-    hint: 'install pytest for python3 (`pip install pytest` or `apt-get install python3-pytest`)',
+    hint: 'install pytest for python3 (`pip install pytest` or `apt-get install python3-pytest`), or set local.python to a python that has it',
+    // The python the local sandbox would choose, as it chooses it.
+    found: async (configured) => Boolean((await (await import('../../sandbox/env.js')).hostPython(configured))?.pytest),
   },
   shadowsUserTests: pythonShadows,
   loadRunner: async () => (await import('./runner.js')).pythonRunner,
