@@ -15,7 +15,7 @@ import { withSavedReply } from './saved-reply.js';
 import { finishResult, newDraft, type ResultDraft } from '../report/build.js';
 import type { Result } from '../report/result-schema.js';
 import type { Lang } from '../languages/registry.js';
-import type { Logger, Provider, Sandbox } from '../types.js';
+import type { Logger, Provider, ProviderId, Sandbox } from '../types.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 
 /**
@@ -75,6 +75,10 @@ export interface ExecuteContext {
   configSources?: ConfigSources;
   /** Warm Daytona sandboxes shared by the runs of a batch, a server (serve, mcp). */
   sandboxPool?: SandboxPool;
+  /** Wraps the provider this run makes (eval's --record saves each reply as it arrives). */
+  wrapProvider?: (provider: Provider) => Provider;
+  /** Stands in for the configured provider, so no key or endpoint is needed (eval's --replay of recorded replies). */
+  replayProvider?: (id: ProviderId, model: string) => Provider;
 }
 
 /** A pooled sandbox's runner install, done once per sandbox, gets this long. */
@@ -297,7 +301,12 @@ async function pipelineDeps(
   const s = cfg.settings;
 
   let providerFactory: PipelineDeps['provider'] = null;
-  if (req.command === 'generate') {
+  if (req.command === 'generate' && ctx.replayProvider) {
+    const replay = ctx.replayProvider;
+    const id = s.provider.value;
+    const model = s.model.value ?? catalog.defaultModel(id);
+    providerFactory = async () => replay(id, model);
+  } else if (req.command === 'generate') {
     const id = s.provider.value;
     const key = requireApiKey(cfg, id);
     ctx.addSecret(key.value);
@@ -340,8 +349,9 @@ async function pipelineDeps(
         (plan.thinking.budgetTokens ? ` (budget ${plan.thinking.budgetTokens} tokens)` : ''),
     );
     const deadline = s.timeout.value ? Date.now() + s.timeout.value * 1000 : undefined;
-    providerFactory = () =>
-      createProvider({
+    const wrap = ctx.wrapProvider ?? ((p: Provider) => p);
+    providerFactory = async () =>
+      wrap(await createProvider({
         id,
         model,
         apiKey: key.value,
@@ -351,7 +361,7 @@ async function pipelineDeps(
         temperature: entry?.temperature,
         deadline,
         logger: ctx.logger,
-      });
+      }));
   }
 
   const sandboxKind = s.sandbox.value;

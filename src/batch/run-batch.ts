@@ -38,11 +38,12 @@ export interface BatchListener {
 }
 
 export interface BatchDeps {
-  execute: (req: PipelineRequest, ctx: ExecuteContext) => Promise<Executed>;
+  /** `task` lets a caller that keeps more per task than a line holds (eval: hidden tests, recordings) find it. */
+  execute: (req: PipelineRequest, ctx: ExecuteContext, task: Task) => Promise<Executed>;
   /** The parts of the execute context every task shares (the CLI's). */
   context: Pick<ExecuteContext, 'cwd' | 'env' | 'registerCleanup' | 'addSecret' | 'configSources' | 'sandboxPool' | 'confineInputsTo'> & { logger: Logger; signal: AbortSignal };
   state: BatchState;
-  recorder: HistoryRecorder | null;
+  recorder: Pick<HistoryRecorder, 'record' | 'flush'> | null;
   listener?: BatchListener;
 }
 
@@ -150,7 +151,7 @@ async function runTasks(
       };
       const req = requestFor(task, settings, { rerun: deps.state.recorded(id) });
       ctx.gate = latch.gateFor(modelKind(req), llmGate);
-      const { result } = await deps.execute(req, ctx);
+      const { result } = await deps.execute(req, ctx, task);
       const code = result.error?.code;
       if (code === BATCH_STOPPED) return stoppedTask(id, latch.stopped);
       if (code === 'batch_budget_spent' && !result.usage) return budgetSpent(id, result.error!.message);
