@@ -5,6 +5,7 @@ import { declareApply } from './declare/apply.js';
 import { declareBatch } from './declare/batch.js';
 import { declareConfig } from './declare/config.js';
 import { declareDoctor } from './declare/doctor.js';
+import { declareEval } from './declare/eval.js';
 import { declareGenerate } from './declare/generate.js';
 import { declareMcp } from './declare/mcp.js';
 import { declareModels } from './declare/models.js';
@@ -50,6 +51,7 @@ Exit codes: 0 ok · 1 tests failed · 2 usage/config · 3 provider · 4 sandbox 
     declareRun,
     declareModels,
     declareBatch,
+    declareEval,
     declareUsage,
     declareConfig,
     declareSandbox,

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { numberArg } from '../options.js';
+import { type Runner, count, outputOptions, seconds } from './shared.js';
+
+const wholeOrZero = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
+const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
+const temperature = numberArg({ min: 0, max: 2, mustBe: 'a number from 0 to 2' });
+
+/**
+ * `ptc eval`: its arguments, options and help. Its options are its own rather than the option table's batch
+ * rows: `-m` here names a target (provider:model, repeatable), not one model.
+ */
+export function declareEval(program: Command, run: Runner): void {
+  outputOptions(
+    program
+      .command('eval')
+      .description('run a suite through the pipeline per target model, score against hidden tests: pass rate and $ per solved task')
+      .argument('<suite>', '"humaneval" (bundled: 164 Python problems) or a JSONL file {"id", "prompt", "lang"?, "hiddenTests", "context"?}')
+      .option('-m, --model <provider:model>', 'a target model, e.g. kimi:kimi-k2.5; repeat for each', (v: string, all: string[] = []) => [...all, v])
+      .option('--base-url <url>', 'endpoint override for every target (a proxy, gateway or local server)')
+      .option('--fix <n>', 'repair rounds per task when its own tests fail', wholeOrZero('--fix'))
+      .option('--max-tokens <n>', "limit on each reply's length in tokens", count('--max-tokens'))
+      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
+      .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
+      .option('--no-isolation', 'local sandbox without bubblewrap (unsafe)')
+      .option('--timeout <seconds>', 'bound on each task', seconds('--timeout'))
+      .option('--max-cost <usd>', 'budget for the whole eval, every target: no task starts once it is spent', nonNegative('--max-cost'))
+      .option('-o, --out <root>', 'output root: <root>/<target>/<task>; the resume state lives here too', 'ptc-eval')
+      .option('--concurrency <n>', 'tasks in flight (default 4)', count('--concurrency'))
+      .option('--llm-concurrency <n>', 'model calls in flight across the eval (default: --concurrency)', count('--llm-concurrency'))
+      .option('--sandbox-concurrency <n>', 'sandboxes at once across the eval (default: --concurrency)', count('--sandbox-concurrency'))
+      .option('--limit <n>', 'only the first n tasks of the suite', count('--limit'))
+      .option('--tasks <ids>', 'only these tasks, comma-separated (e.g. HumanEval_0,HumanEval_12)')
+      .option('--report <file.html>', 'also write a self-contained HTML report: chart, per-task grid, settings')
+      .option('--record <dir>', 'save every model reply, to replay later')
+      .option('--replay <dir>', 'answer every call from a recording: no API call, no key')
+      .option('--no-history', 'do not record the calls in the spend history'),
+  )
+    .addHelpText(
+      'after',
+      `
+Each task runs generate → the model's own tests → repair rounds (--fix) for each target, then the suite's hidden
+tests, which no model request ever contains. Rerunning the same command skips the tasks already finished.
+
+Examples:
+  $ ptc eval humaneval -m kimi:kimi-k2.5 -m anthropic:claude-sonnet-4-6 --fix 2 --max-cost 5
+  $ ptc eval humaneval -m openai:gpt-5-mini --limit 20 --record ./rec --report eval.html
+  $ ptc eval humaneval -m openai:gpt-5-mini --limit 20 --replay ./rec --json     # no key, no API call
+  $ ptc eval my-suite.jsonl -m kimi:kimi-k2.5 --tasks parse-dates,slugify`,
+    )
+    .action(run(async () => (await import('../../commands/eval.js')).evalCommand));
+}
