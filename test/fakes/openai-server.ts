@@ -104,6 +104,11 @@ export interface FakeOptions {
   apiKey?: string;
   /** Reply used when the queue is empty (default: none, and such a request fails the test). */
   default?: OpenAIFakeReply;
+  /**
+   * Answers by what was asked, when the queue is empty (concurrent tasks arrive in any order); null falls
+   * through to the default.
+   */
+  respond?: (req: RecordedRequest) => OpenAIFakeReply | null;
 }
 
 /** Error bodies shaped like the providers' own. */
@@ -324,7 +329,7 @@ export async function startOpenAIFake(opts: FakeOptions = {}): Promise<OpenAIFak
       return;
     }
     if (recorded.method === 'POST' && path.endsWith('/chat/completions')) {
-      const reply = queue.shift() ?? fallback;
+      const reply = queue.shift() ?? opts.respond?.(recorded) ?? fallback;
       if (!reply) {
         log.unexpectedRequest(`POST ${path} (request ${log.requests.length})`);
         sendJSON(res, 500, { error: { message: 'the fake had no reply queued for this request', type: 'fake_nothing_queued' } }, { 'x-should-retry': 'false' });

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, runPtc, type RunResult, type Sandbox } from '../cli/harness.js';
+import type { OpenAIFake } from '../fakes/openai-server.js';
+import { startHumanEvalFake } from './humaneval-fake.js';
+
+// gpt-4.1 answers with the canonical solutions, gpt-4.1-mini with broken ones whose own tests still pass.
+const GOOD = 'openai:gpt-4.1';
+const BROKEN = 'openai:gpt-4.1-mini';
+const LIMIT = 10;
+const KEY = 'fake-openai-key-for-eval-0000';
+
+let sb: Sandbox;
+let fake: OpenAIFake;
+let recorded: RunResult;
+let doc: any;
+
+const evalArgs = (...more: string[]) => ['eval', 'humaneval', '-m', GOOD, '-m', BROKEN, '--limit', String(LIMIT), '--fix', '0', '--json', ...more];
+
+beforeAll(async () => {
+  sb = makeSandbox({ OPENAI_API_KEY: KEY });
+  fake = await startHumanEvalFake({ 'gpt-4.1': true, 'gpt-4.1-mini': false });
+  recorded = await runPtc(evalArgs('--base-url', fake.url, '--record', 'rec', '--report', 'report.html', '--out', 'first'), {
+    cwd: sb.cwd,
+    env: sb.env,
+    timeoutMs: 170_000,
+  });
+  doc = JSON.parse(recorded.stdout);
+}, 180_000);
+
+afterAll(async () => {
+  await fake?.close();
+  sb?.cleanup();
+});
+
+const target = (d: any, name: string) => d.targets.find((t: any) => t.target === name);
+
+describe('ptc eval humaneval against a loopback provider', () => {
+  it('solves every task with the canonical solutions and none with the broken ones', () => {
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(doc).toMatchObject({ schemaVersion: 1, ok: true, command: 'eval', suite: { name: 'humaneval', tasks: LIMIT } });
+    expect(target(doc, GOOD)).toMatchObject({ tasks: LIMIT, solved: LIMIT, passRate: 1, firstTryPassRate: 1, falseConfidence: 0, roundsMean: 1 });
+    expect(target(doc, BROKEN)).toMatchObject({ tasks: LIMIT, solved: 0, passRate: 0, firstTryPassRate: 0 });
+    expect(doc.tasks).toHaveLength(LIMIT);
+    expect(doc.tasks[0].id).toBe('HumanEval_0');
+    for (const t of doc.tasks) expect(t.results.map((r: any) => [r.target, r.outcome])).toEqual([[GOOD, 'solved'], [BROKEN, 'failed']]);
+  });
+
+  it('prices every call from the catalog, and a target that solved nothing has no cost per solved task', () => {
+    // 1000 input and 500 output tokens a call: gpt-4.1 at $2/$8 per 1M is $0.006, gpt-4.1-mini at $0.40/$1.60 is $0.0012.
+    expect(target(doc, GOOD).costUsd).toBeCloseTo(0.006 * LIMIT, 6);
+    expect(target(doc, GOOD).costPerSolvedUsd).toBeCloseTo(0.006, 6);
+    expect(target(doc, BROKEN).costUsd).toBeCloseTo(0.0012 * LIMIT, 6);
+    expect(target(doc, BROKEN).costPerSolvedUsd).toBeNull();
+    expect(target(doc, GOOD).usage).toMatchObject({ inputTokens: 1000 * LIMIT, outputTokens: 500 * LIMIT });
+  });
+
+  it('counts own tests that pass while the hidden ones fail as false confidence', () => {
+    expect(target(doc, BROKEN).falseConfidence).toBe(1);
+    for (const t of doc.tasks) expect(t.results[1]).toMatchObject({ ownTestsPassed: true, hidden: { passed: 0 } });
+  });
+
+  it('never sends a hidden test to the model', () => {
+    expect(fake.requests).toHaveLength(2 * LIMIT);
+    for (const r of fake.requests) {
+      const sent = JSON.stringify(r.body);
+      expect(sent).not.toContain('def check(');
+      expect(sent).not.toContain('test_humaneval_check');
+    }
+  });
+
+  it('replays the recording with the same scores, no request and no key', async () => {
+    const before = fake.requests.length;
+    const env = { ...sb.env };
+    delete env.OPENAI_API_KEY;
+    const replayed = await runPtc(evalArgs('--replay', 'rec', '--out', 'second'), { cwd: sb.cwd, env, timeoutMs: 170_000 });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const again = JSON.parse(replayed.stdout);
+    const scores = (d: any) => d.targets.map(({ p50Seconds, p90Seconds, ...rest }: any) => rest);
+    expect(scores(again)).toEqual(scores(doc));
+    expect(again.tasks.map((t: any) => t.results.map((r: any) => r.outcome))).toEqual(doc.tasks.map((t: any) => t.results.map((r: any) => r.outcome)));
+    expect(fake.requests.length).toBe(before);
+  }, 180_000);
+
+  it('writes the HTML report and no key anywhere', () => {
+    const html = readFileSync(join(sb.cwd, 'report.html'), 'utf8');
+    expect(html).toContain('<svg id="chart"');
+    expect(existsSync(join(sb.cwd, 'rec', 'openai-gpt-4.1', 'HumanEval_0.jsonl'))).toBe(true);
+    for (const text of [recorded.stdout, recorded.stderr, html, readFileSync(join(sb.cwd, 'rec', 'openai-gpt-4.1', 'HumanEval_0.jsonl'), 'utf8')]) {
+      expect(text).not.toContain(KEY);
+    }
+  });
+});
