@@ -36,7 +36,7 @@ export const humanEvalId = (taskId: string) => taskId.replace('/', '_');
  * own `check` run against the function imported from that module.
  */
 export function humanEvalTask(p: HumanEvalProblem): EvalTask {
-  const prompt = `${p.prompt.trimEnd()}\n\nWrite the complete function \`${p.entry_point}\` above in a Python module named ${SOLUTION_MODULE}.py.`;
+  const prompt = `${p.prompt.trim()}\n\nWrite the complete function \`${p.entry_point}\` above in a Python module named ${SOLUTION_MODULE}.py.`;
   return { id: humanEvalId(p.task_id), prompt, lang: 'python', hidden: [{ path: HIDDEN_TEST_FILE, content: hiddenTest(p) }], context: [] };
 }
 

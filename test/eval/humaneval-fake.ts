@@ -44,7 +44,7 @@ export async function startHumanEvalFake(models: Record<string, boolean>): Promi
     respond: (req) => {
       const text = userText(req);
       // The longest prompt contained in the request, so a problem whose prompt starts another's is not mistaken.
-      const p = problems.filter((x) => text.includes(x.prompt.trimEnd())).sort((a, b) => b.prompt.length - a.prompt.length)[0];
+      const p = problems.filter((x) => text.includes(x.prompt.trim())).sort((a, b) => b.prompt.length - a.prompt.length)[0];
       const good = models[req.body?.model as string];
       if (!p || good === undefined) return null;
       return { text: replyFor(p, good), usage: { prompt: 1000, completion: 500 }, usageShape: 'openai' };
