@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runPtc, type RunResult, type Sandbox } from '../cli/harness.js';
 import type { OpenAIFake } from '../fakes/openai-server.js';
@@ -91,4 +92,39 @@ describe('ptc eval humaneval against a loopback provider', () => {
       expect(text).not.toContain(KEY);
     }
   });
+});
+
+// The report opened in a real browser: Debian's chromium, driven by playwright-core. Outside CI a machine without
+// chromium skips this (with a note); under CI=true a missing chromium fails it (.ci/run installs it).
+const CHROMIUM = [process.env.PTC_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+const skipBrowser = !CHROMIUM && process.env.CI !== 'true';
+if (skipBrowser) console.warn('skipping the eval report browser test: chromium is not installed (apt-get install chromium, or set PTC_CHROMIUM)');
+
+describe('the HTML report in a real browser', () => {
+  it.skipIf(skipBrowser)('shows one chart mark per target and a grid row per task, with no console error', async () => {
+    if (!CHROMIUM) throw new Error('CI=true but chromium is missing: .ci/run installs it with apt-get install chromium');
+    const { chromium } = await import('playwright-core');
+    // Root (as in CI) cannot use chromium's own sandbox; the page is our own file and loads nothing.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+      });
+      await page.goto(pathToFileURL(join(sb.cwd, 'report.html')).href, { waitUntil: 'load' });
+      expect(await page.locator('#chart .mark').count()).toBe(2);
+      expect(await page.locator('#chart .mark').evaluateAll((marks) => marks.map((m) => m.getAttribute('data-target')))).toEqual([GOOD, BROKEN]);
+      expect(await page.locator('#grid tbody tr').count()).toBe(LIMIT);
+      expect(await page.locator('#grid tbody tr').first().getAttribute('data-task')).toBe('HumanEval_0');
+      expect(await page.locator('#settings').textContent()).toContain('humaneval');
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
