@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
-import { UsageError } from '../errors.js';
+import { PtcError, UsageError } from '../errors.js';
+import { renderError } from '../cli/render-error.js';
 import { createHistoryRecorder, historySettings } from '../history/recorder.js';
 import { BatchProgress } from '../batch/progress.js';
 import { BatchState } from '../batch/state.js';
@@ -14,6 +15,7 @@ import { renderEvalHtml } from '../eval/report-html.js';
 import { runEval, type EvalHooks } from '../eval/run-eval.js';
 import { loadSuite, selectTasks } from '../eval/suite.js';
 import { parseTargets } from '../eval/targets.js';
+import type { Suite } from '../eval/types.js';
 import { renderEval } from '../eval/text.js';
 import { DEFAULT_CONCURRENCY } from './batch.js';
 
@@ -50,7 +52,16 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
   const startedAt = new Date();
   const targets = parseTargets(opts.model);
   if (opts.record && opts.replay) throw new UsageError('--record and --replay are alternatives: pick one', { hint: 'record once, then replay as often as you like' });
-  const suite = await loadSuite(suiteName, ctx.cwd);
+  let suite: Suite;
+  try {
+    suite = await loadSuite(suiteName, ctx.cwd);
+  } catch (err) {
+    if (!(err instanceof PtcError) || !err.message.includes('\n')) throw err;
+    // Every bad line of the suite, each on its own line: the error line alone would show only the count.
+    renderError(io, err, Boolean(opts.json));
+    for (const line of err.message.split('\n').slice(1)) io.note(line);
+    return err.exitCode;
+  }
   const taskIds = opts.tasks?.split(',').map((s) => s.trim()).filter(Boolean);
   const tasks = selectTasks(suite, { tasks: taskIds, limit: opts.limit });
 
