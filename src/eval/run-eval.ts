@@ -43,13 +43,13 @@ export async function runEval(
   for (const task of tasks) {
     for (const target of targets) {
       const job = { task, target };
+      // The id is also the job's folder under the root (the batch's default), so a rerun may replace its files.
       const spec = {
         id: `${target.slug}/${task.id}`,
         prompt: task.prompt,
         provider: target.provider,
         model: target.model,
         lang: task.lang,
-        out: `${target.slug}/${task.id}`,
         run: true,
       } as TaskSpec;
       jobs.set(spec.id, job);
