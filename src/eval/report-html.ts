@@ -25,7 +25,7 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'
 function chart(doc: EvalDocument): string {
   const W = 640;
   const H = 360;
-  const pad = { l: 56, r: 24, t: 16, b: 44 };
+  const pad = { l: 56, r: 24, t: 28, b: 44 }; // room above the 100% line for a label
   const costs = doc.targets.map((t) => t.costPerSolvedUsd).filter((c): c is number => c !== null);
   const maxCost = Math.max(...costs, 0) * 1.15 || 1;
   const x = (c: number | null) => pad.l + ((c ?? maxCost) / maxCost) * (W - pad.l - pad.r);
