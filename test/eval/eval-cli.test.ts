@@ -71,6 +71,12 @@ describe('ptc eval humaneval against a loopback provider', () => {
     }
   });
 
+  const historyCalls = async () => JSON.parse((await runPtc(['usage', '--json'], { cwd: sb.cwd, env: sb.env })).stdout).total.calls;
+
+  it('puts every call in the spend history', async () => {
+    expect(await historyCalls()).toBe(2 * LIMIT);
+  });
+
   it('replays the recording with the same scores, no request and no key', async () => {
     const before = fake.requests.length;
     const env = { ...sb.env };
@@ -82,6 +88,8 @@ describe('ptc eval humaneval against a loopback provider', () => {
     expect(scores(again)).toEqual(scores(doc));
     expect(again.tasks.map((t: any) => t.results.map((r: any) => r.outcome))).toEqual(doc.tasks.map((t: any) => t.results.map((r: any) => r.outcome)));
     expect(fake.requests.length).toBe(before);
+    // A replay spends nothing, so the history does not count its calls again.
+    expect(await historyCalls()).toBe(2 * LIMIT);
   }, 180_000);
 
   it('writes the HTML report and no key anywhere', () => {
