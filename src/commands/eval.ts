@@ -10,6 +10,7 @@ import { BatchProgress } from '../batch/progress.js';
 import { BatchState } from '../batch/state.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { evalDocument } from '../eval/document.js';
+import { withHiddenScore } from '../eval/hidden-fallback.js';
 import { recordingProvider, replayingProvider } from '../eval/record.js';
 import { renderEvalHtml } from '../eval/report-html.js';
 import { runEval, type EvalHooks } from '../eval/run-eval.js';
@@ -92,6 +93,10 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
         ...(recordDir ? { wrapProvider: recordingProvider(recordDir, target.slug, task.id, (t) => io.scrub(t)) } : {}),
         ...(replayDir ? { replayProvider: replayingProvider(replayDir, target.slug, task.id) } : {}),
       },
+    }),
+    after: async ({ task }, executed, execCtx) => ({
+      ...executed,
+      result: await withHiddenScore(executed.result, task, { signal: execCtx.signal, logger: execCtx.logger, timeoutMs: 120_000 }),
     }),
   };
 
