@@ -70,7 +70,7 @@ export async function parseSuite(text: string, baseDir: string, source: string):
       const hidden = await filesOf(line.hiddenTests, baseDir);
       if (hidden.length === 0) throw new Error('"hiddenTests" holds no files');
       const context = line.context === undefined ? [] : await filesOf(line.context, baseDir);
-      tasks.push({ id: line.id, prompt: line.prompt, lang: line.lang ?? 'python', hidden, context });
+      tasks.push({ id: line.id, prompt: line.prompt, lang: line.lang ?? LANGS[0], hidden, context });
     } catch (err) {
       problems.push(`${at}: ${(err as Error).message}`);
     }
@@ -80,7 +80,7 @@ export async function parseSuite(text: string, baseDir: string, source: string):
     if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
     throw new UsageError(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the suite; nothing was run\n${shown.join('\n')}`, {
       code: 'eval_invalid_suite',
-      hint: 'each line is {"id": "...", "prompt": "...", "lang"?: "python", "hiddenTests": {"test_x.py": "..."} | "folder", "context"?: same}',
+      hint: `each line is {"id": "...", "prompt": "...", "lang"?: ${LANGS.join(' | ')}, "hiddenTests": {"test_x.py": "..."} | "folder", "context"?: same}`,
     });
   }
   if (tasks.length === 0) throw new UsageError(`${source} holds no tasks`, { hint: 'one task a line: {"id", "prompt", "hiddenTests"}' });
