@@ -145,7 +145,8 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     if (req.command === 'generate') {
       // Before paying: the key, a folder that can be written, a sandbox that can run the tests.
       const { preflight } = await import('./preflight.js');
-      await preflight({ cfg, callsModel: true, outDir: opts.dryRun ? null : opts.outDir, run: opts.run, lang: opts.lang });
+      // A replay answers from a recording: no key is needed.
+      await preflight({ cfg, callsModel: !ctx.replayProvider, outDir: opts.dryRun ? null : opts.outDir, run: opts.run, lang: opts.lang });
     }
     const deps = await pipelineDeps(req, cfg, ctx, draft, parts, { outDir: opts.dryRun ? null : opts.outDir }, opts);
     const extras = await runPipeline(opts, deps, draft);
