@@ -6,6 +6,7 @@ import { renderErrorLines } from '../cli/render-error.js';
 import { PtcError, UsageError } from '../errors.js';
 import type { CallRecord } from '../history/call-record.js';
 import { recordCalls } from '../history/record-calls.js';
+import { nextStep } from '../report/next-step.js';
 import { renderResult } from '../report/text.js';
 import { LiveLine } from '../ui/live-line.js';
 import { untilAborted } from '../util/abortable.js';
@@ -84,6 +85,8 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
     const text = renderResult(result, { color: io.out, planText });
     if (text) io.print(text);
     if (result.error) renderErrorLines(io, error ?? result.error);
+    const next = nextStep(result, ctx.cwd);
+    if (next) io.note(`${io.err.dim('next:')} ${next}`);
   }
   return result.exitCode;
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { formatUsd } from '../cost/money.js';
+import { JAIL_ROOT } from '../sandbox/isolation.js';
 import type { Colors } from '../ui/color.js';
 import { failureMessage } from './build.js';
 import type { Result } from './result-schema.js';
@@ -58,9 +59,17 @@ export function renderResult(r: Result, o: RenderOptions): string {
     if (t.problem) lines.push(`  ${c.red('✗')} ${t.problem}`);
     const failing = t.cases.filter((x) => x.status === 'failed' || x.status === 'error');
     for (const f of failing.slice(0, MAX_FAILURES_SHOWN)) {
-      const first = summaryLine(f.message ?? '');
       const mark = userTests && f.origin && f.origin !== 'generated' ? c.dim(` [${f.origin}]`) : '';
-      lines.push(`  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}${mark}`);
+      const item = `  ${c.red('✗')} ${f.name}${f.file ? c.dim(` (${f.file})`) : ''}${mark}`;
+      if (f.status === 'error') {
+        // A file that did not load: why is in the error's own first lines (the SyntaxError and its caret).
+        const { heading, body } = loadError(f.message ?? '');
+        lines.push(heading ? `${item} ${heading}` : item);
+        for (const l of body) lines.push(`      ${c.dim(l)}`);
+        continue;
+      }
+      const first = summaryLine(f.message ?? '');
+      lines.push(item);
       if (first) lines.push(`      ${c.dim(first.trim().slice(0, 160))}`);
     }
     if (failing.length > MAX_FAILURES_SHOWN) lines.push(c.dim(`  …and ${failing.length - MAX_FAILURES_SHOWN} more`));
@@ -98,6 +107,21 @@ function displayPath(abs: string, cwd: string): string {
   const rel = relative(cwd, abs);
   if (rel === '') return '.';
   return rel.startsWith('..') ? abs : `./${rel}`;
+}
+
+const LOAD_ERROR_LINES = 5;
+const LOAD_ERROR_HEADINGS = new Set(['collection failure']);
+
+/**
+ * A load error (pytest's collection failure, a module that fails to import or compile) as a heading for the
+ * item's line and its first few lines, indentation kept so a caret still points at its column. The sandbox's
+ * own folder is left out of file names: the user knows the files by their paths in the project.
+ */
+function loadError(message: string): { heading: string | null; body: string[] } {
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  const heading = lines[0] && LOAD_ERROR_HEADINGS.has(lines[0].trim()) ? lines.shift()!.trim() : null;
+  const body = lines.slice(0, LOAD_ERROR_LINES).map((l) => l.replaceAll(`"${JAIL_ROOT}/`, '"').trimEnd().slice(0, 160));
+  return { heading, body };
 }
 
 /** A failure's message in one line: its first line, with pytest's `where` explanation when there is one. */

@@ -12,6 +12,7 @@ export function declareApply(program: Command, run: Runner): void {
         .argument('<reply-file>', 'the reply, or "-" for stdin'),
       'apply',
     ),
+    { verbose: 'print more on stderr: sandbox details, stacks of internal errors (no prompt: apply calls no model)' },
   )
     .addHelpText(
       'after',

@@ -19,6 +19,7 @@ export function declareBatch(program: Command, run: Runner): void {
         .option('--shard <i/n>', 'run only the tasks whose 0-based position mod n is i-1 (a CI matrix runs 1/n … n/n)'),
       'batch',
     ),
+    { verbose: "print more on stderr: each task's prompt and repair requests, provider and sandbox details, stacks of internal errors" },
   )
     .addHelpText(
       'after',

@@ -13,6 +13,7 @@ export function declareGenerate(program: Command, run: Runner): void {
         .argument('[prompt...]', 'what to build; "-" or no words with piped stdin reads the prompt from stdin'),
       'generate',
     ),
+    { verbose: 'print more on stderr: the prompt and repair requests sent, provider and sandbox details, stacks of internal errors' },
   )
     .addHelpText(
       'after',

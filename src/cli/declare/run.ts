@@ -12,6 +12,7 @@ export function declareRun(program: Command, run: Runner): void {
         .argument('[dir]', 'the project directory', '.'),
       'run',
     ),
+    { verbose: 'print more on stderr: sandbox details, stacks of internal errors' },
   )
     .addHelpText(
       'after',

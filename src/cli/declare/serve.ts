@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Runner, count, port, positive, seconds, secondsOrZero } from './shared.js';
+import { type Runner, count, examples, port, positive, seconds, secondsOrZero } from './shared.js';
 
 /** `ptc serve`: its arguments, options and help; the run function loads only when it runs. */
 export function declareServe(program: Command, run: Runner): void {
@@ -18,7 +18,16 @@ export function declareServe(program: Command, run: Runner): void {
     .option('--receive-timeout <seconds>', 'time a client gets to send the headers, and the body (408 past it)', positive('--receive-timeout'), 10)
     .option('--sandbox-concurrency <n>', 'warm Daytona sandboxes kept for the requests (default: --max-concurrency)', count('--sandbox-concurrency'))
     .option('--sandbox-idle <seconds>', 'delete a warm sandbox idle this long (default 120)', positive('--sandbox-idle'))
-    .option('-q, --quiet', 'log less on stderr')
-    .option('-v, --verbose', 'log more on stderr')
+    .option('-q, --quiet', 'log less on stderr: no line per request')
+    .option('-v, --verbose', 'log more on stderr: the prompts and repair requests sent, provider and sandbox details')
+    .addHelpText(
+      'after',
+      examples(
+        'ptc serve                                           # http://127.0.0.1:8001',
+        'ptc serve --port 0 --root ./work --max-concurrency 4',
+        'PTC_SERVE_TOKEN=$(openssl rand -hex 24) ptc serve --host 0.0.0.0',
+        'curl -s localhost:8001/v1/apply -H \'content-type: application/json\' -d \'{"replyFile": "reply.md", "run": true}\'',
+      ),
+    )
     .action(run(async () => (await import('../../commands/serve.js')).serveCommand));
 }

@@ -3,7 +3,7 @@
  * (arguments, options, help — loaded by every `ptc` start) and a run function in src/commands/ that takes typed
  * options and loads only when its command runs.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../../util/timer-range.js';
 import type { CliContext } from '../context.js';
 import { numberArg } from '../options.js';
@@ -20,10 +20,24 @@ export const seconds = numberArg({ min: 0, above: true, max: MAX_TIMEOUT_SECONDS
 export const secondsOrZero = numberArg({ min: 0, max: MAX_TIMEOUT_SECONDS, mustBe: `0 or ${TIMEOUT_RANGE}` });
 export const port = numberArg({ whole: true, min: 0, max: 65535, mustBe: 'a port number from 0 to 65535' });
 
-/** --json, -q and -v, as every command that reports takes them. */
-export function outputOptions(cmd: Command): Command {
+/**
+ * --json, -q and -v, each described as it works for the command: `verbose` says what -v adds there. `quiet:
+ * false` where the command prints nothing on stderr that -q would leave out: still accepted (a script may pass
+ * it to every command), but not offered in the help.
+ */
+export function outputOptions(cmd: Command, help: { verbose: string; quiet?: false }): Command {
+  const quiet = new Option('-q, --quiet', 'print less on stderr (warnings and errors only)');
+  if (help.quiet === false) quiet.hideHelp();
   return cmd
     .option('--json', 'print exactly one JSON document on stdout (also on failure)')
-    .option('-q, --quiet', 'print less on stderr (warnings and errors only)')
-    .option('-v, --verbose', 'print more on stderr: the prompt sent, debug details, stacks of internal errors');
+    .addOption(quiet)
+    .option('-v, --verbose', help.verbose);
+}
+
+/** What -v adds on commands that only read, print and exit. */
+export const VERBOSE_STACKS = 'print the stack of an internal error (a bug in ptc) on stderr';
+
+/** An "Examples:" section for a command's help. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }

@@ -48,6 +48,7 @@ console.log(JSON.stringify(missing));
 interface NodePrepared {
   runPaths: Map<string, string>;
   nodeFlags: string[];
+  compileErrors: string[];
 }
 
 export const nodeRunner: TestRunner = {
@@ -59,7 +60,7 @@ export const nodeRunner: TestRunner = {
   async prepare(ctx, sources, testFiles) {
     if (!sources.some((s) => TS_SOURCE.test(s.path))) return { sources };
     const ts = await prepareTypeScript(ctx.sandbox, ctx.logger, sources, testFiles);
-    const state: NodePrepared = { runPaths: ts.runPaths, nodeFlags: ts.nodeFlags };
+    const state: NodePrepared = { runPaths: ts.runPaths, nodeFlags: ts.nodeFlags, compileErrors: ts.compileErrors };
     return { sources: ts.jsSources, state };
   },
   dependencies: async (sources, declared) => detectJsDeps(sources, declared),
@@ -72,8 +73,8 @@ export const nodeRunner: TestRunner = {
     noSuchPackage: /E404|404 Not Found|is not in this registry/i,
   },
   run: (ctx, { testFiles, env, prepared }) => {
-    const state = (prepared.state as NodePrepared | undefined) ?? { runPaths: new Map(), nodeFlags: [] };
-    return runNodeTests(ctx, testFiles, state.runPaths, state.nodeFlags, env);
+    const state = (prepared.state as NodePrepared | undefined) ?? { runPaths: new Map(), nodeFlags: [], compileErrors: [] };
+    return runNodeTests(ctx, testFiles, state, env);
   },
   reportPaths: (testFiles) => testFiles.map((_f, i) => junitPathOf(i)),
 };
@@ -85,8 +86,7 @@ function junitPathOf(i: number): string {
 async function runNodeTests(
   ctx: RunCtx,
   testFiles: string[],
-  runPaths: Map<string, string>,
-  nodeFlags: string[],
+  { runPaths, nodeFlags, compileErrors }: NodePrepared,
   env: Record<string, string>,
 ): Promise<RunOutcome> {
   const cases: TestCase[] = [];
@@ -111,7 +111,7 @@ async function runNodeTests(
       break;
     }
     const junit = await readJUnit(ctx, junitPath, { flavor: 'node', file });
-    const fileCases = stream.cases.flatMap((c) => toNodeCase(c, file, out, junit));
+    const fileCases = stream.cases.flatMap((c) => toNodeCase(c, file, out, junit, compileErrors));
     cases.push(...fileCases);
     const distrust = untrustedReason(stream, { runner: 'node', exitCode: res.exitCode, junit: junitStatuses(junit) });
     if (distrust) {
@@ -133,10 +133,12 @@ async function runNodeTests(
 const NODE_TEST_FAILURES = new Set(['testCodeFailure', 'testTimeoutFailure']);
 
 /** A streamed node case as a TestCase; a file that registered no tests is reported by node as a passing "test". */
-function toNodeCase(c: StreamCase, file: string, output: string, junit: TestCase[] | null): TestCase[] {
+function toNodeCase(c: StreamCase, file: string, output: string, junit: TestCase[] | null, compileErrors: string[]): TestCase[] {
   if (c.fileLevel) {
     if (c.status !== 'failed') return [];
-    const message = errorExcerpt(output) ?? 'the test file failed to load or exited before its tests finished (see the output)';
+    // A file that does not compile is the likely reason one did not load: the compiler's words come first.
+    const excerpt = errorExcerpt(output) ?? 'the test file failed to load or exited before its tests finished (see the output)';
+    const message = [...compileErrors, excerpt].join('\n');
     return [{ name: file, file, status: 'error', durationMs: c.durationMs, message }];
   }
   const status = c.status === 'failed' && c.failureType !== null && !NODE_TEST_FAILURES.has(c.failureType) ? 'error' : c.status;

@@ -8,6 +8,8 @@ export interface PreparedTs {
   runPaths: Map<string, string>;
   jsSources: SourceFile[];
   nodeFlags: string[];
+  /** The compiler's syntax errors, `calc.ts:3:1 error TS1109: Expression expected.`: node's own says no more than the token. */
+  compileErrors: string[];
 }
 
 /**
@@ -32,11 +34,13 @@ export async function prepareTypeScript(
       runPaths: new Map(testFiles.map((p) => [p, p])),
       jsSources: sources,
       nodeFlags: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'],
+      compileErrors: [],
     };
   }
   const tsPaths = new Set(sources.filter((s) => TS_SOURCE.test(s.path) && !s.path.endsWith('.d.ts')).map((s) => s.path));
   const emitted: SandboxFile[] = [];
   const jsSources: SourceFile[] = [];
+  const compileErrors: string[] = [];
   for (const src of sources) {
     if (!tsPaths.has(src.path)) {
       jsSources.push(src);
@@ -51,7 +55,9 @@ export async function prepareTypeScript(
         inlineSourceMap: true, // stack traces point at the .ts lines (node --enable-source-maps)
         inlineSources: false,
       },
+      reportDiagnostics: true,
     });
+    for (const d of out.diagnostics ?? []) compileErrors.push(describeDiagnostic(ts, d, src.path));
     const code = rewriteTsImports(out.outputText, src.path, tsPaths);
     emitted.push({ path: emittedPath(src.path), content: code });
     jsSources.push({ path: emittedPath(src.path), content: code });
@@ -61,7 +67,14 @@ export async function prepareTypeScript(
     runPaths: new Map(testFiles.map((p) => [p, tsPaths.has(p) ? emittedPath(p) : p])),
     jsSources,
     nodeFlags: ['--enable-source-maps'],
+    compileErrors,
   };
+}
+
+function describeDiagnostic(ts: typeof import('typescript'), d: import('typescript').Diagnostic, path: string): string {
+  const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+  const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+  return `${path}${at ? `:${at.line + 1}:${at.character + 1}` : ''} error TS${d.code}: ${text}`;
 }
 
 function emittedPath(path: string): string {
