@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
+import { providerArg } from '../config/provider-arg.js';
 import { userConfigDir } from '../config/files.js';
 import {
   KEY_ENV_VARS,
@@ -116,10 +117,7 @@ export function starterConfig(provider: ProviderId): Record<string, unknown> {
 }
 
 export async function configInitCommand(ctx: CliContext, opts: { provider?: string; force?: boolean }): Promise<number> {
-  const provider = (opts.provider ?? 'kimi') as ProviderId;
-  if (!PROVIDER_IDS.includes(provider)) {
-    throw new UsageError(`unknown provider "${opts.provider}"`, { hint: `use one of: ${PROVIDER_IDS.join(', ')}` });
-  }
+  const provider = providerArg(opts.provider ?? 'kimi');
   const path = join(ctx.cwd, '.ptcrc.json');
   if (existsSync(path) && !opts.force) {
     throw new UsageError(`${path} already exists; not overwriting it`, { code: 'overwrite_refused', hint: 'edit it, or pass --force to replace it' });

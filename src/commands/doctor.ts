@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import type { CliContext } from '../cli/context.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
-import { toPtcError } from '../errors.js';
+import { environmentWithDotenv } from '../config/dotenv.js';
+import type { ConfigFlags } from '../config/options.js';
+import { providerArg } from '../config/provider-arg.js';
+import { ExitCode, toPtcError } from '../errors.js';
 import { PROVIDER_IDS, type PytestPluginPolicy } from '../types.js';
 
 export interface Check {
@@ -13,8 +16,18 @@ export interface Check {
   hint?: string;
 }
 
-export async function doctorCommand(ctx: CliContext, opts: { json?: boolean; offline?: boolean }): Promise<number> {
-  const checks = await runChecks(ctx, Boolean(opts.offline));
+export interface DoctorOptions {
+  json?: boolean;
+  offline?: boolean;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+}
+
+export async function doctorCommand(ctx: CliContext, opts: DoctorOptions): Promise<number> {
+  // A mistyped -p is the command's own mistake, not a finding: said once, before any check.
+  const flags = { provider: opts.provider === undefined ? undefined : providerArg(opts.provider), model: opts.model, baseUrl: opts.baseUrl };
+  const checks = await runChecks(ctx, { offline: Boolean(opts.offline), flags });
   const failed = checks.some((c) => c.status === 'fail');
   if (opts.json) {
     ctx.io.print(JSON.stringify({ ok: !failed, checks }, null, 2));
@@ -29,28 +42,73 @@ export async function doctorCommand(ctx: CliContext, opts: { json?: boolean; off
   return failed ? 2 : 0;
 }
 
-export async function runChecks(ctx: CliContext, offline: boolean): Promise<Check[]> {
+/**
+ * Every check runs, whatever an earlier one found: a broken rc file is one failed check, and the rest run on
+ * the environment and the defaults (flags still apply), so one `ptc doctor` shows everything there is to fix.
+ */
+export async function runChecks(ctx: CliContext, o: { offline: boolean; flags?: ConfigFlags }): Promise<Check[]> {
   const checks: Check[] = [];
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   const nodeOk = major > 20 || (major === 20 && minor >= 19);
   checks.push({ name: 'node', status: nodeOk ? 'ok' : 'fail', detail: `v${process.versions.node}`, hint: nodeOk ? undefined : 'ptc needs Node.js 20.19 or newer' });
 
-  let cfg: ResolvedConfig;
+  const cfg = await configCheck(ctx, o.flags ?? {}, checks);
+  if (cfg) {
+    ctx.io.addSecrets(configuredSecrets(cfg));
+    await providerChecks(ctx, cfg, o.offline, checks);
+  }
+
+  // The same probe the local sandbox makes: a jail with every namespace unshared, not just "is it installed".
+  const { findBwrap, usableBwrap } = await import('../sandbox/isolation.js');
+  const bwrap = await usableBwrap();
+  const sandboxKind = cfg?.settings.sandbox.value ?? 'local';
+  checks.push(
+    bwrap
+      ? { name: 'sandbox local', status: 'ok', detail: 'bubblewrap works (no network, read-only system)' }
+      : {
+          name: 'sandbox local',
+          status: sandboxKind === 'local' ? 'fail' : 'warn',
+          detail: findBwrap() ? 'bubblewrap is installed but cannot create namespaces here' : 'bubblewrap not found',
+          hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
+        },
+  );
+  checks.push(await limitsCheck(cfg, bwrap !== null));
+  checks.push(await pytestCheck(cfg?.file.local?.python ?? null, cfg?.file.local?.pytestPlugins ?? 'used'));
+  checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
+  if (cfg) checks.push(await daytonaCheck(ctx, cfg, o.offline));
+  return checks;
+}
+
+/** The config check; on a broken rc file, the configuration without the rc files (null if even that fails). */
+async function configCheck(ctx: CliContext, flags: ConfigFlags, checks: Check[]): Promise<ResolvedConfig | null> {
   try {
-    cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
+    const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags });
+    checks.push({
+      name: 'config',
+      status: cfg.warnings.length ? 'warn' : 'ok',
+      detail: cfg.files.length ? cfg.files.map((f) => f.path).join(', ') : 'no rc file (defaults and environment)',
+      hint: cfg.warnings[0],
+    });
+    return cfg;
   } catch (err) {
     const e = toPtcError(err);
-    checks.push({ name: 'config', status: 'fail', detail: e.message, hint: e.hint ?? undefined });
-    return checks;
+    if (e.exitCode !== ExitCode.usage) throw e;
+    checks.push({ name: 'config', status: 'fail', detail: `${e.message}; the checks below leave the rc files out`, hint: e.hint ?? undefined });
   }
-  checks.push({
-    name: 'config',
-    status: cfg.warnings.length ? 'warn' : 'ok',
-    detail: cfg.files.length ? cfg.files.map((f) => f.path).join(', ') : 'no rc file (defaults and environment)',
-    hint: cfg.warnings[0],
-  });
-  ctx.io.addSecrets(configuredSecrets(cfg));
+  try {
+    const { env, dotenvPath, fromDotenv } = environmentWithDotenv(ctx.cwd, ctx.env);
+    return await resolveConfig({ cwd: ctx.cwd, env: ctx.env, flags, sources: { env, dotenvPath, fromDotenv, files: [] } });
+  } catch (err) {
+    // The environment itself is wrong (PTC_PROVIDER=bogus, say): the config check has said so.
+    const e = toPtcError(err);
+    if (e.exitCode !== ExitCode.usage) throw e;
+    checks.push({ name: 'environment', status: 'fail', detail: e.message, hint: e.hint ?? undefined });
+    return null;
+  }
+}
 
+/** Keys for every provider; for the selected one, the endpoint, the key and the model with one model-list request. */
+async function providerChecks(ctx: CliContext, cfg: ResolvedConfig, offline: boolean, checks: Check[]): Promise<void> {
   const selected = cfg.settings.provider.value;
   for (const id of PROVIDER_IDS) {
     const key = resolveApiKey(cfg, id);
@@ -69,43 +127,39 @@ export async function runChecks(ctx: CliContext, offline: boolean): Promise<Chec
 
   const { defaultBaseURL } = await import('../providers/profiles.js');
   const pc = providerConfigOf(cfg, selected);
-  const base = pc.baseURL ?? defaultBaseURL(selected, { region: pc.region });
-  if (offline) checks.push({ name: `endpoint ${selected}`, status: 'skip', detail: '--offline' });
-  else if (!base) checks.push({ name: `endpoint ${selected}`, status: 'fail', detail: 'no base URL', hint: `set providers.${selected}.baseURL` });
-  else checks.push(await reachable(`endpoint ${selected}`, base));
-
-  // The same probe the local sandbox makes: a jail with every namespace unshared, not just "is it installed".
-  const { findBwrap, usableBwrap } = await import('../sandbox/isolation.js');
-  const bwrap = await usableBwrap();
+  const base = (cfg.flags.baseUrl ?? pc.baseURL ?? defaultBaseURL(selected, { region: pc.region }))?.replace(/\/+$/, '');
+  const name = `endpoint ${selected}`;
+  if (offline) return void checks.push({ name, status: 'skip', detail: '--offline' });
+  if (!base) return void checks.push({ name, status: 'fail', detail: 'no base URL', hint: `pass --base-url or set providers.${selected}.baseURL` });
+  const key = resolveApiKey(cfg, selected);
+  const { defaultModel } = await import('../cost/catalog.js');
+  const { probeEndpoint } = await import('./doctor-endpoint.js');
   checks.push(
-    bwrap
-      ? { name: 'sandbox local', status: 'ok', detail: 'bubblewrap works (no network, read-only system)' }
-      : {
-          name: 'sandbox local',
-          status: cfg.settings.sandbox.value === 'local' ? 'fail' : 'warn',
-          detail: findBwrap() ? 'bubblewrap is installed but cannot create namespaces here' : 'bubblewrap not found',
-          hint: 'apt-get install bubblewrap (or brew/dnf equivalent); --no-isolation runs without it, unsafely',
-        },
+    ...(await probeEndpoint({
+      id: selected,
+      baseURL: base,
+      apiKey: key.value,
+      apiKeySource: key.source,
+      keyOptional: selected === 'openai-compatible',
+      headers: pc.headers,
+      model: cfg.settings.model.value ?? (selected === 'openai-compatible' ? null : defaultModel(selected)),
+    })),
   );
-  checks.push(await limitsCheck(cfg, bwrap !== null));
-  checks.push(await pytestCheck(cfg.file.local?.python ?? null, cfg.file.local?.pytestPlugins ?? 'used'));
-  checks.push({ name: 'node tests', status: 'ok', detail: `node --test (v${process.versions.node})` });
+}
 
+async function daytonaCheck(ctx: CliContext, cfg: ResolvedConfig, offline: boolean): Promise<Check> {
   const daytona = resolveDaytona(cfg);
   ctx.io.addSecret(daytona.apiKey.value);
   const wantsDaytona = cfg.settings.sandbox.value === 'daytona';
   if (!daytona.apiKey.value) {
-    checks.push({ name: 'sandbox daytona', status: wantsDaytona ? 'fail' : 'skip', detail: 'no DAYTONA_API_KEY', hint: wantsDaytona ? 'set DAYTONA_API_KEY or use --sandbox local' : undefined });
-  } else if (offline) {
-    checks.push({ name: 'sandbox daytona', status: 'skip', detail: `key from ${daytona.apiKey.source}; --offline` });
-  } else {
-    checks.push(await reachable('sandbox daytona', daytona.apiUrl.value));
+    return { name: 'sandbox daytona', status: wantsDaytona ? 'fail' : 'skip', detail: 'no DAYTONA_API_KEY', hint: wantsDaytona ? 'set DAYTONA_API_KEY or use --sandbox local' : undefined };
   }
-  return checks;
+  if (offline) return { name: 'sandbox daytona', status: 'skip', detail: `key from ${daytona.apiKey.source}; --offline` };
+  return reachable('sandbox daytona', daytona.apiUrl.value);
 }
 
 /** Who the generated code runs as, and the limits it runs under (local.limits). */
-async function limitsCheck(cfg: ResolvedConfig, isolated: boolean): Promise<Check> {
+async function limitsCheck(cfg: ResolvedConfig | null, isolated: boolean): Promise<Check> {
   const [{ describeLimits, resolveLimits }, { hostIsRoot, SANDBOX_UID, systemTool }] = await Promise.all([
     import('../sandbox/limits.js'),
     import('../sandbox/isolation.js'),
@@ -113,7 +167,7 @@ async function limitsCheck(cfg: ResolvedConfig, isolated: boolean): Promise<Chec
   const who = hostIsRoot()
     ? `code runs unprivileged as host uid ${SANDBOX_UID} (nobody), not root`
     : `code runs unprivileged with your uid (uid ${SANDBOX_UID} inside)`;
-  const limits = resolveLimits(cfg.file.local?.limits);
+  const limits = resolveLimits(cfg?.file.local?.limits);
   if (!systemTool('prlimit')) {
     return {
       name: 'sandbox limits',

@@ -2,6 +2,7 @@ import type { CliContext } from '../cli/context.js';
 import { providerConfigOf, requireApiKey, resolveConfig } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
+import { providerArg } from '../config/provider-arg.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
 
 export interface ModelsOptions {
@@ -15,9 +16,7 @@ export interface ModelsOptions {
 
 /** `ptc models`: the catalog with each price's source and age; `--update` refreshes it; `--remote` asks the endpoint. */
 export async function modelsCommand(ctx: CliContext, opts: ModelsOptions): Promise<number> {
-  if (opts.provider && !PROVIDER_IDS.includes(opts.provider as ProviderId)) {
-    throw new UsageError(`unknown provider "${opts.provider}"`, { hint: `use one of: ${PROVIDER_IDS.join(', ')}` });
-  }
+  if (opts.provider) providerArg(opts.provider);
   if (opts.update && opts.remote) throw new UsageError('--update and --remote are separate steps', { hint: 'run `ptc models --update`, then `ptc models --remote -p <id>`' });
   if (opts.remote && !opts.provider) {
     throw new UsageError('--remote needs a provider', { hint: `add -p <id>, one of: ${PROVIDER_IDS.join(', ')}` });

@@ -15,6 +15,8 @@ export interface ListModelsSettings {
   apiKeySource: string | null;
   baseURL: string;
   headers?: Record<string, string>;
+  /** How long to wait for the endpoint (default 30 s); `ptc doctor` waits less. */
+  timeoutMs?: number;
 }
 
 const LIST_TIMEOUT_MS = 30_000;
@@ -55,7 +57,7 @@ export async function listRemoteModels(s: ListModelsSettings): Promise<string[]>
   if (profile.wire === 'anthropic') {
     const mod = await import('@anthropic-ai/sdk');
     sdk = mod as unknown as SdkErrors;
-    const client = new mod.default({ apiKey: s.apiKey ?? undefined, baseURL: s.baseURL, maxRetries: 1, timeout: LIST_TIMEOUT_MS, defaultHeaders: headers });
+    const client = new mod.default({ apiKey: s.apiKey ?? undefined, baseURL: s.baseURL, maxRetries: 1, timeout: s.timeoutMs ?? LIST_TIMEOUT_MS, defaultHeaders: headers });
     try {
       for await (const m of client.models.list({ limit: 100 })) ids.push(m.id);
     } catch (err) {
@@ -70,7 +72,7 @@ export async function listRemoteModels(s: ListModelsSettings): Promise<string[]>
       organization: null,
       project: null,
       maxRetries: 1,
-      timeout: LIST_TIMEOUT_MS,
+      timeout: s.timeoutMs ?? LIST_TIMEOUT_MS,
       defaultHeaders: { ...headers, ...(s.apiKey === null ? { Authorization: null } : {}) } as Record<string, string>,
     });
     try {
