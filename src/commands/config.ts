@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { providerArg } from '../config/provider-arg.js';
-import { userConfigDir } from '../config/files.js';
+import { renderErrorLines } from '../cli/render-error.js';
+import { environmentWithDotenv } from '../config/dotenv.js';
+import { type BrokenRcFile, loadRcFiles, type RcFileKind, userConfigDir } from '../config/files.js';
+import { literalKeyWarnings } from '../config/literal-keys.js';
 import {
   KEY_ENV_VARS,
   redact,
@@ -12,7 +15,7 @@ import {
   resolveDaytona,
   type ResolvedConfig,
 } from '../config/resolve.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { LANGS } from '../languages/registry.js';
 import { PROVIDER_IDS, type ProviderId } from '../types.js';
 
@@ -91,18 +94,44 @@ export async function configShowCommand(ctx: CliContext, opts: { json?: boolean 
   return 0;
 }
 
+/** The kinds of rc file in precedence order, lowest first, as `config path` lists them. */
+const KIND_ORDER: Record<RcFileKind, number> = { user: 0, project: 1, explicit: 2 };
+
+/**
+ * The rc files ptc reads. It resolves nothing, so it works when a file is broken — the command that finds
+ * the file must not fail on it: every file is listed, a broken one with what is wrong, then exit 2.
+ */
 export async function configPathCommand(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
-  const cfg = await resolveConfig({ cwd: ctx.cwd, env: ctx.env });
-  for (const w of cfg.warnings) ctx.io.logger.warn(w);
-  const userDir = userConfigDir(cfg.env);
+  const warnings: string[] = [];
+  const broken: BrokenRcFile[] = [];
+  const { env, dotenvPath } = environmentWithDotenv(ctx.cwd, ctx.env);
+  const files = await loadRcFiles({ cwd: ctx.cwd, env, warn: (m) => warnings.push(m), onBroken: (f) => broken.push(f) });
+  warnings.push(...literalKeyWarnings(files));
+  for (const w of warnings) ctx.io.logger.warn(w);
+  const listed = [
+    ...files.map((f) => ({ path: f.path, kind: f.kind, problem: null as string | null })),
+    ...broken.map((b) => ({ path: b.path, kind: b.kind, problem: b.error.message })),
+  ].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  const userDir = userConfigDir(env);
+  const error = broken[0]?.error ?? null;
   if (opts.json) {
-    ctx.io.print(JSON.stringify({ files: cfg.files.map((f) => ({ path: f.path, kind: f.kind })), dotenv: cfg.dotenvPath, userConfigDir: userDir, explicit: cfg.env.PTC_CONFIG ?? null }, null, 2));
-    return 0;
+    const doc = {
+      files: listed,
+      dotenv: dotenvPath,
+      userConfigDir: userDir,
+      explicit: env.PTC_CONFIG ?? null,
+      error: error ? { code: error.code, message: error.message, hint: error.hint, retryable: error.retryable } : null,
+    };
+    ctx.io.print(JSON.stringify(doc, null, 2));
+  } else {
+    const c = ctx.io.out;
+    if (listed.length === 0) ctx.io.print(`no rc file found (searched from ${ctx.cwd} up, and ${userDir})`);
+    for (const f of listed) ctx.io.print(`${f.path}  ${c.dim(`(${f.kind})`)}${f.problem ? `  ${c.red('✗ broken:')} ${f.problem.replace(/^.*?: /, '')}` : ''}`);
+    if (dotenvPath) ctx.io.print(`${dotenvPath}  ${c.dim('(.env: variables not already set)')}`);
   }
-  if (cfg.files.length === 0) ctx.io.print(`no rc file found (searched from ${ctx.cwd} up, and ${userDir})`);
-  for (const f of cfg.files) ctx.io.print(`${f.path}  ${ctx.io.out.dim(`(${f.kind})`)}`);
-  if (cfg.dotenvPath) ctx.io.print(`${cfg.dotenvPath}  ${ctx.io.out.dim('(.env: variables not already set)')}`);
-  return 0;
+  // Printed first, failed after: the listing is what the user came for, the exit code is for scripts.
+  for (const b of broken) renderErrorLines(ctx.io, b.error);
+  return error ? ExitCode.usage : ExitCode.ok;
 }
 
 export function starterConfig(provider: ProviderId): Record<string, unknown> {

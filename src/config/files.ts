@@ -5,7 +5,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RcConfig, rcSchema as RcSchema } from './schema.js';
-import { assertRcFilesReadable } from './rc-readable.js';
+import { assertRcFilesReadable, RcFileError } from './rc-readable.js';
 import { closest } from './suggest.js';
 import { FileReadProblem, readRegularFileSync } from '../util/regular-file.js';
 import { valueAt } from '../util/value-at.js';
@@ -16,6 +16,13 @@ export interface RcFile {
   path: string;
   kind: RcFileKind;
   config: RcConfig;
+}
+
+/** An rc file that could not be used, and why (for `ptc config path`, which lists files however broken). */
+export interface BrokenRcFile {
+  path: string;
+  kind: RcFileKind;
+  error: RcFileError;
 }
 
 export const MODULE_NAME = 'ptc';
@@ -43,37 +50,58 @@ export function userConfigDir(env: NodeJS.ProcessEnv): string {
 
 /**
  * Finds and validates the rc files in precedence order, lowest first: user, then project.
- * `PTC_CONFIG` replaces both with the one file it names.
+ * `PTC_CONFIG` replaces both with the one file it names. With `onBroken`, a file that cannot be read, parsed or
+ * validated is handed to it and left out instead of ending the load (an unreadable one ends the search: past
+ * it cosmiconfig could wait for ever on a FIFO).
  */
 export async function loadRcFiles(opts: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   warn: (message: string) => void;
+  onBroken?: (file: BrokenRcFile) => void;
 }): Promise<RcFile[]> {
-  const explicit = opts.env.PTC_CONFIG;
+  const explicit = opts.env.PTC_CONFIG && opts.env.PTC_CONFIG.trim() !== '' ? resolve(opts.cwd, opts.env.PTC_CONFIG) : null;
   const userDir = userConfigDir(opts.env);
   const hasUserDir = existsSync(userDir);
-  assertRcFilesReadable({
-    cwd: opts.cwd,
-    explicit: explicit && explicit.trim() !== '' ? resolve(opts.cwd, explicit) : null,
-    userDir: hasUserDir ? userDir : null,
-    userPlaces: USER_SEARCH_PLACES,
-    projectPlaces: PROJECT_SEARCH_PLACES,
-  });
-  // Most runs have no rc file at all: then cosmiconfig (and its parsers) need not load.
-  if (!(explicit && explicit.trim() !== '') && !hasUserDir && !mayHaveProjectRc(opts.cwd)) return [];
-  const { cosmiconfig } = await import('cosmiconfig');
-  if (explicit && explicit.trim() !== '') {
-    const path = resolve(opts.cwd, explicit);
-    if (!existsSync(path)) {
-      throw new ConfigError(`PTC_CONFIG names ${path}, which does not exist`, {
-        code: 'config_not_found',
-        hint: 'point PTC_CONFIG at an rc file, or unset it',
-      });
+  const kindOf = (path: string): RcFileKind => (path === explicit ? 'explicit' : path.startsWith(userDir) ? 'user' : 'project');
+  const tolerate = async <T>(step: () => T | Promise<T>): Promise<T | null> => {
+    if (!opts.onBroken) return step();
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof RcFileError)) throw err;
+      opts.onBroken({ path: err.path, kind: kindOf(err.path), error: err });
+      return null;
     }
-    const explorer = cosmiconfig(MODULE_NAME, { cache: false });
-    const found = await readWith(() => explorer.load(path), path);
-    return found ? [validate(found.config, path, 'explicit', opts.warn, await loadSchema())] : [];
+  };
+  const readable = await tolerate(() => {
+    assertRcFilesReadable({
+      cwd: opts.cwd,
+      explicit,
+      userDir: hasUserDir ? userDir : null,
+      userPlaces: USER_SEARCH_PLACES,
+      projectPlaces: PROJECT_SEARCH_PLACES,
+    });
+    return true;
+  });
+  if (!readable) return [];
+  // Most runs have no rc file at all: then cosmiconfig (and its parsers) need not load.
+  if (!explicit && !hasUserDir && !mayHaveProjectRc(opts.cwd)) return [];
+  const { cosmiconfig } = await import('cosmiconfig');
+  if (explicit) {
+    const path = explicit;
+    const file = await tolerate(async () => {
+      if (!existsSync(path)) {
+        throw new RcFileError(path, `PTC_CONFIG names ${path}, which does not exist`, {
+          code: 'config_not_found',
+          hint: 'point PTC_CONFIG at an rc file, or unset it',
+        });
+      }
+      const explorer = cosmiconfig(MODULE_NAME, { cache: false });
+      const found = await readWith(() => explorer.load(path), path);
+      return found ? validate(found.config, path, 'explicit', opts.warn, await loadSchema()) : null;
+    });
+    return file ? [file] : [];
   }
 
   const files: RcFile[] = [];
@@ -83,8 +111,11 @@ export async function loadRcFiles(opts: {
       searchPlaces: USER_SEARCH_PLACES,
       searchStrategy: 'none',
     });
-    const found = await readWith(() => userExplorer.search(userDir), userDir);
-    if (found && !found.isEmpty) files.push(validate(found.config, found.filepath, 'user', opts.warn, await loadSchema()));
+    const file = await tolerate(async () => {
+      const found = await readWith(() => userExplorer.search(userDir), userDir);
+      return found && !found.isEmpty ? validate(found.config, found.filepath, 'user', opts.warn, await loadSchema()) : null;
+    });
+    if (file) files.push(file);
   }
 
   const projectExplorer = cosmiconfig(MODULE_NAME, {
@@ -92,10 +123,12 @@ export async function loadRcFiles(opts: {
     searchPlaces: PROJECT_SEARCH_PLACES,
     searchStrategy: 'project',
   });
-  const found = await readWith(() => projectExplorer.search(opts.cwd), opts.cwd);
-  if (found && !found.isEmpty && !files.some((f) => f.path === found.filepath)) {
-    files.push(validate(found.config, found.filepath, 'project', opts.warn, await loadSchema()));
-  }
+  const file = await tolerate(async () => {
+    const found = await readWith(() => projectExplorer.search(opts.cwd), opts.cwd);
+    if (!found || found.isEmpty || files.some((f) => f.path === found.filepath)) return null;
+    return validate(found.config, found.filepath, 'project', opts.warn, await loadSchema());
+  });
+  if (file) files.push(file);
   return files;
 }
 
@@ -164,7 +197,8 @@ async function readWith<T>(read: () => Promise<T>, where: string): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    throw new ConfigError(`cannot read rc file ${fileOf(err, where)}: ${parseMessage(err)}`, {
+    const path = fileOf(err, where);
+    throw new RcFileError(path, `cannot read rc file ${path}: ${parseMessage(err)}`, {
       code: 'config_unparsable',
       hint: 'fix the syntax error at the line shown, or move the file aside',
       cause: err,
@@ -216,7 +250,7 @@ export function validate(
     const other = parsed.error.issues.filter((i) => i.code !== 'unrecognized_keys');
     if (other.length > 0) {
       const issue = other[0]!;
-      throw new ConfigError(`invalid rc file ${path}: ${describeIssue(issue, candidate)}`, {
+      throw new RcFileError(path, `invalid rc file ${path}: ${describeIssue(issue, candidate)}`, {
         code: 'config_invalid',
         hint: `fix "${keyPath(issue.path) || '(top level)'}" in ${name}; every key is documented in .ptcrc.example`,
       });

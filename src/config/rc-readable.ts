@@ -32,10 +32,21 @@ export function assertRcFilesReadable(opts: {
   }
 }
 
+/** A ConfigError about one rc file, naming it, so `ptc config path` can list the file and what is wrong with it. */
+export class RcFileError extends ConfigError {
+  constructor(
+    readonly path: string,
+    message: string,
+    opts: ConstructorParameters<typeof ConfigError>[1],
+  ) {
+    super(message, opts);
+  }
+}
+
 function check(path: string): void {
   const reason = unreadableReason(path);
   if (reason === null) return;
-  throw new ConfigError(`cannot read rc file ${path}: ${reason}`, {
+  throw new RcFileError(path, `cannot read rc file ${path}: ${reason}`, {
     code: 'config_unreadable',
     hint: 'make it a readable file, or move it aside',
   });

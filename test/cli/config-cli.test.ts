@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, runPtc, type Sandbox } from './harness.js';
@@ -45,6 +45,34 @@ describe('ptc config', () => {
     expect(lines[0]).toContain(join(userDir, 'config.yaml'));
     expect(lines[0]).toContain('(user)');
     expect(lines[1]).toContain(join(sb.cwd, '.ptcrc.yaml'));
+  });
+
+  it('path works with a broken rc file: lists every file, says which is broken and why, then exits 2', async () => {
+    const userDir = join(sb.configHome, 'ptc');
+    mkdirSync(userDir, { recursive: true });
+    writeFileSync(join(userDir, 'config.yaml'), 'lang: typescript\n');
+    sb.write('.ptcrc.json', '{"lang": "cobol"}');
+    const r = await runPtc(['config', 'path'], { cwd: sb.cwd, env: sb.env });
+    expect(r.code).toBe(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toEqual([
+      `${join(userDir, 'config.yaml')}  (user)`,
+      `${join(sb.cwd, '.ptcrc.json')}  (project)  ✗ broken: "lang" should be one of "python", "typescript", "javascript", found "cobol"`,
+    ]);
+    expect(r.stderr).toContain(`ptc: invalid rc file ${join(sb.cwd, '.ptcrc.json')}`);
+    expect(r.stderr).toContain('hint: fix "lang" in .ptcrc.json');
+
+    // A file that is not even JSON: listed too, in the one JSON document.
+    sb.write('.ptcrc.json', '{ "provider": "kimi", oops');
+    const j = await runPtc(['config', 'path', '--json'], { cwd: sb.cwd, env: sb.env });
+    expect(j.code).toBe(2);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.files.map((f: { kind: string; problem: string | null }) => [f.kind, f.problem === null])).toEqual([
+      ['user', true],
+      ['project', false],
+    ]);
+    expect(doc.files[1].problem).toMatch(/^cannot read rc file .*\.ptcrc\.json: .*\(line 1\)$/);
+    expect(doc.error.code).toBe('config_unparsable');
   });
 
   it('init writes a starter without secrets and refuses to overwrite', async () => {
