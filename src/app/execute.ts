@@ -17,6 +17,7 @@ import type { Result } from '../report/result-schema.js';
 import type { Lang } from '../languages/registry.js';
 import type { Logger, Provider, ProviderId, Sandbox } from '../types.js';
 import type { SandboxPool } from '../sandbox/pool.js';
+import { rememberedNotices } from '../history/notices.js';
 
 /**
  * The options of generate / apply / run, as a front end gives them (CLI flags, MCP arguments, HTTP body, batch
@@ -71,6 +72,8 @@ export interface ExecuteContext {
   sandboxGate?: PipelineDeps['sandboxGate'];
   /** A budget shared with other runs (ptc batch's --max-cost). */
   budget?: PipelineDeps['budget'];
+  /** Whether a once-per-machine notice is new (default: remembered in ptc's data directory). */
+  firstNotice?: PipelineDeps['firstNotice'];
   /** .env and rc files already read (ptc batch reads them once for all its tasks). */
   configSources?: ConfigSources;
   /** Warm Daytona sandboxes shared by the runs of a batch, a server (serve, mcp). */
@@ -309,6 +312,9 @@ async function pipelineDeps(
     providerFactory = async () => replay(id, model);
   } else if (req.command === 'generate') {
     const id = s.provider.value;
+    // Known before anything can fail, so an error's result (a missing key's, say) names them.
+    draft.provider = id;
+    draft.model = s.model.value ?? catalog.defaultModel(id);
     const key = requireApiKey(cfg, id);
     ctx.addSecret(key.value);
     const pc = providerConfigOf(cfg, id);
@@ -320,7 +326,7 @@ async function pipelineDeps(
         hint: `pass --base-url (e.g. http://localhost:11434/v1 for Ollama) or set providers.${id}.baseURL`,
       });
     }
-    const model = s.model.value ?? catalog.defaultModel(id);
+    const model = draft.model;
     const entry = catalog.findModel(cat, id, model);
     // A retired model fails here, before anything is paid for; one retiring soon warns.
     const retiring = entry ? lifecycle.checkRetirement(entry, model, lifecycle.nowFrom(ctx.env)) : null;
@@ -473,5 +479,6 @@ async function pipelineDeps(
       else ctx.logger.warn('could not save the reply in the output folder nor in the state directory');
       return path;
     },
+    firstNotice: ctx.firstNotice ?? rememberedNotices(ctx.env).first,
   };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PipelineCommandOptions, PipelineRequest } from './execute.js';
 import { UsageError } from '../errors.js';
 import { agentOptionShape } from '../config/option-schemas.js';
-import { readRegularFile, type FileReadProblem } from '../util/regular-file.js';
+import { folderProblem, readRegularFile, type FileReadProblem } from '../util/regular-file.js';
 import { confinePath } from '../workspace/confine.js';
 
 /**
@@ -76,6 +76,7 @@ export async function toPipelineRequest(command: AgentCommand, input: GenerateIn
   const dir = (input as RunInput).dir ?? '.';
   const abs = await insideRoot(root, dir, 'dir');
   const info = await stat(abs).catch(() => null);
-  if (!info?.isDirectory()) throw new UsageError(`${dir} is not a directory`, { hint: 'run_tests runs the tests already in dir' });
+  const problem = folderProblem(info);
+  if (problem) throw new UsageError(`cannot read ${dir}: ${problem}`, { hint: 'run_tests runs the tests already in dir' });
   return { command, prompt: null, replyText: null, runDir: abs, options };
 }

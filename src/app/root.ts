@@ -8,6 +8,6 @@ export async function ensureRoot(root: string, given: string | undefined): Promi
   if (info?.isDirectory()) return;
   if (info) throw new UsageError(`--root ${given ?? root} is not a directory`, { hint: 'give the directory outputs may go to' });
   await makeDirs(root).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot create --root ${given ?? root}: ${err.code ?? err.message}`, { hint: 'give a directory you can write to' });
+    throw new UsageError(`cannot create --root ${given ?? root}: ${err.code === 'EACCES' || err.code === 'EPERM' ? `permission denied (${err.code})` : (err.code ?? err.message)}`, { hint: 'give a directory you can write to' });
   });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { taskOptionShape } from '../config/option-schemas.js';
+import { closest } from '../config/suggest.js';
 
 /** One line of a tasks file: an id, a prompt, and any generate option in camelCase. Misspelt keys are errors. */
 export const taskSchema = z.strictObject({
@@ -46,10 +47,7 @@ export function parseTasks(text: string): { tasks: Task[]; errors: TaskLineError
     }
     const parsed = taskSchema.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const where = issue.path.length > 0 ? `"${issue.path.join('.')}": ` : '';
-        errors.push({ line, message: `${where}${issue.message}` });
-      }
+      errors.push(...lineErrors(line, parsed.error.issues, value));
       return;
     }
     const seen = firstLineOf.get(parsed.data.id);
@@ -63,6 +61,33 @@ export function parseTasks(text: string): { tasks: Task[]; errors: TaskLineError
   return { tasks, errors };
 }
 
+/**
+ * A line's problems, a misspelt key with the key it was probably meant to be (`"promt"` → `"prompt"`); the
+ * "missing" complaint about that key goes, since the did-you-mean already says it.
+ */
+function lineErrors(line: number, issues: z.core.$ZodIssue[], value: unknown): TaskLineError[] {
+  const known = Object.keys(taskSchema.shape);
+  const meant = new Set<string>();
+  const errors: TaskLineError[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys' || issue.path.length > 0) continue;
+    for (const key of issue.keys) {
+      const suggestion = closest(key, known);
+      if (suggestion) meant.add(suggestion);
+      errors.push({ line, message: `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` });
+    }
+  }
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) continue;
+    const key = String(issue.path[0] ?? '');
+    const missing = issue.path.length === 1 && (value as Record<string, unknown>)[key] === undefined;
+    if (missing && meant.has(key)) continue;
+    const where = issue.path.length > 0 ? `"${issue.path.join('.')}": ` : '';
+    errors.push({ line, message: `${where}${issue.message}` });
+  }
+  return errors;
+}
+
 function fingerprintOf(spec: TaskSpec): string {
   const sorted = Object.fromEntries(Object.entries(spec).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
@@ -72,7 +97,9 @@ function fingerprintOf(spec: TaskSpec): string {
 export function invalidTasksError(source: string, errors: TaskLineError[]): UsageError {
   const shown = errors.slice(0, 50).map((e) => `  line ${e.line}: ${e.message}`);
   if (errors.length > shown.length) shown.push(`  … and ${errors.length - shown.length} more`);
-  return new UsageError(`${source}: ${errors.length} invalid task line${errors.length === 1 ? '' : 's'}; nothing was run\n${shown.join('\n')}`, {
+  // Lines, not problems: one line may have several.
+  const lines = new Set(errors.map((e) => e.line)).size;
+  return new UsageError(`${source}: ${lines} invalid task line${lines === 1 ? '' : 's'}; nothing was run\n${shown.join('\n')}`, {
     code: 'batch_invalid_tasks',
     hint: 'each line is {"id": "...", "prompt": "...", ...generate options in camelCase}',
   });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
 import type { CliContext } from '../cli/context.js';
@@ -10,6 +9,7 @@ import { nextStep } from '../report/next-step.js';
 import { renderResult } from '../report/text.js';
 import { LiveLine } from '../ui/live-line.js';
 import { untilAborted } from '../util/abortable.js';
+import { FileReadProblem, readRegularFile } from '../util/regular-file.js';
 
 /** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
 export async function readPrompt(words: string[], opts: { promptFile?: string }, ctx: CliContext): Promise<string> {
@@ -17,10 +17,12 @@ export async function readPrompt(words: string[], opts: { promptFile?: string },
   if (opts.promptFile) {
     if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');
     try {
-      text = await untilAborted(readFile(resolve(ctx.cwd, opts.promptFile), 'utf8'), ctx.lifecycle.signal);
+      text = await untilAborted(readRegularFile(resolve(ctx.cwd, opts.promptFile)), ctx.lifecycle.signal);
     } catch (err) {
       if (err instanceof PtcError) throw err;
-      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${err instanceof FileReadProblem ? err.reason : (err as Error).message}`, {
+        hint: 'give the path of a file that holds the prompt',
+      });
     }
   } else if ((words.length === 1 && words[0] === '-') || (words.length === 0 && !ctx.stdinIsTTY)) {
     text = await readStdin(ctx.stdin, ctx.lifecycle.signal);

@@ -6,6 +6,7 @@ import { worstCaseCostUsd } from '../cost/cost.js';
 import type { ResultDraft } from '../report/build.js';
 import type { ChatMessage, Provider, Usage } from '../types.js';
 import type { PriceLike } from './pipeline-types.js';
+import { formatUsd } from '../cost/money.js';
 
 /**
  * The output cap under --max-cost when --max-tokens is not set: the budget assumes it and the call is sent
@@ -31,8 +32,8 @@ export function overBudget(
   const calls = b.calls ?? 1;
   const worst = one * calls;
   if (b.spent + worst <= b.maxCost) return null;
-  const what = calls > 1 ? `the next ${calls} calls (--candidates) could cost up to $${worst.toFixed(4)} together (each about` : `the next call could cost up to $${worst.toFixed(4)} (about`;
-  return `--max-cost $${b.maxCost}: spent $${b.spent.toFixed(4)} so far, and ${what} ${inputTokens} input tokens + ${outputTokens} output tokens)`;
+  const what = calls > 1 ? `the next ${calls} calls (--candidates) could cost up to ${formatUsd(worst)} together (each about` : `the next call could cost up to ${formatUsd(worst)} (about`;
+  return `--max-cost $${b.maxCost}: spent ${formatUsd(b.spent)} so far, and ${what} ${inputTokens} input tokens + ${outputTokens} output tokens)`;
 }
 
 /** The most the next call can cost (null: the price is unknown), and the token counts that bound assumes. */

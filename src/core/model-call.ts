@@ -109,7 +109,11 @@ export async function callModel(c: ModelCall): Promise<ProviderReply | null> {
   if (reply.model && reply.model !== draft.model) draft.model = draft.model ?? reply.model;
   draft.rounds.push({ round, usage: reply.usage, cost, tests: null });
   if (cost.source === 'unknown' && round === 0) {
-    warn(draft, deps.logger, `no price known for ${provider.id}/${provider.model}: cost not reported (add it under "pricing" in your rc file)`);
+    // In the result every time (cost: null needs its reason); on stderr once per model, not on every run of a
+    // local model that will never have a price.
+    const message = `no price known for ${provider.id}/${provider.model}: cost not reported (add it under "pricing" in your rc file)`;
+    if (deps.firstNotice?.(`unpriced:${provider.id}/${provider.model}`) ?? true) warn(draft, deps.logger, message);
+    else draft.warnings.push(message);
   }
   return reply;
 }

@@ -112,6 +112,11 @@ export interface PipelineDeps {
   registerCleanup: (fn: () => Promise<void>) => () => void;
   /** Called once after every model call, whatever its outcome (the spend history). */
   onCall?: (record: CallRecord) => void;
+  /**
+   * True the first time a notice with this key is given on this machine (remembered across runs), for notices
+   * that would otherwise repeat on every run; without it every run is the first.
+   */
+  firstNotice?: (key: string) => boolean;
   /** A limit on model calls shared with other runs (ptc batch); told about the waits a server asks for. */
   gate?: { acquire(signal: AbortSignal): Promise<(error?: unknown) => void>; backoff(waitMs: number): void };
   /**

@@ -32,6 +32,8 @@ export interface TestCounting {
 export interface Language {
   /** The `--lang` value, the rc file's `lang`. */
   readonly id: string;
+  /** Its name in messages: `TypeScript`. */
+  readonly label: string;
   /**
    * Languages of one family may share a reply (a JavaScript block in a TypeScript answer is kept); blocks of another
    * family without a name are skipped.

@@ -14,6 +14,8 @@ export function nextStep(r: Result, cwd: string): string | null {
   const dir = r.outDir ? shownDir(r.outDir, cwd) : '.';
   const rerun = `\`ptc run ${/^[\w./@+-]+$/.test(dir) ? dir : shellQuote(dir)}\``;
   if (r.error.code === TestFailureCode.untrusted) return `read the code under test before trusting it, fix it, then ${rerun}`;
+  // Nothing ran (no test file, or tests of another language): the message itself says what to change.
+  if (r.command !== 'generate' && r.tests?.problem && r.tests.cases.length === 0) return null;
   if (r.command !== 'generate') return `fix the code, then ${rerun}`;
   if (r.stopReason?.startsWith('--max-cost')) return `raise --max-cost for more repair rounds, or fix the code and ${rerun}`;
   // Rounds after the first are repairs; one more than were made, and at least two, is worth a try.

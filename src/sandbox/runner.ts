@@ -8,7 +8,7 @@
  * never parsed for results.
  */
 import { SandboxError } from '../errors.js';
-import { getLanguage } from '../languages/registry.js';
+import { getLanguage, languageOfExtension } from '../languages/registry.js';
 import type { SourceFile } from '../languages/types.js';
 import type { InstallReport, Sandbox, TestCase, TestReport } from '../types.js';
 import { silentLogger } from '../types.js';
@@ -34,7 +34,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   const base = emptyReport(sandbox, runner.name);
   if (testFiles.length === 0 && hiddenTests.length === 0) {
     // ran: true — the sandbox worked; the generated tests are what is missing (a test failure, not exit 4).
-    return { ...base, ran: true, problem: `no tests were collected: there is no test file (${runner.testFilePattern}) to run` };
+    return { ...base, ran: true, problem: wrongLanguage(input) ?? `no tests were collected: there is no test file (${runner.testFilePattern}) to run` };
   }
 
   const sources = sourcesOf(visibleFiles, runner);
@@ -138,6 +138,17 @@ function countCases(report: TestReport): void {
   report.failed = count('failed');
   report.errors = count('error');
   report.skipped = count('skipped');
+}
+
+/** When the tests there are in another language than --lang: which one, and the flag that runs them. */
+function wrongLanguage(input: RunTestsInput): string | null {
+  const asked = getLanguage(input.lang);
+  const other = input.files
+    .filter((f) => f.kind === 'test')
+    .map((f) => languageOfExtension(/\.([^./]+)$/.exec(f.path)?.[1]?.toLowerCase() ?? ''))
+    .find((l) => l !== null && l.family !== asked.family);
+  if (!other) return null;
+  return `no ${asked.id} tests found; the folder has ${other.label} tests — try --lang ${other.id}`;
 }
 
 function emptyReport(sandbox: Sandbox, runner: string): TestReport {

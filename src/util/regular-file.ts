@@ -6,6 +6,12 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 
+/** Why a folder a user named cannot be used, in the words a missing file gets (never a raw errno), or null when it can. */
+export function folderProblem(st: Stats | null): string | null {
+  if (!st) return 'no such directory';
+  return st.isDirectory() ? null : `it is ${describeKind(st) === 'not a regular file' ? 'a file' : describeKind(st)}, not a directory`;
+}
+
 /** Why a path could not be read: `missing` for ENOENT (callers often treat that as "not there"). */
 export class FileReadProblem extends Error {
   constructor(

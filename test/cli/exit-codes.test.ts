@@ -27,7 +27,7 @@ it('a --max-cost that cannot cover the first call is a usage error: exit 2, said
   expect(fake.requests.length).toBe(before);
   expect(r.stdout).toBe('');
   expect(r.stderr.match(/--max-cost \$0\.000001/g)).toHaveLength(1);
-  expect(r.stderr).toMatch(/^ptc: --max-cost \$0\.000001: spent \$0\.0000 so far, and the next call could cost up to/m);
+  expect(r.stderr).toMatch(/^ptc: --max-cost \$0\.000001: spent \$0\.00 so far, and the next call could cost up to/m);
   expect(r.stderr).toContain('hint: raise --max-cost or lower --max-tokens');
 
   const json = await runPtc(['generate', 'a prime check', ...kimi(), '--max-cost', '0.000001', '--no-run', '--json'], { cwd: sb.cwd, env: sb.env });

@@ -45,6 +45,7 @@ const fakeRunner: TestRunner = {
 
 const fake: Language = {
   id: 'fakelang',
+  label: 'FakeLang',
   family: 'fake',
   fenceTags: ['fake', 'fakelang'],
   extensions: ['fk'],

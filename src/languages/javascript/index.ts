@@ -5,6 +5,7 @@ import type { Language } from '../types.js';
 export const javascript = {
   ...nodeFamily,
   id: 'javascript',
+  label: 'JavaScript',
   fenceTags: ['javascript', 'js', 'mjs', 'cjs', 'jsx', 'node', 'nodejs'],
   extensions: ['js', 'mjs', 'cjs', 'jsx'],
   projectExtensions: ['js', 'mjs', 'cjs'],

@@ -9,6 +9,7 @@ const IGNORED_DIRS = new Set(['__pycache__', '.pytest_cache', '.venv', 'venv', '
 
 export const python = {
   id: 'python',
+  label: 'Python',
   family: 'python',
   fenceTags: ['python', 'py', 'python3', 'py3', 'pytest'],
   extensions: ['py', 'pyi'],

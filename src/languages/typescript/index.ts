@@ -5,6 +5,7 @@ import type { Language } from '../types.js';
 export const typescript = {
   ...nodeFamily,
   id: 'typescript',
+  label: 'TypeScript',
   fenceTags: ['typescript', 'ts', 'mts', 'cts', 'tsx'],
   extensions: ['ts', 'mts', 'cts', 'tsx'],
   projectExtensions: ['ts', 'mts', 'cts'],
