@@ -21,7 +21,7 @@ import { parseShard, selectShard } from '../batch/shard.js';
 import { keepsEarlier } from '../batch/task-result.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { readStdin } from './cli-pipeline.js';
-import { FileReadProblem, readRegularFile } from '../util/regular-file.js';
+import { problemOf } from '../util/regular-file.js';
 
 /** The option table's batch rows, and batch's own: the root of the tasks' folders and the limits. */
 export interface BatchCommandOptions extends CommandOptions<'batch'> {
@@ -158,10 +158,10 @@ async function readTasksText(ctx: CliContext, source: string): Promise<string> {
     return readStdin(ctx.stdin, ctx.lifecycle.signal);
   }
   try {
-    return await untilAborted(readRegularFile(resolve(ctx.cwd, source)), ctx.lifecycle.signal);
+    return await untilAborted(readFile(resolve(ctx.cwd, source), 'utf8'), ctx.lifecycle.signal);
   } catch (err) {
     if (err instanceof PtcError) throw err; // interrupted while reading
-    throw new UsageError(`cannot read ${source}: ${err instanceof FileReadProblem ? err.reason : (err as Error).message}`, {
+    throw new UsageError(`cannot read ${source}: ${problemOf(err).reason}`, {
       hint: 'give a JSONL file with one task a line, or "-" to read stdin',
     });
   }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
 import type { CliContext } from '../cli/context.js';
@@ -9,7 +10,7 @@ import { nextStep } from '../report/next-step.js';
 import { renderResult } from '../report/text.js';
 import { LiveLine } from '../ui/live-line.js';
 import { untilAborted } from '../util/abortable.js';
-import { FileReadProblem, readRegularFile } from '../util/regular-file.js';
+import { problemOf } from '../util/regular-file.js';
 
 /** Reads the prompt for `generate`: words, --prompt-file, or stdin ("-" or piped with no words). */
 export async function readPrompt(words: string[], opts: { promptFile?: string }, ctx: CliContext): Promise<string> {
@@ -17,10 +18,10 @@ export async function readPrompt(words: string[], opts: { promptFile?: string },
   if (opts.promptFile) {
     if (words.length > 0) throw new UsageError('give the prompt as words or with --prompt-file, not both');
     try {
-      text = await untilAborted(readRegularFile(resolve(ctx.cwd, opts.promptFile)), ctx.lifecycle.signal);
+      text = await untilAborted(readFile(resolve(ctx.cwd, opts.promptFile), 'utf8'), ctx.lifecycle.signal);
     } catch (err) {
       if (err instanceof PtcError) throw err;
-      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${err instanceof FileReadProblem ? err.reason : (err as Error).message}`, {
+      throw new UsageError(`cannot read --prompt-file ${opts.promptFile}: ${problemOf(err).reason}`, {
         hint: 'give the path of a file that holds the prompt',
       });
     }

@@ -1,7 +1,7 @@
 import { ProviderError, PtcError } from '../errors.js';
 import { closest } from '../config/suggest.js';
 import type { ProviderId } from '../types.js';
-import type { Check } from './doctor.js';
+import type { Check } from './doctor-check.js';
 
 const PROBE_TIMEOUT_MS = 10_000;
 

@@ -8,13 +8,9 @@ import { providerArg } from '../config/provider-arg.js';
 import { ExitCode, toPtcError } from '../errors.js';
 import { PROVIDER_IDS, type PytestPluginPolicy } from '../types.js';
 
-export interface Check {
-  name: string;
-  /** 'warn' is shown but does not fail the doctor (an optional provider without a key, say). */
-  status: 'ok' | 'fail' | 'warn' | 'skip';
-  detail: string;
-  hint?: string;
-}
+import type { Check } from './doctor-check.js';
+
+export type { Check };
 
 export interface DoctorOptions {
   json?: boolean;

@@ -33,7 +33,8 @@ export function describeKind(st: Stats): string {
   return 'not a regular file';
 }
 
-function problemOf(err: unknown): FileReadProblem {
+/** A failed open or read in the words ptc uses for it everywhere (`no such file`), never a bare errno code. */
+export function problemOf(err: unknown): FileReadProblem {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new FileReadProblem('no such file', true);
   if (code === 'EACCES' || code === 'EPERM') return new FileReadProblem(`permission denied (${code})`, false);
