@@ -146,6 +146,10 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     // Read once, here, before any model call: from now on they travel as contents.
     Object.assign(opts, await userFiles(req, cfg, ctx, opts.outDir));
     if (req.command === 'generate') {
+      // Known before anything can fail, so an error's result (a missing key's, say) names them.
+      const provider = cfg.settings.provider.value;
+      draft.provider = provider;
+      draft.model = cfg.settings.model.value ?? parts.catalog.defaultModel(provider);
       // Before paying: the key, a folder that can be written, a sandbox that can run the tests.
       const { preflight } = await import('./preflight.js');
       // A replay answers from a recording: no key is needed.
