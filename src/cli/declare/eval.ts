@@ -35,6 +35,7 @@ export function declareEval(program: Command, run: Runner): void {
       .option('--record <dir>', 'save every model reply, to replay later')
       .option('--replay <dir>', 'answer every call from a recording: no API call, no key')
       .option('--no-history', 'do not record the calls in the spend history'),
+    { verbose: "print more on stderr: each task's prompt and repair requests, provider and sandbox details, stacks of internal errors" },
   )
     .addHelpText(
       'after',
