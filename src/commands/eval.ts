@@ -19,6 +19,7 @@ import { parseTargets } from '../eval/targets.js';
 import type { Suite } from '../eval/types.js';
 import { renderEval } from '../eval/text.js';
 import { DEFAULT_CONCURRENCY } from './batch.js';
+import { parseShard, selectShard } from '../batch/shard.js';
 
 export interface EvalCommandOptions {
   model?: string[];
@@ -36,6 +37,8 @@ export interface EvalCommandOptions {
   out?: string;
   limit?: number;
   tasks?: string;
+  shard?: string;
+  retryFailed?: boolean;
   report?: string;
   record?: string;
   replay?: string;
@@ -64,9 +67,12 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
     return err.exitCode;
   }
   const taskIds = opts.tasks?.split(',').map((s) => s.trim()).filter(Boolean);
-  const tasks = selectTasks(suite, { tasks: taskIds, limit: opts.limit });
+  const shard = opts.shard === undefined ? null : parseShard(opts.shard);
+  const chosen = selectTasks(suite, { tasks: taskIds, limit: opts.limit });
+  // The same split as `ptc batch --shard`: by position among the chosen tasks.
+  const tasks = shard ? selectShard(chosen, shard) : chosen;
 
-  const { concurrency = DEFAULT_CONCURRENCY, llmConcurrency, sandboxConcurrency, out, history, maxCost: budget, report, record, replay, limit: _l, tasks: _t, model: _m, json: _j, ...rest } = opts;
+  const { concurrency = DEFAULT_CONCURRENCY, llmConcurrency, sandboxConcurrency, out, history, maxCost: budget, report, record, replay, limit: _l, tasks: _t, model: _m, json: _j, shard: _s, retryFailed, ...rest } = opts;
   // Every job runs its tests: a hidden test is only a score once it ran.
   const defaults: PipelineCommandOptions = { ...rest, run: true };
   const maxCost = budget ?? null;
@@ -112,6 +118,7 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
       maxCost,
       defaults,
       runByDefault: true,
+      retryFailed: Boolean(retryFailed),
     },
     {
       execute: executeRequest,
@@ -142,6 +149,7 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
       concurrency,
       maxCost,
       limit: opts.limit ?? null,
+      shard: shard ? `${shard.index}/${shard.count}` : null,
       tasks: taskIds ?? null,
       record: record ?? null,
       replay: replay ?? null,

@@ -9,6 +9,8 @@ export interface EvalSettingsView {
   concurrency: number;
   maxCost: number | null;
   limit: number | null;
+  /** `--shard i/n`, when this run was one part of a split eval. */
+  shard: string | null;
   tasks: string[] | null;
   record: string | null;
   replay: string | null;

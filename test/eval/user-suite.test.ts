@@ -60,3 +60,19 @@ it('scores a JSONL suite by its hidden tests, prints a table, and a rerun takes 
   ]);
   expect(fake.requests).toHaveLength(2);
 }, 240_000);
+
+it('--shard splits the suite as batch does: 1/2 and 2/2 are disjoint and cover every task once', async () => {
+  const before = fake.requests.length;
+  const parts = [];
+  for (const shard of ['1/2', '2/2']) {
+    const r = await runPtc(['eval', 'suite.jsonl', '-m', 'openai:gpt-4.1-mini', '--base-url', fake.url, '--fix', '0', '--shard', shard, '--out', `shard-${shard[0]}`, '--json'], { cwd: sb.cwd, env: sb.env, timeoutMs: 120_000 });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.settings.shard).toBe(shard);
+    parts.push(doc.tasks.map((t: any) => t.id));
+  }
+  expect(parts).toEqual([['add'], ['mul']]);
+  expect(fake.requests.length - before).toBe(2);
+  const bad = await runPtc(['eval', 'suite.jsonl', '-m', 'openai:gpt-4.1-mini', '--shard', '3/2'], { cwd: sb.cwd, env: sb.env });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('--shard must be <i>/<n>');
+}, 240_000);

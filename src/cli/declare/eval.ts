@@ -31,6 +31,8 @@ export function declareEval(program: Command, run: Runner): void {
       .option('--sandbox-concurrency <n>', 'sandboxes at once across the eval (default: --concurrency)', count('--sandbox-concurrency'))
       .option('--limit <n>', 'only the first n tasks of the suite', count('--limit'))
       .option('--tasks <ids>', 'only these tasks, comma-separated (e.g. HumanEval_0,HumanEval_12)')
+      .option('--shard <i/n>', 'run only the tasks whose 0-based position mod n is i-1 (a CI matrix runs 1/n … n/n)')
+      .option('--retry-failed', 'rerun the tasks that ended in an error in an earlier run (not those that failed their tests)')
       .option('--report <file.html>', 'also write a self-contained HTML report: chart, per-task grid, settings')
       .option('--record <dir>', 'save every model reply, to replay later')
       .option('--replay <dir>', 'answer every call from a recording: no API call, no key')
@@ -47,7 +49,8 @@ Examples:
   $ ptc eval humaneval -m kimi:kimi-k2.5 -m anthropic:claude-sonnet-4-6 --fix 2 --max-cost 5
   $ ptc eval humaneval -m openai:gpt-5-mini --limit 20 --record ./rec --report eval.html
   $ ptc eval humaneval -m openai:gpt-5-mini --limit 20 --replay ./rec --json     # no key, no API call
-  $ ptc eval my-suite.jsonl -m kimi:kimi-k2.5 --tasks parse-dates,slugify`,
+  $ ptc eval my-suite.jsonl -m kimi:kimi-k2.5 --tasks parse-dates,slugify
+  $ ptc eval humaneval -m kimi:kimi-k2.5 --shard 2/4 --out eval-2 --json > eval-2.json   # one job of a CI matrix`,
     )
     .action(run(async () => (await import('../../commands/eval.js')).evalCommand));
 }
