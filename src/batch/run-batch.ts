@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { formatUsd } from '../cost/money.js';
 import type { Executed, ExecuteContext, PipelineCommandOptions, PipelineRequest } from '../app/execute.js';
 import { PtcError, TimeoutError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
@@ -180,7 +181,7 @@ async function runTasks(
       } else if (latch.stopped) {
         result = stoppedTask(id, latch.stopped);
       } else if (budget && budget.spentUsd >= budget.limitUsd) {
-        result = budgetSpent(id, `not started: the batch budget --max-cost $${budget.limitUsd} is spent ($${budget.spentUsd.toFixed(4)})`);
+        result = budgetSpent(id, `not started: the batch budget --max-cost ${formatUsd(budget.limitUsd)} is spent (${formatUsd(budget.spentUsd)})`);
       } else {
         result = await runOne(task);
       }

@@ -49,7 +49,7 @@ it('--timeout reached while the tests run is a sandbox error: exit 4, sandbox_ti
 
 it('--timeout reached while the model answers stays a provider error: exit 3, retryable', async () => {
   fake.enqueue({ hang: true });
-  const r = await runPtc(['generate', 'a prime check', ...kimi(), '--run', '--timeout', '3', '--json'], { cwd: sb.cwd, env: sb.env });
+  const r = await runPtc(['generate', 'a prime check', ...kimi(), '--run', '--timeout', '5', '--json'], { cwd: sb.cwd, env: sb.env });
   expect(r.code).toBe(3);
   expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 3, error: { code: 'timeout', retryable: true } });
 });
