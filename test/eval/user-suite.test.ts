@@ -76,3 +76,11 @@ it('--shard splits the suite as batch does: 1/2 and 2/2 are disjoint and cover e
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('--shard must be <i>/<n>');
 }, 240_000);
+
+it('--candidates reaches every task of an eval: k replies asked for per task, all counted', async () => {
+  const before = fake.requests.length;
+  const r = await runPtc(['eval', 'suite.jsonl', '-m', 'openai:gpt-4.1-mini', '--base-url', fake.url, '--fix', '0', '--candidates', '2', '--out', 'cand', '--json'], { cwd: sb.cwd, env: sb.env, timeoutMs: 120_000 });
+  expect(r.code, r.stderr).toBe(0);
+  expect(fake.requests.length - before).toBe(4);
+  expect(JSON.parse(r.stdout).targets[0]).toMatchObject({ solved: 1 });
+}, 240_000);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { numberArg } from '../options.js';
+import { OPTIONS } from '../../config/options.js';
+import { declareOptions, numberArg } from '../options.js';
 import { type Runner, count, outputOptions, seconds } from './shared.js';
 
 const wholeOrZero = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
@@ -11,9 +12,11 @@ const temperature = numberArg({ min: 0, max: 2, mustBe: 'a number from 0 to 2' }
  * rows: `-m` here names a target (provider:model, repeatable), not one model.
  */
 export function declareEval(program: Command, run: Runner): void {
+  const cmd = program.command('eval');
+  // --candidates and --reasoning as batch declares them, from the option table: eval runs its tasks through batch.
+  declareOptions(cmd, 'batch', { candidates: OPTIONS.candidates, reasoning: OPTIONS.reasoning });
   outputOptions(
-    program
-      .command('eval')
+    cmd
       .description('run a suite through the pipeline per target model, score against hidden tests: pass rate and $ per solved task')
       .argument('<suite>', '"humaneval" (bundled: 164 Python problems) or a JSONL file {"id", "prompt", "lang"?, "hiddenTests", "context"?}')
       .option('-m, --model <provider:model>', 'a target model, e.g. kimi:kimi-k2.5; repeat for each', (v: string, all: string[] = []) => [...all, v])
