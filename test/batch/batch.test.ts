@@ -58,8 +58,8 @@ describe('ptc batch', () => {
 
   it('gives each task its own answer and reports in file order, whatever order they finish in', async () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
-    // The batch's first call goes alone (it proves the key and the model for the rest): a quick task without
-    // tests. After it, the earlier tasks answer slowest, so they finish last.
+    // The batch's first call goes alone (it proves the key and the model for the rest); which task reaches it
+    // first is a race. The earlier tasks answer slowest, so they finish last.
     fake = await startScriptedProvider((p) => goodAnswer(idIn(p), { delayMs: idIn(p) === 'first' ? 0 : (ids.length - ids.indexOf(idIn(p))) * 300 }));
     box.write('tasks.jsonl', jsonl([{ id: 'first', prompt: taskPrompt('first'), run: false }, ...ids.map((id) => ({ id, prompt: taskPrompt(id) }))]));
     const r = await ptc(batchArgs('--concurrency', '3', '--run', '--json'), { cwd: box.cwd, env: fakeEnv(box.env) });
@@ -67,7 +67,6 @@ describe('ptc batch', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(doc.tasks.map((t: { id: string }) => t.id)).toEqual(['first', ...ids]);
     expect(fake.seen).toHaveLength(6);
-    expect(fake.seen[0]!.prompt).toContain('TASK:first');
     expect(fake.maxInFlight).toBe(3);
     for (const t of doc.tasks.slice(1)) {
       expect(t).toMatchObject({ status: 'passed', ok: true, tests: { ran: true, passed: 1, failed: 0 } });

@@ -71,7 +71,7 @@ describe('ptc config', () => {
       ['user', true],
       ['project', false],
     ]);
-    expect(doc.files[1].problem).toMatch(/^cannot read rc file .*\.ptcrc\.json: .*\(line 1\)$/);
+    expect(doc.files[1].problem).toMatch(/^cannot read rc file .*\.ptcrc\.json: .*\(line 1( column \d+)?\)$/);
     expect(doc.error.code).toBe('config_unparsable');
   });
 
