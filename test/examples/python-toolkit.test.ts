@@ -88,3 +88,17 @@ it('when ptc cannot do the job it answers {success: false} with the reason, and 
   expect(noKey.stderr).toBe('');
   expect(JSON.parse(noKey.stdout)).toMatchObject({ success: false, error_type: 'missing_key', retryable: false, result: { exitCode: 2 } });
 });
+
+it('works with the shipped rc file, which asks for tests and repair: generate_code(run=False) writes the files and runs nothing', async () => {
+  // examples/rc/kimi.ptcrc.json as shipped (run: true, fix: 2), pointed at the loopback fake.
+  const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
+  expect(rc).toMatchObject({ run: true, fix: 2 });
+  rc.providers.kimi.baseURL = fake.url;
+  sb.write('.ptcrc.json', JSON.stringify(rc));
+  fake.enqueue({ text: PRIME_REPLY });
+  const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().generate_code("a prime check", out="norun", run=False))))`], { MOONSHOT_API_KEY: 'fake-moonshot-toolkit-rc' });
+  const answer = JSON.parse(r.stdout);
+  expect(answer, r.stderr).toMatchObject({ success: true });
+  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, exitCode: 0, tests: null, outDir: join(sb.cwd, 'norun') });
+  expect(r.stdout + r.stderr).not.toContain('fake-moonshot-toolkit-rc');
+});
