@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { abortReason, InterruptedError, SandboxError } from '../errors.js';
 import type { ExecResult } from '../types.js';
 import { CappedOutput } from './output-cap.js';
-import { descendantsOf } from './process-tree.js';
+import { descendantsOf, untilGone } from './process-tree.js';
 import { RESULTS_OVERFLOW_LINE } from './result-stream.js';
 
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
@@ -52,8 +52,9 @@ export class LiveProcesses {
   }
 }
 
-export function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+/** Kills the child's group and every descendant that left it; returns the pids signalled, to wait for. */
+export function killGroup(child: ChildProcess): number[] {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return [];
   // Listed before the kill: a jail in a session of its own (bwrap --new-session) is outside the group, and a
   // kill that lands while bwrap is still setting up would leave it running without a parent.
   const escaped = descendantsOf(child.pid);
@@ -73,7 +74,11 @@ export function killGroup(child: ChildProcess): void {
       // gone with the group
     }
   }
+  return [child.pid, ...escaped];
 }
+
+/** How long a kill may take to land before the result is reported anyway. */
+const KILL_SETTLE_MS = 2_000;
 
 /** How long to wait for pipes to close after the leader exits (a stray grandchild may hold them open). */
 const PIPE_GRACE_MS = 200;
@@ -104,15 +109,16 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
     let timedOut = false;
     let abortError: Error | null = null;
     let settled = false;
+    const killed: number[] = [];
 
     const onAbort = (): void => {
       abortError = abortReason(opts.signal) ?? new InterruptedError();
-      killGroup(child);
+      killed.push(...killGroup(child));
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child);
+      killed.push(...killGroup(child));
     }, Math.max(1, opts.timeoutMs));
 
     child.stdout!.on('data', (c: Buffer) => stdout.push(c));
@@ -133,6 +139,11 @@ export function runProcess(spec: ProcessSpec, opts: RunProcessOptions): Promise<
       opts.track?.delete(child);
       // The leader is gone; make sure nothing it left behind keeps running.
       killGroupById(child.pid);
+      // A stopped run is reported once what it started has stopped, not while a killed child still runs.
+      void untilGone(killed, KILL_SETTLE_MS).then(() => settle(exitCode));
+    };
+
+    const settle = (exitCode: number | null): void => {
       if (abortError) {
         reject(abortError);
         return;

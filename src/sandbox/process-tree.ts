@@ -43,3 +43,26 @@ function parentOf(pid: string): number | null {
     return null; // gone meanwhile
   }
 }
+
+/** Whether `pid` is still running: a zombie has finished, and a pid gone from /proc too. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits, at most `ms`, until none of `pids` runs. A SIGKILL is delivered, not done: under load a killed process
+ * can linger for a moment, and a caller that reports "stopped" should not return while it still runs.
+ */
+export async function untilGone(pids: number[], ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  let left = pids.filter(isRunning);
+  while (left.length > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = left.filter(isRunning);
+  }
+}

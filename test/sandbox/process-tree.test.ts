@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/sandbox/exec-local.js';
-import { descendantsOf } from '../../src/sandbox/process-tree.js';
+import { spawn } from 'node:child_process';
+import { descendantsOf, isRunning, untilGone } from '../../src/sandbox/process-tree.js';
 import { hostProcessesWith, until } from '../helpers/host-processes.js';
 
 describe('killing a command kills what it started', () => {
@@ -17,7 +18,15 @@ describe('killing a command kills what it started', () => {
     expect(descendantsOf(process.pid)).toContain(escaped);
     ac.abort();
     await running;
-    await until(() => hostProcessesWith('sleep 2718281').length === 0, 3_000);
+    // Reported stopped only once it has: no wait here for the kill to land.
     expect(hostProcessesWith('sleep 2718281')).toEqual([]);
+  });
+
+  it('waits for a process that is still going down before saying it stopped', async () => {
+    const child = spawn('sleep', ['0.4'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    expect(isRunning(pid)).toBe(true);
+    await untilGone([pid], 5_000);
+    expect(isRunning(pid)).toBe(false);
   });
 });
