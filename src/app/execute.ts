@@ -3,7 +3,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { type AnyOptionValues, configFlagsOf } from '../config/options.js';
-import { type ConfigSources, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
+import { baseUrlOf, type ConfigSources, isolationOf, type ResolvedConfig, providerConfigOf, requireApiKey, resolveConfig, resolveDaytona } from '../config/resolve.js';
 import { runPipeline, type PipelineDeps, type PipelineOptions } from '../core/pipeline.js';
 import { ConfigError, PtcError, toPtcError } from '../errors.js';
 import { getLanguage } from '../languages/registry.js';
@@ -222,7 +222,7 @@ function pipelineOptions(
     dryRun: Boolean(o.dryRun),
     run: req.command === 'run' ? true : Boolean(s.run.value) && !o.dryRun,
     fix: s.fix.value,
-    candidates: Number(cfg.flags.candidates ?? cfg.file.candidates ?? 1),
+    candidates: s.candidates.value,
     maxTokens: s.maxTokens.value,
     temperature: s.temperature.value,
     maxCost: s.maxCost.value,
@@ -322,8 +322,8 @@ async function pipelineDeps(
     const key = requireApiKey(cfg, id);
     ctx.addSecret(key.value);
     const pc = providerConfigOf(cfg, id);
-    const { createProvider, defaultBaseURL } = await import('../providers/index.js');
-    const baseURL = cfg.flags.baseUrl ?? pc.baseURL ?? defaultBaseURL(id, { region: pc.region });
+    const { createProvider } = await import('../providers/index.js');
+    const baseURL = baseUrlOf(cfg, id);
     if (!baseURL) {
       throw new ConfigError(`provider ${id} needs an endpoint`, {
         code: 'config_base_url',
@@ -376,7 +376,7 @@ async function pipelineDeps(
   }
 
   const sandboxKind = s.sandbox.value;
-  const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
+  const isolation = isolationOf(cfg);
   const daytona = resolveDaytona(cfg);
   ctx.addSecret(daytona.apiKey.value);
   const secrets = configuredSecrets(cfg);
@@ -438,7 +438,7 @@ async function pipelineDeps(
           import('../sandbox/limits.js'),
         ]);
         return createLocalSandbox({
-          isolation: isolation as 'auto' | 'bwrap' | 'none',
+          isolation,
           python: cfg.file.local?.python ?? null,
           allowNoIsolation: isolation === 'none',
           keep: Boolean(req.options.keep ?? cfg.file.local?.keep),

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type ResolvedConfig, requireApiKey, resolveDaytona } from '../config/resolve.js';
+import { isolationOf, type ResolvedConfig, requireApiKey, resolveDaytona } from '../config/resolve.js';
 import { ConfigError, SandboxError, UsageError } from '../errors.js';
 import { getLanguage, type Lang } from '../languages/registry.js';
 
@@ -66,7 +66,7 @@ export async function checkSandbox(cfg: ResolvedConfig, lang: Lang): Promise<voi
     }
     return;
   }
-  const isolation = cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
+  const isolation = isolationOf(cfg);
   const check = getLanguage(lang).hostRunnerCheck;
   // Both probes at once: they are processes, and this wait is in front of the model call. A missing bwrap or
   // runner answers at once; on a machine so busy that a probe takes longer than PROBE_WAIT_MS the call goes
@@ -78,7 +78,7 @@ export async function checkSandbox(cfg: ResolvedConfig, lang: Lang): Promise<voi
       : commandSucceeds(check.command);
   const probes = (async () => {
     const { checkLocalIsolation } = await import('../sandbox/local.js');
-    await checkLocalIsolation({ isolation: isolation as 'auto' | 'bwrap' | 'none', allowNoIsolation: isolation === 'none' });
+    await checkLocalIsolation({ isolation, allowNoIsolation: isolation === 'none' });
     if (check && !(await runnerFound)) {
       throw new SandboxError(`the tests cannot run here: ${check.what} was not found; nothing was sent to the model`, {
         code: 'sandbox_runner_missing',

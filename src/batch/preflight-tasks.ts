@@ -1,7 +1,7 @@
 import { preflight, checkWritableFolder } from '../app/preflight.js';
 import type { PipelineCommandOptions } from '../app/execute.js';
 import { configFlagsOf } from '../config/options.js';
-import { type ConfigSources, resolveConfig } from '../config/resolve.js';
+import { type ConfigSources, isolationOf, resolveConfig } from '../config/resolve.js';
 import type { Task } from './tasks.js';
 
 /**
@@ -21,7 +21,7 @@ export async function preflightTasks(
     const cfg = await resolveConfig({ cwd: o.cwd, env: o.env, flags: configFlagsOf(options), sources: o.sources });
     const s = cfg.settings;
     const run = Boolean(s.run.value) && !options.dryRun;
-    const kind = JSON.stringify([s.provider.value, s.sandbox.value, s.lang.value, run, cfg.flags.isolation ?? null]);
+    const kind = JSON.stringify([s.provider.value, s.sandbox.value, s.lang.value, run, isolationOf(cfg)]);
     if (seen.has(kind)) continue;
     seen.add(kind);
     await preflight({ cfg, callsModel: true, outDir: null, run, lang: s.lang.value });

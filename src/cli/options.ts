@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type FlagValues, OPTIONS, type OptionCommand, type OptionSpec } from '../config/options.js';
+import { type FlagValues, longFlag, OPTIONS, type OptionCommand, type OptionSpec } from '../config/options.js';
 
 /** How every command prints (outputOptions in main.ts). */
 export interface OutputFlags {
@@ -28,14 +28,14 @@ export function numberArg(o: { whole?: boolean; min: number; above?: boolean; ma
   };
 }
 
-/** The long flag of a commander flag string: `-m, --model <id>` → `--model`. */
-export const longFlag = (flag: string) => /--[a-z-]+/.exec(flag)![0];
 
 /** Declares a command's options from the option table: flag, help, and for numbers the range check. */
 export function declareOptions(cmd: Command, command: OptionCommand, table: Record<string, OptionSpec> = OPTIONS): Command {
   for (const spec of Object.values(table)) {
     if (!spec.commands.includes(command)) continue;
-    const option = new Option(spec.flag, spec.helpIn?.[command] ?? spec.help);
+    // eval runs its tasks as a batch: batch's wording fits it unless it has its own.
+    const help = spec.helpIn?.[command] ?? (command === 'eval' ? spec.helpIn?.batch : undefined) ?? spec.help;
+    const option = new Option(spec.flag, help);
     if (spec.type === 'int' || spec.type === 'number') {
       const parse = numberArg({ whole: spec.type === 'int', min: spec.min, above: 'above' in spec ? spec.above : false, max: spec.max, mustBe: spec.mustBe ?? 'a number' });
       option.argParser(parse(longFlag(spec.flag)));

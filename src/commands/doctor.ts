@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { CliContext } from '../cli/context.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
-import { KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
+import { baseUrlOf, KEY_ENV_VARS, providerConfigOf, resolveApiKey, resolveConfig, resolveDaytona, type ResolvedConfig } from '../config/resolve.js';
 import { environmentWithDotenv } from '../config/dotenv.js';
 import type { ConfigFlags } from '../config/options.js';
 import { providerArg } from '../config/provider-arg.js';
@@ -121,9 +121,7 @@ async function providerChecks(ctx: CliContext, cfg: ResolvedConfig, offline: boo
       });
   }
 
-  const { defaultBaseURL } = await import('../providers/profiles.js');
-  const pc = providerConfigOf(cfg, selected);
-  const base = (cfg.flags.baseUrl ?? pc.baseURL ?? defaultBaseURL(selected, { region: pc.region }))?.replace(/\/+$/, '');
+  const base = baseUrlOf(cfg, selected)?.replace(/\/+$/, '');
   const name = `endpoint ${selected}`;
   if (offline) return void checks.push({ name, status: 'skip', detail: '--offline' });
   if (!base) return void checks.push({ name, status: 'fail', detail: 'no base URL', hint: `pass --base-url or set providers.${selected}.baseURL` });
@@ -137,7 +135,7 @@ async function providerChecks(ctx: CliContext, cfg: ResolvedConfig, offline: boo
       apiKey: key.value,
       apiKeySource: key.source,
       keyOptional: selected === 'openai-compatible',
-      headers: pc.headers,
+      headers: providerConfigOf(cfg, selected).headers,
       model: cfg.settings.model.value ?? (selected === 'openai-compatible' ? null : defaultModel(selected)),
     })),
   );

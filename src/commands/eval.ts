@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import type { CommandOptions } from '../cli/options.js';
 import { configuredSecrets } from '../config/configured-secrets.js';
 import { resolveConfig } from '../config/resolve.js';
 import { PtcError, UsageError } from '../errors.js';
@@ -21,16 +22,9 @@ import { renderEval } from '../eval/text.js';
 import { DEFAULT_CONCURRENCY } from './batch.js';
 import { parseShard, selectShard } from '../batch/shard.js';
 
-export interface EvalCommandOptions {
+/** The option table's eval rows (typed from it), and eval's own options. */
+export type EvalCommandOptions = CommandOptions<'eval'> & {
   model?: string[];
-  baseUrl?: string;
-  fix?: number;
-  maxTokens?: number;
-  temperature?: number;
-  sandbox?: string;
-  isolation?: boolean;
-  timeout?: number;
-  maxCost?: number;
   concurrency?: number;
   llmConcurrency?: number;
   sandboxConcurrency?: number;
@@ -42,11 +36,7 @@ export interface EvalCommandOptions {
   report?: string;
   record?: string;
   replay?: string;
-  history?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-}
+};
 
 export const DEFAULT_EVAL_ROOT = 'ptc-eval';
 

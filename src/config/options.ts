@@ -11,7 +11,7 @@ import { MAX_TIMEOUT_SECONDS, TIMEOUT_RANGE } from '../util/timer-range.js';
  */
 
 /** The front ends an option can appear in. `agent` is the MCP tools and the HTTP bodies; `task` a batch line. */
-export type OptionCommand = 'generate' | 'apply' | 'run' | 'batch';
+export type OptionCommand = 'generate' | 'apply' | 'run' | 'batch' | 'eval';
 export type AgentCommand = 'generate' | 'apply' | 'run';
 
 export type OptionType =
@@ -30,7 +30,7 @@ export type OptionSpec = OptionType & {
   help: string;
   /** What MCP tools and HTTP bodies describe, where it differs from the CLI's help (paths are the server root's). */
   agentHelp?: string;
-  /** The help where a command says it differently (run: lang is detected; batch: per task). */
+  /** The help where a command says it differently (run: lang is detected; batch: per task; eval: batch's unless its own). */
   helpIn?: Partial<Record<OptionCommand, string>>;
   /** For numbers: what the value must be, as the usage error says it ("a whole number ≥ 0"). */
   mustBe?: string;
@@ -40,6 +40,8 @@ export type OptionSpec = OptionType & {
   negation?: { flag: string; help: string };
   /** The rc file's key path for the option (top-level keys share the option's name), when it has one. */
   config?: string;
+  /** The environment variable that sets it, between the flag and the rc files. */
+  env?: string;
   /** The default the resolved settings fall back to (documentation for options resolved elsewhere). */
   default?: string | number | boolean | null;
   /** CLI commands that take the flag. */
@@ -57,6 +59,7 @@ export const OPTIONS = {
     flag: '-p, --provider <id>',
     help: 'kimi | anthropic | openrouter | openai | openai-compatible',
     config: 'provider',
+    env: 'PTC_PROVIDER',
     default: 'kimi',
     commands: ['generate', 'batch'],
     agent: ['generate'],
@@ -68,6 +71,7 @@ export const OPTIONS = {
     help: "model id (default: the provider's default from `ptc models`)",
     agentHelp: "model id (default: the provider's default from list_models)",
     config: 'model',
+    env: 'PTC_MODEL',
     default: null,
     commands: ['generate', 'batch'],
     agent: ['generate'],
@@ -77,8 +81,9 @@ export const OPTIONS = {
     type: 'url',
     flag: '--base-url <url>',
     help: 'endpoint override: a proxy, gateway or local server such as Ollama',
+    helpIn: { eval: 'endpoint override for every target (a proxy, gateway or local server)' },
     config: 'providers.<id>.baseURL',
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -91,7 +96,7 @@ export const OPTIONS = {
     helpIn: { batch: "limit on each answer's length in tokens (thinking gets room on top)" },
     config: 'maxTokens',
     default: null,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -104,7 +109,7 @@ export const OPTIONS = {
     help: 'sampling temperature, where the model supports it',
     config: 'temperature',
     default: null,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -116,7 +121,7 @@ export const OPTIONS = {
     agentHelp: "thinking effort: off | low | medium | high (default: the model's own)",
     config: 'reasoning',
     default: null,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -127,10 +132,10 @@ export const OPTIONS = {
     flag: '--fix <n>',
     help: 'repair rounds: feed failing tests back to the model up to n times (needs --run)',
     agentHelp: 'repair rounds when tests fail (needs run: true)',
-    helpIn: { batch: 'repair rounds per task (needs --run)' },
+    helpIn: { eval: 'repair rounds per task when its own tests fail', batch: 'repair rounds per task (needs --run)' },
     config: 'fix',
     default: 0,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -141,10 +146,10 @@ export const OPTIONS = {
     flag: '--max-cost <usd>',
     help: 'stop before a call that could take the spend past this many dollars',
     agentHelp: 'stop before a call that could take the spend past this many USD',
-    helpIn: { batch: 'budget for the whole batch: no task starts once it is spent' },
+    helpIn: { eval: 'budget for the whole eval, every target: no task starts once it is spent', batch: 'budget for the whole batch: no task starts once it is spent' },
     config: 'maxCost',
     default: null,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -167,10 +172,10 @@ export const OPTIONS = {
     flag: '--candidates <k>',
     help: 'ask for k replies at once and test them all at once; the first to pass wins, else the best is repaired (needs --run)',
     agentHelp: 'k replies requested and tested in parallel; the first that passes wins, else the best goes on to repair (needs run: true)',
-    helpIn: { batch: 'k replies per task, tested in parallel; the first to pass wins (needs --run)' },
+    helpIn: { eval: 'k replies per task, tested in parallel; the first to pass wins', batch: 'k replies per task, tested in parallel; the first to pass wins (needs --run)' },
     config: 'candidates',
     default: 1,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
     agent: ['generate'],
     task: true,
   },
@@ -186,7 +191,7 @@ export const OPTIONS = {
     help: "do not record this run's model calls in the spend history (ptc usage)",
     helpIn: { batch: 'do not record the calls in the spend history' },
     default: true,
-    commands: ['generate', 'batch'],
+    commands: ['generate', 'batch', 'eval'],
   },
   lang: {
     type: 'enum',
@@ -247,8 +252,9 @@ export const OPTIONS = {
     flag: '--sandbox <kind>',
     help: 'local (bubblewrap) | daytona',
     config: 'sandbox',
+    env: 'PTC_SANDBOX',
     default: 'local',
-    commands: ['generate', 'apply', 'run', 'batch'],
+    commands: ['generate', 'apply', 'run', 'batch', 'eval'],
     agent: ['generate', 'apply', 'run'],
     task: true,
   },
@@ -259,7 +265,7 @@ export const OPTIONS = {
     helpIn: { batch: 'local sandbox without bubblewrap (unsafe)' },
     config: 'local.isolation',
     default: true,
-    commands: ['generate', 'apply', 'run', 'batch'],
+    commands: ['generate', 'apply', 'run', 'batch', 'eval'],
   },
   keep: {
     type: 'boolean',
@@ -315,7 +321,7 @@ export const OPTIONS = {
     helpIn: { batch: 'bound on each task' },
     config: 'timeout',
     default: null,
-    commands: ['generate', 'apply', 'run', 'batch'],
+    commands: ['generate', 'apply', 'run', 'batch', 'eval'],
     agent: ['generate', 'apply', 'run'],
     task: true,
   },
@@ -368,8 +374,21 @@ export type ConfigFlags = {
   [K in OptionName as Spec<K> extends { config: string } ? K : never]?: FlagValueOf<Spec<K>>;
 };
 
+/** An option the resolver settles (it has a top-level rc key): flags over its env variable over rc files over default. */
+export type SettingName = keyof ConfigOptionValues;
+
+/** A setting's resolved value: `null` where the option has no default, `[]` for paths. */
+export type SettingValue<K extends SettingName> = Spec<K> extends { type: 'paths' }
+  ? string[]
+  : Spec<K> extends { default: null }
+    ? ValueOf<Spec<K>> | null
+    : ValueOf<Spec<K>>;
+
 /** Every option of the table, whichever front end gave it (flags, tool arguments, a task line). */
 export type AnyOptionValues = { [K in OptionName]?: FlagValueOf<Spec<K>> };
+
+/** The long flag of a commander flag string: `-m, --model <id>` → `--model`. */
+export const longFlag = (flag: string) => /--[a-z-]+/.exec(flag)![0];
 
 /** The options the config resolver reads, picked out of everything a front end gave. */
 export function configFlagsOf(given: AnyOptionValues): ConfigFlags {

@@ -1,17 +1,10 @@
 import { ConfigError } from '../errors.js';
-import { LANGS, type Lang } from '../languages/registry.js';
-import {
-  PROVIDER_IDS,
-  type ProviderId,
-  REASONING_LEVELS,
-  type ReasoningLevel,
-  SANDBOX_KINDS,
-  type SandboxKind,
-} from '../types.js';
+import { defaultBaseURL } from '../providers/profiles.js';
+import type { ProviderId } from '../types.js';
 import { environmentWithDotenv } from './dotenv.js';
 import { loadRcFiles, type RcFile } from './files.js';
 import { literalKeyWarnings } from './literal-keys.js';
-import { type ConfigFlags, OPTIONS } from './options.js';
+import { type ConfigFlags, longFlag, OPTIONS, type OptionSpec, optionNames, type SettingName, type SettingValue } from './options.js';
 import type { ProviderConfig, RcConfig } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -24,25 +17,11 @@ export interface Sourced<T> {
 /** Flags as a front end gave them (the option table's names); undefined means "not given". */
 export type { ConfigFlags } from './options.js';
 
-export interface Settings {
-  provider: Sourced<ProviderId>;
-  model: Sourced<string | null>;
-  lang: Sourced<Lang>;
-  out: Sourced<string | null>;
-  run: Sourced<boolean>;
-  sandbox: Sourced<SandboxKind>;
-  fix: Sourced<number>;
-  maxTokens: Sourced<number | null>;
-  temperature: Sourced<number | null>;
-  reasoning: Sourced<ReasoningLevel | null>;
-  timeout: Sourced<number | null>;
-  maxCost: Sourced<number | null>;
-  protectTests: Sourced<boolean>;
-  /** Paths as given (relative to the working directory); the app layer reads them. */
-  tests: Sourced<string[]>;
-  hiddenTests: Sourced<string[]>;
-  context: Sourced<string[]>;
-}
+/**
+ * The resolved value of every option with a top-level rc key, and its source — derived from the option table, so
+ * an option added there is resolved, shown by `ptc config show` and typed here without another line.
+ */
+export type Settings = { [K in SettingName]: Sourced<SettingValue<K>> };
 
 export interface ResolvedConfig {
   cwd: string;
@@ -89,119 +68,31 @@ export async function resolveConfig(input: {
   const envSource = (name: string) => `env ${name}${fromDotenv.has(name) ? ' (.env)' : ''}`;
   const fromFile = (key: string) => sources.get(key) ?? 'file';
 
-  function pick<T>(
-    key: keyof Settings,
-    flagValue: T | undefined,
-    flagName: string,
-    envName: string | null,
-    parseEnv: ((raw: string, name: string) => T) | null,
-    fileValue: T | undefined,
-    fallback: Sourced<T>,
-  ): Sourced<T> {
-    if (flagValue !== undefined) return { value: flagValue, source: `flag ${flagName}` };
-    if (envName && parseEnv) {
-      const raw = env[envName];
-      if (raw !== undefined && raw.trim() !== '') return { value: parseEnv(raw.trim(), envName), source: envSource(envName) };
-    }
-    if (fileValue !== undefined) return { value: fileValue, source: fromFile(key) };
-    return fallback;
+  /** Flag, then the option's environment variable, then the rc files, then its default. */
+  function settle(name: SettingName): Sourced<unknown> {
+    const spec: OptionSpec = OPTIONS[name];
+    const flag = flags[name];
+    if (flag !== undefined) return { value: checked(spec, flag, longFlag(spec.flag)), source: `flag ${flagShown(spec, flag)}` };
+    const raw = spec.env ? env[spec.env]?.trim() : undefined;
+    if (spec.env && raw) return { value: checked(spec, raw, spec.env), source: envSource(spec.env) };
+    const fileValue = (merged as Record<string, unknown>)[name];
+    if (fileValue !== undefined) return { value: fileValue, source: fromFile(name) };
+    return { value: spec.type === 'paths' ? [] : (spec.default ?? null), source: 'default' };
   }
+  const settings = Object.fromEntries(optionNames({ config: true }).map((name) => [name, settle(name as SettingName)])) as Settings;
 
-  const provider = pick<ProviderId>(
-    'provider',
-    flags.provider === undefined ? undefined : oneOf(flags.provider, PROVIDER_IDS, '--provider'),
-    '--provider',
-    'PTC_PROVIDER',
-    (raw, name) => oneOf(raw, PROVIDER_IDS, name),
-    merged.provider,
-    { value: OPTIONS.provider.default, source: 'default' },
-  );
-
-  // A model chosen at a lower precedence than the provider belongs to another provider: ignore it.
-  const providerFile = merged.providers?.[provider.value];
-  const topModel = pick<string | null>('model', flags.model, '--model', 'PTC_MODEL', (raw) => raw, merged.model, {
-    value: null,
-    source: 'default',
-  });
+  // A model chosen at a lower precedence than the provider belongs to another provider: that provider's own
+  // model (providers.<id>.model) or its default is meant instead.
   const rank = (s: string) => (s.startsWith('flag') ? 3 : s.startsWith('env') ? 2 : s.startsWith('default') ? 0 : 1);
-  let model: Sourced<string | null> = topModel;
-  if (topModel.value === null || rank(topModel.source) < rank(provider.source)) {
-    model = providerFile?.model
-      ? { value: providerFile.model, source: fromFile(`providers.${provider.value}.model`) }
-      : { value: null, source: 'default' };
+  const provider = settings.provider;
+  if (settings.model.value === null || rank(settings.model.source) < rank(provider.source)) {
+    const own = merged.providers?.[provider.value]?.model;
+    settings.model = own ? { value: own, source: fromFile(`providers.${provider.value}.model`) } : { value: null, source: 'default' };
   }
-
-  const hasDaytonaKey = Boolean(daytonaKeyVar(merged, env));
-  const settings: Settings = {
-    provider,
-    model,
-    lang: pick<Lang>(
-      'lang',
-      flags.lang === undefined ? undefined : oneOf(flags.lang, LANGS, '--lang'),
-      '--lang',
-      null,
-      null,
-      merged.lang,
-      { value: OPTIONS.lang.default, source: 'default' },
-    ),
-    out: pick<string | null>('out', flags.out, '--out', null, null, merged.out, { value: OPTIONS.out.default, source: 'default' }),
-    run: pick<boolean>('run', flags.run, flags.run ? '--run' : '--no-run', null, null, merged.run, {
-      value: OPTIONS.run.default,
-      source: 'default',
-    }),
-    sandbox: pick<SandboxKind>(
-      'sandbox',
-      flags.sandbox === undefined ? undefined : oneOf(flags.sandbox, SANDBOX_KINDS, '--sandbox'),
-      '--sandbox',
-      'PTC_SANDBOX',
-      (raw, name) => oneOf(raw, SANDBOX_KINDS, name),
-      merged.sandbox,
-      hasDaytonaKey
-        ? { value: 'daytona', source: 'default (a Daytona key is configured)' }
-        : { value: OPTIONS.sandbox.default, source: 'default' },
-    ),
-    fix: pick<number>('fix', flags.fix, '--fix', null, null, merged.fix, { value: OPTIONS.fix.default, source: 'default' }),
-    maxTokens: pick<number | null>('maxTokens', flags.maxTokens, '--max-tokens', null, null, merged.maxTokens, {
-      value: OPTIONS.maxTokens.default,
-      source: 'default',
-    }),
-    temperature: pick<number | null>(
-      'temperature',
-      flags.temperature,
-      '--temperature',
-      null,
-      null,
-      merged.temperature,
-      { value: OPTIONS.temperature.default, source: 'default' },
-    ),
-    reasoning: pick<ReasoningLevel | null>(
-      'reasoning',
-      flags.reasoning === undefined ? undefined : oneOf(flags.reasoning, REASONING_LEVELS, '--reasoning'),
-      '--reasoning',
-      null,
-      null,
-      merged.reasoning,
-      { value: OPTIONS.reasoning.default, source: 'default' },
-    ),
-    timeout: pick<number | null>('timeout', flags.timeout, '--timeout', null, null, merged.timeout, {
-      value: OPTIONS.timeout.default,
-      source: 'default',
-    }),
-    maxCost: pick<number | null>('maxCost', flags.maxCost, '--max-cost', null, null, merged.maxCost, {
-      value: OPTIONS.maxCost.default,
-      source: 'default',
-    }),
-    protectTests: pick<boolean>('protectTests', flags.protectTests, '--protect-tests', null, null, merged.protectTests, {
-      value: OPTIONS.protectTests.default,
-      source: 'default',
-    }),
-    tests: pick<string[]>('tests', flags.tests, '--tests', null, null, merged.tests, { value: [], source: 'default' }),
-    hiddenTests: pick<string[]>('hiddenTests', flags.hiddenTests, '--hidden-tests', null, null, merged.hiddenTests, {
-      value: [],
-      source: 'default',
-    }),
-    context: pick<string[]>('context', flags.context, '--context', null, null, merged.context, { value: [], source: 'default' }),
-  };
+  // With a Daytona key configured and nothing chosen, the cloud sandbox is the one the user set up.
+  if (settings.sandbox.source === 'default' && daytonaKeyVar(merged, env)) {
+    settings.sandbox = { value: 'daytona', source: 'default (a Daytona key is configured)' };
+  }
 
   return {
     cwd: input.cwd,
@@ -222,6 +113,16 @@ async function readConfigSources(cwd: string, baseEnv: NodeJS.ProcessEnv, warnin
   const files = await loadRcFiles({ cwd, env, warn: (m) => warnings.push(m) });
   warnings.push(...literalKeyWarnings(files));
   return { env, dotenvPath, fromDotenv, files };
+}
+
+/** A value given by a flag or an environment variable, as the option's type wants it: choices are checked here. */
+function checked(spec: OptionSpec, value: unknown, where: string): unknown {
+  return spec.type === 'enum' ? oneOf(String(value), spec.values, where) : value;
+}
+
+/** The flag as the user typed it: `--no-run` for a boolean turned off by its negation. */
+function flagShown(spec: OptionSpec, value: unknown): string {
+  return value === false && spec.negation ? longFlag(spec.negation.flag) : longFlag(spec.flag);
 }
 
 function oneOf<T extends string>(raw: string, allowed: readonly T[], where: string): T {
@@ -280,6 +181,17 @@ export interface ResolvedKey {
 
 export function providerConfigOf(cfg: ResolvedConfig, id: ProviderId): ProviderConfig {
   return cfg.file.providers?.[id] ?? {};
+}
+
+/** The endpoint for provider `id`: --base-url, else providers.<id>.baseURL, else the provider's own; null if none. */
+export function baseUrlOf(cfg: ResolvedConfig, id: ProviderId): string | null {
+  const pc = providerConfigOf(cfg, id);
+  return cfg.flags.baseUrl ?? pc.baseURL ?? defaultBaseURL(id, { region: pc.region });
+}
+
+/** The local sandbox's isolation: `none` with --no-isolation, else `local.isolation` from the rc files, else auto. */
+export function isolationOf(cfg: ResolvedConfig): 'auto' | 'bwrap' | 'none' {
+  return cfg.flags.isolation === false ? 'none' : (cfg.file.local?.isolation ?? 'auto');
 }
 
 export function resolveApiKey(cfg: ResolvedConfig, id: ProviderId): ResolvedKey {

@@ -4,16 +4,16 @@ import { z } from 'zod';
 import { inputSchemas } from '../../src/app/request.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { declareOptions, longFlag } from '../../src/cli/options.js';
+import { declareOptions } from '../../src/cli/options.js';
 import { agentOptionShape, configOptionShape, taskOptionShape } from '../../src/config/option-schemas.js';
-import { type AgentCommand, OPTIONS, type OptionCommand, type OptionSpec } from '../../src/config/options.js';
+import { type AgentCommand, longFlag, OPTIONS, type OptionCommand, type OptionSpec } from '../../src/config/options.js';
 import { rcSchema } from '../../src/config/schema.js';
 import { taskSchema } from '../../src/batch/tasks.js';
 
 /** The option table is the one place an option is declared: every front end's view of it must agree. */
 
 const table = OPTIONS as Record<string, OptionSpec>;
-const CLI_COMMANDS: OptionCommand[] = ['generate', 'apply', 'run', 'batch'];
+const CLI_COMMANDS: OptionCommand[] = ['generate', 'apply', 'run', 'batch', 'eval'];
 const AGENT_COMMANDS: AgentCommand[] = ['generate', 'apply', 'run'];
 
 const program = buildProgram({} as CliContext, () => {});
@@ -48,8 +48,8 @@ describe('the option table', () => {
     it(`${name}: in the help of exactly the commands that take it, and in the agent, task and rc schemas it names`, () => {
       const flag = longFlag(spec.flag);
       for (const command of CLI_COMMANDS) {
-        // batch declares its own --out (the root of every task's folder); the table's out is not batch's.
-        if (command === 'batch' && name === 'out') continue;
+        // batch and eval declare their own --out (the root of every task's folder), eval its own -m (targets).
+        if ((command === 'batch' || command === 'eval') && (name === 'out' || (command === 'eval' && name === 'model'))) continue;
         const help = program.commands.find((c) => c.name() === command)!.helpInformation();
         if (spec.commands.includes(command)) expect(help, `${command} --help`).toContain(flag);
         else expect(cliOption(command, flag), `${command} ${flag}`).toBeUndefined();

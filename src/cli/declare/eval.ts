@@ -1,33 +1,21 @@
 import type { Command } from 'commander';
-import { OPTIONS } from '../../config/options.js';
-import { declareOptions, numberArg } from '../options.js';
-import { type Runner, count, outputOptions, seconds } from './shared.js';
-
-const wholeOrZero = numberArg({ whole: true, min: 0, mustBe: 'a whole number ≥ 0' });
-const nonNegative = numberArg({ min: 0, mustBe: 'a number ≥ 0' });
-const temperature = numberArg({ min: 0, max: 2, mustBe: 'a number from 0 to 2' });
+import { declareOptions } from '../options.js';
+import { type Runner, count, outputOptions } from './shared.js';
 
 /**
- * `ptc eval`: its arguments, options and help. Its options are its own rather than the option table's batch
- * rows: `-m` here names a target (provider:model, repeatable), not one model.
+ * `ptc eval`: its arguments, options and help. The pipeline's options are the option table's eval rows; `-m` is
+ * eval's own: it names a target (provider:model, repeatable), not one model.
  */
 export function declareEval(program: Command, run: Runner): void {
-  const cmd = program.command('eval');
-  // --candidates and --reasoning as batch declares them, from the option table: eval runs its tasks through batch.
-  declareOptions(cmd, 'batch', { candidates: OPTIONS.candidates, reasoning: OPTIONS.reasoning });
+  const cmd = program
+    .command('eval')
+    .description('run a suite through the pipeline per target model, score against hidden tests: pass rate and $ per solved task')
+    .argument('<suite>', '"humaneval" (bundled: 164 Python problems) or a JSONL file {"id", "prompt", "lang"?, "hiddenTests", "context"?}')
+    .option('-m, --model <provider:model>', 'a target model, e.g. kimi:kimi-k2.5; repeat for each', (v: string, all: string[] = []) => [...all, v]);
+  // The pipeline's options from the option table (eval's rows), with their range checks; eval's own below.
+  declareOptions(cmd, 'eval');
   outputOptions(
     cmd
-      .description('run a suite through the pipeline per target model, score against hidden tests: pass rate and $ per solved task')
-      .argument('<suite>', '"humaneval" (bundled: 164 Python problems) or a JSONL file {"id", "prompt", "lang"?, "hiddenTests", "context"?}')
-      .option('-m, --model <provider:model>', 'a target model, e.g. kimi:kimi-k2.5; repeat for each', (v: string, all: string[] = []) => [...all, v])
-      .option('--base-url <url>', 'endpoint override for every target (a proxy, gateway or local server)')
-      .option('--fix <n>', 'repair rounds per task when its own tests fail', wholeOrZero('--fix'))
-      .option('--max-tokens <n>', "limit on each reply's length in tokens", count('--max-tokens'))
-      .option('--temperature <t>', 'sampling temperature, where the model supports it', temperature('--temperature'))
-      .option('--sandbox <kind>', 'local (bubblewrap) | daytona')
-      .option('--no-isolation', 'local sandbox without bubblewrap (unsafe)')
-      .option('--timeout <seconds>', 'bound on each task', seconds('--timeout'))
-      .option('--max-cost <usd>', 'budget for the whole eval, every target: no task starts once it is spent', nonNegative('--max-cost'))
       .option('-o, --out <root>', 'output root: <root>/<target>/<task>; the resume state lives here too', 'ptc-eval')
       .option('--concurrency <n>', 'tasks in flight (default 4)', count('--concurrency'))
       .option('--llm-concurrency <n>', 'model calls in flight across the eval (default: --concurrency)', count('--llm-concurrency'))
@@ -38,8 +26,7 @@ export function declareEval(program: Command, run: Runner): void {
       .option('--retry-failed', 'rerun the tasks that ended in an error in an earlier run (not those that failed their tests)')
       .option('--report <file.html>', 'also write a self-contained HTML report: chart, per-task grid, settings')
       .option('--record <dir>', 'save every model reply, to replay later')
-      .option('--replay <dir>', 'answer every call from a recording: no API call, no key')
-      .option('--no-history', 'do not record the calls in the spend history'),
+      .option('--replay <dir>', 'answer every call from a recording: no API call, no key'),
     { verbose: "print more on stderr: each task's prompt and repair requests, provider and sandbox details, stacks of internal errors" },
   )
     .addHelpText(
