@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Time to green (#18), against the loopback fakes with realistic delays (test/fakes: a Kimi-compatible model
 // server that answers after --model-ms, a Daytona whose sandboxes take --create-ms to start):
-//   overlap     generate --run --sandbox daytona: its time against the same run with a sandbox ready at once, i.e.
-//               model + tests + ptc's own work (target ≤ 1.2×); model and test times are printed.
+//   overlap     generate --run --sandbox daytona: its time (ptc's own work included) against model time + test time
+//               (target ≤ 1.2×), and against the same run with a sandbox ready at once.
 //   pool        a 30-task batch at --sandbox-concurrency 3: sandboxes created and deleted (target ≤ 3, all), and
 //               throughput against one sandbox per task (daytona.pool: false) (target ≥ 2×).
 //   candidates  --candidates 3, one of three replies right: exit 0 with its files, 3 calls counted and priced,
@@ -110,7 +110,9 @@ async function overlap(fakes, o) {
     const floor = await once(0, 'instant');
     const slow = await once(o.createMs, 'slow');
     const testMs = slow.result.tests?.durationMs ?? NaN;
-    const ratio = slow.result.durationMs / floor.result.durationMs;
+    // The issue's measure: the run (ptc's own work included) against model time + test time.
+    const ratio = slow.result.durationMs / (o.modelMs + testMs);
+    const floorRatio = slow.result.durationMs / floor.result.durationMs;
     return {
       name: 'overlap',
       exitCode: slow.code,
@@ -121,12 +123,13 @@ async function overlap(fakes, o) {
       runMs: slow.result.durationMs,
       wallMs: Math.round(slow.wallMs),
       ratio: Number(ratio.toFixed(3)),
+      floorRatio: Number(floorRatio.toFixed(3)),
       ok: slow.code === 0 && ratio <= 1.2,
       lines: [
         `overlap: generate --run --sandbox daytona, model ${s(o.modelMs)}, create ${s(o.createMs)}`,
         `  exit ${slow.code}; tests ${s(testMs)}; run ${s(slow.result.durationMs)} (process wall ${s(slow.wallMs)})`,
-        `  the same run with a sandbox ready at once (model + tests + ptc's own work): ${s(floor.result.durationMs)} → ${ratio.toFixed(2)}× (target ≤ 1.20×)`,
-        `  model + tests alone: ${s(o.modelMs + testMs)}; one after another it would be ≥ ${s(floor.result.durationMs + o.createMs)}`,
+        `  model + tests: ${s(o.modelMs + testMs)} → run / (model + tests) = ${ratio.toFixed(2)}× (target ≤ 1.20×)`,
+        `  the same run with a sandbox ready at once: ${s(floor.result.durationMs)} → ${floorRatio.toFixed(2)}×; one step after another it would be ≥ ${s(floor.result.durationMs + o.createMs)}`,
       ],
     };
   } finally {

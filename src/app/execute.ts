@@ -128,8 +128,9 @@ export async function executeRequest(req: PipelineRequest, ctx: ExecuteContext):
     }
     const willRun = req.command === 'run' || (Boolean(cfg.settings.run.value) && !req.options.dryRun);
     if (willRun && cfg.settings.sandbox.value === 'local') warmLocalSandbox(cfg.file.local?.python ?? null);
-    // The Daytona SDK takes a while to load: start now, so the sandbox's create goes out with the model call.
-    if (willRun && cfg.settings.sandbox.value === 'daytona') void import('../sandbox/daytona.js').then((d) => d.loadDaytonaSdk()).catch(() => undefined);
+    // The Daytona SDK takes a while to load: without a model call to wait for, start now. (A generate loads it
+    // once its model request is on the wire: see core/early-sandbox.)
+    if (willRun && req.command !== 'generate' && cfg.settings.sandbox.value === 'daytona') void import('../sandbox/daytona.js').then((d) => d.loadDaytonaSdk()).catch(() => undefined);
     const parts = await loadParts();
     const opts = pipelineOptions(req, cfg, ctx, parts.outDir.defaultOutDir);
     if (req.command === 'generate') {

@@ -7,6 +7,7 @@
 import type { Lang } from '../languages/registry.js';
 import type { Sandbox } from '../types.js';
 import type { PipelineDeps } from './pipeline-types.js';
+import { nextRequestSent } from '../util/request-sent.js';
 import { createSandbox } from './test-run.js';
 
 export interface EarlySandbox {
@@ -36,22 +37,35 @@ export function startSandboxEarly(lang: Lang, deps: PipelineDeps, projectDir: st
   }
   // Quiet: the progress line (and the phase a --timeout is judged by) stays on the model call meanwhile.
   const quiet: PipelineDeps = { ...deps, onPhase: undefined };
-  const creating = createSandbox(lang, quiet, projectDir).then(async (sandbox) => {
+  // Made once the model request is on the wire (creating loads the Daytona SDK, which holds the event loop for a
+  // few hundred milliseconds and would hold the request back as long), or at once when the sandbox is wanted.
+  let begin!: () => void;
+  const wanted = new Promise<void>((go) => (begin = go));
+  void nextRequestSent(REQUEST_WAIT_MS).then(() => begin());
+  let taken = false;
+  let discarded = false;
+  const creating = wanted.then(async () => {
+    if (discarded) return null; // discarded before it was begun: nothing to make
+    const sandbox = await createSandbox(lang, quiet, projectDir);
     await deps.warmRunner?.(sandbox, lang, testTimeoutMs).catch((err: Error) => deps.logger.debug(`warming the test runner up failed: ${err.message}`));
     return sandbox;
   });
   creating.catch(() => {}); // taken (and its error thrown) later, or discarded
-  let taken = false;
   return {
     take: () => {
       taken = true;
-      return creating;
+      begin();
+      return creating.then((sandbox) => sandbox!);
     },
     discard: async () => {
-      if (taken) return;
-      taken = true;
+      if (taken || discarded) return;
+      discarded = true;
+      begin();
       const sandbox = await creating.catch(() => null);
       await sandbox?.dispose().catch(() => {});
     },
   };
 }
+
+/** The longest the sandbox waits for the model request to go out before it is made anyway. */
+const REQUEST_WAIT_MS = 1_000;

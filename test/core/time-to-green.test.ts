@@ -34,7 +34,7 @@ function counting(h: ReturnType<typeof makeDeps>) {
 }
 
 describe('the sandbox is made while the model answers', { timeout: 60_000 }, () => {
-  it('its creation has begun when the model is asked, and the tests run in it', async () => {
+  it('its creation has begun once the model request is on the wire, and the tests run in it', async () => {
     let createsWhenAsked = -1;
     const model = scriptedProvider([{ text: right, before: () => void (createsWhenAsked = seen.creates) }]);
     const h = makeDeps(model);

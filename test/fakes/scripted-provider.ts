@@ -7,6 +7,7 @@
  *   ... runPipeline(..., { provider: async () => model, ... })
  *   model.calls[1].messages  // what the repair call was sent
  */
+import { channel } from 'node:diagnostics_channel';
 import type { ChatMessage, GenerateOptions, Provider, ProviderId, ProviderReply, StopReason, Usage } from '../../src/types.js';
 import { ZERO_USAGE } from '../../src/types.js';
 
@@ -49,6 +50,9 @@ export function scriptedProvider(
       calls.push(call);
       const next = queue.shift();
       if (!next) throw new Error(`the script has no reply for call ${calls.length}`);
+      // The request is on the wire, as Node's fetch reports it for the real SDKs (see src/util/request-sent.ts).
+      channel('undici:request:bodySent').publish({});
+      await new Promise((r) => setImmediate(r));
       await next.before?.(call);
       if (signal?.aborted) throw signal.reason;
       opts.onDelta?.(next.text, next.usage?.outputTokens ?? 1);
