@@ -1,22 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
-import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeCli } from './with-fake.js';
 
-let fake: OpenAIFake;
-let sb: Sandbox;
-beforeAll(async () => {
-  fake = await startOpenAIFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  sb = makeSandbox();
-});
-afterEach(() => {
-  sb.cleanup();
-  fake.verify();
-});
+const cli = useFakeCli();
 
-const ptc = (args: string[], env: NodeJS.ProcessEnv = sb.env) => runPtc(args, { cwd: sb.cwd, env });
+const ptc = (args: string[], env?: NodeJS.ProcessEnv) => cli.run(args, { env });
 
 const REPLY = (impl: string) =>
   [
@@ -56,7 +43,7 @@ describe('names what it knows', () => {
   });
 
   it('a batch line with "promt" suggests "prompt", and the count is of lines, not of problems', async () => {
-    sb.write('tasks.jsonl', ['{"id": "a", "promt": "add"}', '{"id": "b", "prompt": "sub", "fix": -1, "lang": "cobol"}', '{"id": "c", "prompt": "ok"}'].join('\n'));
+    cli.sb.write('tasks.jsonl', ['{"id": "a", "promt": "add"}', '{"id": "b", "prompt": "sub", "fix": -1, "lang": "cobol"}', '{"id": "c", "prompt": "ok"}'].join('\n'));
     const r = await ptc(['batch', 'tasks.jsonl', '-p', 'kimi']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('tasks.jsonl: 2 invalid task lines; nothing was run');
@@ -74,7 +61,7 @@ describe('names what it knows', () => {
       [['run', 'nope'], 'ptc: cannot read nope: no such directory'],
     ];
     for (const [args, message] of cases) {
-      const r = await ptc(args, { ...sb.env, MOONSHOT_API_KEY: 'fake-first-contact-key' });
+      const r = await ptc(args, { MOONSHOT_API_KEY: 'fake-first-contact-key' });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain(message);
       expect(r.stderr, args.join(' ')).not.toContain('ENOENT');
@@ -82,8 +69,8 @@ describe('names what it knows', () => {
   });
 
   it('--lang python on a folder of TypeScript tests names the mismatch and the flag', async () => {
-    sb.write('calc.ts', 'export const add = (a: number, b: number) => a + b;\n');
-    sb.write('calc.test.ts', 'import { test } from "node:test";\n');
+    cli.sb.write('calc.ts', 'export const add = (a: number, b: number) => a + b;\n');
+    cli.sb.write('calc.test.ts', 'import { test } from "node:test";\n');
     const r = await ptc(['run', '.', '--lang', 'python']);
     expect(r.code).toBe(1);
     const message = 'no python tests found; the folder has TypeScript tests — try --lang typescript';
@@ -94,8 +81,8 @@ describe('names what it knows', () => {
 
 describe('says less where less is enough', () => {
   it("each round's tests leave out the passing cases (counts stay); the final tests keep every case", async () => {
-    fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b if a >= 0 else 0') });
-    const r = await ptc(['generate', 'add', '-p', 'openai-compatible', '-m', 'local-model', '--base-url', fake.url, '--out', 'calc', '--run', '--json']);
+    cli.fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b if a >= 0 else 0') });
+    const r = await ptc(['generate', 'add', '-p', 'openai-compatible', '-m', 'local-model', '--base-url', cli.fake.url, '--out', 'calc', '--run', '--json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.tests.cases.map((c: { name: string }) => c.name).sort()).toEqual(['test_negative', 'test_small', 'test_zero']);
@@ -106,8 +93,8 @@ describe('says less where less is enough', () => {
 
   it('warns about a model without a price once per model, not on every run (the JSON keeps it every time)', async () => {
     const run = (model: string, json = false) => {
-      fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b') });
-      return ptc(['generate', 'add', '-p', 'openai-compatible', '-m', model, '--base-url', fake.url, '--out', `out-${model}-${json}`, '--no-run', ...(json ? ['--json'] : [])]);
+      cli.fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b') });
+      return ptc(['generate', 'add', '-p', 'openai-compatible', '-m', model, '--base-url', cli.fake.url, '--out', `out-${model}-${json}`, '--no-run', ...(json ? ['--json'] : [])]);
     };
     const warning = 'no price known for openai-compatible/local-a';
     expect((await run('local-a')).stderr).toContain(warning);
@@ -120,9 +107,8 @@ describe('says less where less is enough', () => {
   });
 
   it('money is shown with enough digits: a $0.0123 call is not $0.01', async () => {
-    fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b'), usageShape: 'openrouter-with-cost', usage: { prompt: 1000, completion: 200, cost: 0.0123 } });
-    const r = await ptc(['generate', 'add', '-p', 'openrouter', '-m', 'openai/gpt-4o-mini', '--base-url', fake.url, '--out', 'calc', '--no-run'], {
-      ...sb.env,
+    cli.fake.enqueue({ text: REPLY('def add(a, b):\n    return a + b'), usageShape: 'openrouter-with-cost', usage: { prompt: 1000, completion: 200, cost: 0.0123 } });
+    const r = await ptc(['generate', 'add', '-p', 'openrouter', '-m', 'openai/gpt-4o-mini', '--base-url', cli.fake.url, '--out', 'calc', '--no-run'], {
       OPENROUTER_API_KEY: 'fake-first-contact-key',
     });
     expect(r.code).toBe(0);

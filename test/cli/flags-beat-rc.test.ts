@@ -1,27 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PRIME_REPLY } from '../examples/replies.js';
-import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-server.js';
-import { makeSandbox, runPtc, type Sandbox } from './harness.js';
+import { useFakeCli } from './with-fake.js';
 
-let fake: OpenAIFake;
-let sb: Sandbox;
-beforeAll(async () => {
-  fake = await startOpenAIFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  sb = makeSandbox({ MOONSHOT_API_KEY: 'sk-test-canary-flags-0001' });
+const cli = useFakeCli({
+  env: { MOONSHOT_API_KEY: 'sk-test-canary-flags-0001' },
   // What `ptc config init` writes: tests run and one repair round.
-  sb.write('.ptcrc.json', JSON.stringify({ provider: 'kimi', run: true, fix: 1, providers: { kimi: { baseURL: fake.url } } }));
-});
-afterEach(() => {
-  sb.cleanup();
-  fake.verify();
+  setup: (sb, fake) => cli.sb.write('.ptcrc.json', JSON.stringify({ provider: 'kimi', run: true, fix: 1, providers: { kimi: { baseURL: cli.fake.url } } })),
 });
 
 it('--no-run beats an rc file\'s fix: files are written, repair is off, and a note says why', async () => {
-  fake.enqueue({ text: PRIME_REPLY });
-  const r = await runPtc(['generate', 'a prime check', '--no-run', '--out', 'gen', '--json'], { cwd: sb.cwd, env: sb.env });
+  cli.fake.enqueue({ text: PRIME_REPLY });
+  const r = await cli.run(['generate', 'a prime check', '--no-run', '--out', 'gen', '--json']);
   expect(r.code).toBe(0);
   const result = JSON.parse(r.stdout);
   expect(result).toMatchObject({ ok: true, tests: null });
@@ -30,10 +19,10 @@ it('--no-run beats an rc file\'s fix: files are written, repair is off, and a no
 });
 
 it('--fix given with --no-run is still a contradiction (exit 2, nothing paid)', async () => {
-  const before = fake.requests.length;
-  const r = await runPtc(['generate', 'a prime check', '--no-run', '--fix', '2'], { cwd: sb.cwd, env: sb.env });
+  const before = cli.fake.requests.length;
+  const r = await cli.run(['generate', 'a prime check', '--no-run', '--fix', '2']);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('--fix needs --run');
   expect(r.stdout).toBe('');
-  expect(fake.requests.length).toBe(before);
+  expect(cli.fake.requests.length).toBe(before);
 });

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../src/core/budget.js';
 import { THINKING_BUDGET } from '../../src/providers/reasoning.js';
 import { resultSchema } from '../../src/report/result-schema.js';
-import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
-import { BIN, makeSandbox, runPtc, type Sandbox } from './harness.js';
+import { openaiErrors } from '../fakes/openai-server.js';
+import { BIN, runPtc, type Sandbox } from './harness.js';
+import { useFakeCli } from './with-fake.js';
 
 const CANARY = 'sk-test-canary-7f3a9c1e5b2d4860';
 
@@ -36,23 +37,9 @@ const GOOD_REPLY = [
   '```',
 ].join('\n');
 
-let fake: OpenAIFake;
-let sb: Sandbox;
-beforeAll(async () => {
-  fake = await startOpenAIFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  sb = makeSandbox({ MOONSHOT_API_KEY: CANARY });
-  fake.requests.length = 0;
-});
-afterEach(() => {
-  sb.cleanup();
-  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
-  fake.verify();
-});
+const cli = useFakeCli({ env: { MOONSHOT_API_KEY: CANARY }, clearRequests: true });
 
-const kimiArgs = () => ['--provider', 'kimi', '--base-url', fake.url];
+const kimiArgs = () => ['--provider', 'kimi', '--base-url', cli.fake.url];
 
 /** Every byte ptc wrote to the user's disk, for secret checks. */
 function allWrittenText(dir: string): string {
@@ -70,14 +57,14 @@ function allWrittenText(dir: string): string {
 
 describe('ptc generate against a loopback provider', () => {
   it('writes code and tests, runs them, reports usage and catalog cost', async () => {
-    fake.enqueue({ text: GOOD_REPLY, usage: { prompt: 1200, completion: 300, cached: 200 }, usageShape: 'kimi-top-level-cached' });
-    const r = await runPtc(['generate', 'a function that checks if a number is prime', ...kimiArgs(), '--run', '--out', 'prime', '--json'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue({ text: GOOD_REPLY, usage: { prompt: 1200, completion: 300, cached: 200 }, usageShape: 'kimi-top-level-cached' });
+    const r = await cli.run(['generate', 'a function that checks if a number is prime', ...kimiArgs(), '--run', '--out', 'prime', '--json']);
     expect(r.stderr).not.toContain('Error:');
     expect(r.code).toBe(0);
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result.ok).toBe(true);
     expect(result.provider).toBe('kimi');
-    expect(result.outDir).toBe(join(sb.cwd, 'prime'));
+    expect(result.outDir).toBe(join(cli.sb.cwd, 'prime'));
     expect(result.files.map((f) => [f.path, f.kind])).toEqual([
       ['prime.py', 'code'],
       ['test_prime.py', 'test'],
@@ -88,76 +75,75 @@ describe('ptc generate against a loopback provider', () => {
     expect(result.cost?.usd).toBeGreaterThan(0);
     expect(result.rounds).toHaveLength(1);
     // What was sent: the model, a system prompt, the user's words, and the key only in the auth header.
-    const sent = fake.requests.at(-1)!;
+    const sent = cli.fake.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${CANARY}`);
     expect(sent.body.messages[0].role).toBe('system');
     expect(sent.body.messages.at(-1).content).toContain('checks if a number is prime');
-    expect(readFileSync(join(sb.cwd, 'prime', 'prime.py'), 'utf8')).toContain('def is_prime');
-    expect(allWrittenText(sb.cwd)).not.toContain(CANARY);
+    expect(readFileSync(join(cli.sb.cwd, 'prime', 'prime.py'), 'utf8')).toContain('def is_prime');
+    expect(allWrittenText(cli.sb.cwd)).not.toContain(CANARY);
   });
 
   it('reads the prompt from stdin when no words are given', async () => {
-    fake.enqueue({ text: GOOD_REPLY });
-    const r = await runPtc(['generate', ...kimiArgs(), '--out', 'p', '--json'], { cwd: sb.cwd, env: sb.env, input: 'a prime checker from stdin\n' });
+    cli.fake.enqueue({ text: GOOD_REPLY });
+    const r = await cli.run(['generate', ...kimiArgs(), '--out', 'p', '--json'], { input: 'a prime checker from stdin\n' });
     expect(r.code).toBe(0);
-    expect(fake.requests.at(-1)!.body.messages.at(-1).content).toContain('a prime checker from stdin');
+    expect(cli.fake.requests.at(-1)!.body.messages.at(-1).content).toContain('a prime checker from stdin');
   });
 
   it('--dry-run shows the plan and writes nothing', async () => {
-    fake.enqueue({ text: GOOD_REPLY });
-    const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'dry', '--dry-run'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue({ text: GOOD_REPLY });
+    const r = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--out', 'dry', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('prime.py');
     expect(r.stdout).toContain('test_prime.py');
-    expect(existsSync(join(sb.cwd, 'dry'))).toBe(false);
+    expect(existsSync(join(cli.sb.cwd, 'dry'))).toBe(false);
   });
 
   it('a reply cut off at the token limit writes no code and exits 5; the paid reply is kept in .ptc/replies', async () => {
-    fake.enqueue({ text: GOOD_REPLY.slice(0, 120), finishReason: 'length' });
-    const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'cut', '--json'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue({ text: GOOD_REPLY.slice(0, 120), finishReason: 'length' });
+    const r = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--out', 'cut', '--json']);
     expect(r.code).toBe(5);
     const result = JSON.parse(r.stdout);
     expect(result.error.code).toBe('reply_truncated');
     expect(result.error.hint).toContain('--max-tokens');
-    expect(readdirSync(join(sb.cwd, 'cut'))).toEqual(['.ptc']);
-    expect(result.error.replyFile.startsWith(join(sb.cwd, 'cut', '.ptc', 'replies'))).toBe(true);
+    expect(readdirSync(join(cli.sb.cwd, 'cut'))).toEqual(['.ptc']);
+    expect(result.error.replyFile.startsWith(join(cli.sb.cwd, 'cut', '.ptc', 'replies'))).toBe(true);
     expect(result.error.hint).toContain('the reply is saved in cut/.ptc/replies/');
   });
 
   it('a reply without code exits 5 and quotes its start', async () => {
-    fake.enqueue({ text: 'I am sorry, I cannot help with that.' });
-    const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'none'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue({ text: 'I am sorry, I cannot help with that.' });
+    const r = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--out', 'none']);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('no code found');
     expect(r.stderr).toContain('I am sorry');
   });
 
   it('refuses to overwrite existing files without --force (exit 2) and overwrites with it', async () => {
-    sb.write('out/prime.py', 'original = True\n');
-    fake.enqueue({ text: GOOD_REPLY }, { text: GOOD_REPLY });
-    const refused = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'out'], { cwd: sb.cwd, env: sb.env });
+    cli.sb.write('out/prime.py', 'original = True\n');
+    cli.fake.enqueue({ text: GOOD_REPLY }, { text: GOOD_REPLY });
+    const refused = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--out', 'out']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('prime.py');
     expect(refused.stderr).toContain('--force');
-    expect(readFileSync(join(sb.cwd, 'out', 'prime.py'), 'utf8')).toBe('original = True\n');
-    expect(existsSync(join(sb.cwd, 'out', 'test_prime.py'))).toBe(false);
-    const forced = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--out', 'out', '--force'], { cwd: sb.cwd, env: sb.env });
+    expect(readFileSync(join(cli.sb.cwd, 'out', 'prime.py'), 'utf8')).toBe('original = True\n');
+    expect(existsSync(join(cli.sb.cwd, 'out', 'test_prime.py'))).toBe(false);
+    const forced = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--out', 'out', '--force']);
     expect(forced.code).toBe(0);
-    expect(readFileSync(join(sb.cwd, 'out', 'prime.py'), 'utf8')).toContain('def is_prime');
+    expect(readFileSync(join(cli.sb.cwd, 'out', 'prime.py'), 'utf8')).toContain('def is_prime');
   });
 });
 
 describe('--max-cost bounds each call on the wire', () => {
   it('an OpenAI-compatible call carries the output cap the budget assumed: max_tokens for Kimi, max_completion_tokens for OpenAI', async () => {
-    fake.enqueue({ text: GOOD_REPLY }, { text: GOOD_REPLY });
-    const kimi = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--max-cost', '1', '--no-run', '--out', 'k', '--json'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue({ text: GOOD_REPLY }, { text: GOOD_REPLY });
+    const kimi = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--max-cost', '1', '--no-run', '--out', 'k', '--json']);
     expect(kimi.code, kimi.stderr).toBe(0);
-    const openai = await runPtc(['generate', 'prime checker', '--provider', 'openai', '--base-url', fake.url, '--max-cost', '1', '--no-run', '--out', 'o', '--json'], {
-      cwd: sb.cwd,
-      env: { ...sb.env, OPENAI_API_KEY: CANARY },
+    const openai = await cli.run(['generate', 'prime checker', '--provider', 'openai', '--base-url', cli.fake.url, '--max-cost', '1', '--no-run', '--out', 'o', '--json'], {
+      env: { OPENAI_API_KEY: CANARY },
     });
     expect(openai.code, openai.stderr).toBe(0);
-    const [toKimi, toOpenAI] = fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
+    const [toKimi, toOpenAI] = cli.fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
     // Both default models think: the cap (and the budget check) holds the answer and room to think.
     const cap = DEFAULT_MAX_OUTPUT_TOKENS + THINKING_BUDGET.medium;
     expect(toKimi).toMatchObject({ max_tokens: cap });
@@ -172,7 +158,7 @@ describe('the key never appears in any output, log or file', () => {
     {
       name: 'env var, 401 from the provider',
       setup: (s) => ({ env: s.env, args: kimiArgs() }),
-      reply: () => fake.enqueue(openaiErrors.status(401, `Invalid Authentication: key ${CANARY} rejected`, 'invalid_authentication_error')),
+      reply: () => cli.fake.enqueue(openaiErrors.status(401, `Invalid Authentication: key ${CANARY} rejected`, 'invalid_authentication_error')),
       code: 3,
     },
     {
@@ -183,7 +169,7 @@ describe('the key never appears in any output, log or file', () => {
         delete env.MOONSHOT_API_KEY;
         return { env, args: kimiArgs() };
       },
-      reply: () => fake.enqueue(openaiErrors.kimiQuota()),
+      reply: () => cli.fake.enqueue(openaiErrors.kimiQuota()),
       code: 3,
     },
     {
@@ -194,7 +180,7 @@ describe('the key never appears in any output, log or file', () => {
         delete env.MOONSHOT_API_KEY;
         return { env, args: [...kimiArgs(), '--verbose'] };
       },
-      reply: () => fake.enqueue({ text: `no code, but here is your key: ${CANARY}` }),
+      reply: () => cli.fake.enqueue({ text: `no code, but here is your key: ${CANARY}` }),
       code: 5,
     },
     {
@@ -216,31 +202,31 @@ describe('the key never appears in any output, log or file', () => {
 
   for (const c of cases) {
     it(c.name, async () => {
-      const { env, args } = c.setup(sb);
+      const { env, args } = c.setup(cli.sb);
       let out = '';
       if (c.code === -1) {
         for (const cmd of [['config', 'show'], ['config', 'show', '--json'], ['doctor', '--offline', '--json'], ['doctor', '--offline']]) {
-          const r = await runPtc(cmd, { cwd: sb.cwd, env });
+          const r = await runPtc(cmd, { cwd: cli.sb.cwd, env });
           out += r.stdout + r.stderr;
         }
         expect(out).toContain('MOONSHOT_API_KEY');
       } else {
         for (const json of [false, true]) {
           c.reply?.();
-          const r = await runPtc(['generate', 'prime checker', ...args, '--out', 'o', ...(json ? ['--json'] : [])], { cwd: sb.cwd, env });
+          const r = await runPtc(['generate', 'prime checker', ...args, '--out', 'o', ...(json ? ['--json'] : [])], { cwd: cli.sb.cwd, env });
           expect(r.code).toBe(c.code);
           out += r.stdout + r.stderr;
         }
       }
       expect(out).not.toContain(CANARY);
       expect(out).not.toContain(CANARY.slice(0, -4));
-      if (existsSync(join(sb.cwd, 'o'))) expect(allWrittenText(join(sb.cwd, 'o'))).not.toContain(CANARY);
+      if (existsSync(join(cli.sb.cwd, 'o'))) expect(allWrittenText(join(cli.sb.cwd, 'o'))).not.toContain(CANARY);
     });
   }
 
   it('a bad key names the provider and the variable it came from', async () => {
-    fake.enqueue(openaiErrors.status(401, 'Invalid Authentication', 'invalid_authentication_error'));
-    const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env });
+    cli.fake.enqueue(openaiErrors.status(401, 'Invalid Authentication', 'invalid_authentication_error'));
+    const r = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--json']);
     expect(r.code).toBe(3);
     const result = JSON.parse(r.stdout);
     expect(result.error.code).toBe('provider_auth');
@@ -252,11 +238,11 @@ describe('the key never appears in any output, log or file', () => {
 describe('interrupts and time limits', () => {
   /** Starts a generate against a hanging provider, sends `signal` once the request is in flight, and waits. */
   async function interruptWhileWaiting(signal: NodeJS.Signals) {
-    fake.enqueue({ hang: true });
-    const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cli.fake.enqueue({ hang: true });
+    const child = spawn(process.execPath, [BIN, 'generate', 'prime checker', ...kimiArgs(), '--json'], { cwd: cli.sb.cwd, env: cli.sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    await fake.waitForRequest(fake.requests.length);
+    await cli.fake.waitForRequest(cli.fake.requests.length);
     const sentAt = Date.now();
     child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -278,9 +264,9 @@ describe('interrupts and time limits', () => {
   });
 
   it('--timeout bounds the whole command (exit 3, retryable)', async () => {
-    fake.enqueue({ hang: true });
+    cli.fake.enqueue({ hang: true });
     const started = Date.now();
-    const r = await runPtc(['generate', 'prime checker', ...kimiArgs(), '--timeout', '5', '--json'], { cwd: sb.cwd, env: sb.env });
+    const r = await cli.run(['generate', 'prime checker', ...kimiArgs(), '--timeout', '5', '--json']);
     // 5 s, not 1: a loaded machine can take seconds to start ptc and check before paying, and the call must
     // reach the hanging fake.
     expect(Date.now() - started).toBeLessThan(12000);

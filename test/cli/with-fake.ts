@@ -33,10 +33,12 @@ export interface FakeHandle<F> {
 export interface UseFakeOptions {
   /** A new fake for every test (closed, and so verified, after it) instead of one for the whole file. */
   perTest?: boolean;
+  /** Empty `fake.requests` before each test, for tests that read it from index 0 (a shared fake only). */
+  clearRequests?: boolean;
 }
 
 /** Starts a fake before the file's tests (or before each, with perTest) and verifies it after every test. */
-export function useFake<F extends Verifiable>(start: () => Promise<F>, opts: UseFakeOptions = {}): FakeHandle<F> {
+export function useFake<F extends Verifiable & { requests?: unknown[] }>(start: () => Promise<F>, opts: UseFakeOptions = {}): FakeHandle<F> {
   let fake: F | undefined;
   if (opts.perTest) {
     beforeEach(async () => {
@@ -51,6 +53,11 @@ export function useFake<F extends Verifiable>(start: () => Promise<F>, opts: Use
     beforeAll(async () => {
       fake = await start();
     });
+    if (opts.clearRequests) {
+      beforeEach(() => {
+        if (fake?.requests) fake.requests.length = 0;
+      });
+    }
     afterEach(() => fake?.verify());
     afterAll(async () => {
       await fake?.close();
@@ -127,7 +134,7 @@ export function useFakeCli(opts?: OpenAIFakeCliOptions): CliHandle & FakeHandle<
 export function useFakeCli(opts: AnthropicFakeCliOptions): CliHandle & FakeHandle<AnthropicFake>;
 export function useFakeCli(opts: OpenAIFakeCliOptions | AnthropicFakeCliOptions = {}): CliHandle & FakeHandle<OpenAIFake | AnthropicFake> {
   const start = opts.wire === 'anthropic' ? () => startAnthropicFake(opts.fake) : () => startOpenAIFake((opts as OpenAIFakeCliOptions).fake);
-  const f = useFake<OpenAIFake | AnthropicFake>(start, { perTest: opts.perTest });
+  const f = useFake<OpenAIFake | AnthropicFake>(start, { perTest: opts.perTest, clearRequests: opts.clearRequests });
   const env = opts.env as NodeJS.ProcessEnv | ((fake: OpenAIFake | AnthropicFake) => NodeJS.ProcessEnv) | undefined;
   const setup = opts.setup as ((sb: Sandbox, fake: OpenAIFake | AnthropicFake) => void) | undefined;
   // Registered after the fake's hooks: the sandbox's env may name the fake's URL, and (after hooks run in
