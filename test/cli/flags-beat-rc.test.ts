@@ -5,7 +5,7 @@ import { useFakeCli } from './with-fake.js';
 const cli = useFakeCli({
   env: { MOONSHOT_API_KEY: 'sk-test-canary-flags-0001' },
   // What `ptc config init` writes: tests run and one repair round.
-  setup: (sb, fake) => cli.sb.write('.ptcrc.json', JSON.stringify({ provider: 'kimi', run: true, fix: 1, providers: { kimi: { baseURL: cli.fake.url } } })),
+  setup: (sb, fake) => sb.write('.ptcrc.json', JSON.stringify({ provider: 'kimi', run: true, fix: 1, providers: { kimi: { baseURL: fake.url } } })),
 });
 
 it('--no-run beats an rc file\'s fix: files are written, repair is off, and a note says why', async () => {

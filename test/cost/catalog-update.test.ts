@@ -21,7 +21,7 @@ const cli = useFakeCli({
   env: { MOONSHOT_API_KEY: KEY },
   clearRequests: true,
   setup: (sb) => {
-    cli.sb.env.XDG_CACHE_HOME = join(cli.sb.dir, 'cache');
+    sb.env.XDG_CACHE_HOME = join(sb.dir, 'cache');
   },
 });
 

@@ -1,32 +1,19 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
-import { BIN, makeSandbox, ROOT, type Sandbox } from '../cli/harness.js';
-import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-server.js';
+import { BIN, ROOT } from '../cli/harness.js';
+import { useFakeCli } from '../cli/with-fake.js';
 import { FAILING_REPLY, PRIME_REPLY } from './replies.js';
 
 const TOOLKIT = join(ROOT, 'examples/roma/ptc_toolkit.py');
 const KEY = 'sk-test-canary-python-01';
-let fake: OpenAIFake;
-let sb: Sandbox;
-beforeAll(async () => {
-  fake = await startOpenAIFake();
-});
-afterAll(async () => fake?.close());
-beforeEach(() => {
-  sb = makeSandbox({ OPENAI_COMPATIBLE_API_KEY: KEY, PTC_BIN: `${process.execPath} ${BIN}` });
-});
-afterEach(() => {
-  sb.cleanup();
-  // Every reply queued for this test was asked for, and nothing was asked that was not queued.
-  fake.verify();
-});
+const cli = useFakeCli({ env: { OPENAI_COMPATIBLE_API_KEY: KEY, PTC_BIN: `${process.execPath} ${BIN}` } });
 
 function python(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { cwd: sb.cwd, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', args, { cwd: cli.sb.cwd, env: { ...cli.sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -40,21 +27,21 @@ const IMPORT = `import asyncio, json, sys\nsys.path.insert(0, ${JSON.stringify(j
 const rcFor = (url: string) => JSON.stringify({ provider: 'openai-compatible', model: 'fake-coder', providers: { 'openai-compatible': { baseURL: url } } });
 
 it('as a script: runs ptc generate --json and prints ROMA\'s {success, ...} answer with ptc\'s result', async () => {
-  sb.write('.ptcrc.json', rcFor(fake.url));
-  fake.enqueue({ text: PRIME_REPLY, usage: { prompt: 70, completion: 30 }, usageShape: 'openai' });
+  cli.sb.write('.ptcrc.json', rcFor(cli.fake.url));
+  cli.fake.enqueue({ text: PRIME_REPLY, usage: { prompt: 70, completion: 30 }, usageShape: 'openai' });
   const r = await python([TOOLKIT, 'a prime check', '--out', 'gen']);
   expect(r.code).toBe(0);
   const answer = JSON.parse(r.stdout);
   expect(answer).toMatchObject({ success: true, tests_failed: false, toolkit: 'PtcToolkit', tool: 'generate_code' });
-  expect(answer.summary).toBe(`tests: 2 passed, 0 failed, 0 errors in ${join(sb.cwd, 'gen')}`);
-  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, command: 'generate', outDir: join(sb.cwd, 'gen'), tests: { passed: 2 } });
-  expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain('a prime check');
+  expect(answer.summary).toBe(`tests: 2 passed, 0 failed, 0 errors in ${join(cli.sb.cwd, 'gen')}`);
+  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, command: 'generate', outDir: join(cli.sb.cwd, 'gen'), tests: { passed: 2 } });
+  expect(JSON.stringify(cli.fake.requests.at(-1)!.body)).toContain('a prime check');
   expect(r.stdout + r.stderr).not.toContain(KEY);
 });
 
 it('failing tests are a successful tool call: success true, tests_failed true, the failures in the result', async () => {
-  sb.write('.ptcrc.json', rcFor(fake.url));
-  fake.enqueue({ text: FAILING_REPLY });
+  cli.sb.write('.ptcrc.json', rcFor(cli.fake.url));
+  cli.fake.enqueue({ text: FAILING_REPLY });
   const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().generate_code("primes, with a wrong test", out="failing", fix=0))))`]);
   expect(r.stderr).toBe('');
   const answer = JSON.parse(r.stdout);
@@ -73,8 +60,8 @@ print(json.dumps({"tools": tools, "async": [inspect.iscoroutinefunction(getattr(
 });
 
 it('run_tests runs the tests in a folder and reports them the same way', async () => {
-  sb.write('mixed/calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/calc.py'), 'utf8'));
-  sb.write('mixed/test_calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/test_calc.py'), 'utf8'));
+  cli.sb.write('mixed/calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/calc.py'), 'utf8'));
+  cli.sb.write('mixed/test_calc.py', readFileSync(join(ROOT, 'test/fixtures/projects/py-mixed/test_calc.py'), 'utf8'));
   const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().run_tests("mixed"))))`]);
   const answer = JSON.parse(r.stdout);
   expect(answer).toMatchObject({ success: true, tests_failed: true, tool: 'run_tests', result: { command: 'run', exitCode: 1 } });
@@ -90,15 +77,15 @@ it('when ptc cannot do the job it answers {success: false} with the reason, and 
 });
 
 it('works with the shipped rc file, which asks for tests and repair: generate_code(run=False) writes the files and runs nothing', async () => {
-  // examples/rc/kimi.ptcrc.json as shipped (run: true, fix: 2), pointed at the loopback fake.
+  // examples/rc/kimi.ptcrc.json as shipped (run: true, fix: 2), pointed at the loopback cli.fake.
   const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
   expect(rc).toMatchObject({ run: true, fix: 2 });
-  rc.providers.kimi.baseURL = fake.url;
-  sb.write('.ptcrc.json', JSON.stringify(rc));
-  fake.enqueue({ text: PRIME_REPLY });
+  rc.providers.kimi.baseURL = cli.fake.url;
+  cli.sb.write('.ptcrc.json', JSON.stringify(rc));
+  cli.fake.enqueue({ text: PRIME_REPLY });
   const r = await python(['-c', `${IMPORT}print(json.dumps(asyncio.run(PtcToolkit().generate_code("a prime check", out="norun", run=False))))`], { MOONSHOT_API_KEY: 'fake-moonshot-toolkit-rc' });
   const answer = JSON.parse(r.stdout);
   expect(answer, r.stderr).toMatchObject({ success: true });
-  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, exitCode: 0, tests: null, outDir: join(sb.cwd, 'norun') });
+  expect(resultSchema.parse(answer.result)).toMatchObject({ ok: true, exitCode: 0, tests: null, outDir: join(cli.sb.cwd, 'norun') });
   expect(r.stdout + r.stderr).not.toContain('fake-moonshot-toolkit-rc');
 });

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
-import { BIN, makeSandbox, ROOT, type Sandbox } from '../cli/harness.js';
-import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-server.js';
+import { BIN, ROOT } from '../cli/harness.js';
+import { useFakeCli } from '../cli/with-fake.js';
 import { mcpClientPython } from '../python/venv.js';
 import { PRIME_REPLY } from './replies.js';
 
@@ -18,22 +18,17 @@ const PROFILE = join(ROOT, 'examples/roma/mcp-toolkit.yaml');
 const CLIENT = join(ROOT, 'test/python/roma_client.py');
 const KEY = 'fake-anthropic-roma-0001';
 let python: string;
-let anthropic: AnthropicFake;
-let sb: Sandbox;
-beforeAll(async () => {
+beforeAll(() => {
   python = mcpClientPython();
-  anthropic = await startAnthropicFake();
 }, 300_000);
-afterAll(async () => anthropic?.close());
-beforeEach(() => {
+const cli = useFakeCli({
+  wire: 'anthropic',
   // ROMA's own environment: the key is set there; the profile must pass it on to ptc.
-  sb = makeSandbox({ ANTHROPIC_API_KEY: KEY, PTC_ROOT: '' });
-  sb.env.PTC_ROOT = sb.cwd;
-  cpSync(join(ROOT, 'test/fixtures/projects/py-mixed'), join(sb.cwd, 'mixed'), { recursive: true });
-});
-afterEach(() => {
-  sb.cleanup();
-  anthropic.verify();
+  env: { ANTHROPIC_API_KEY: KEY, PTC_ROOT: '' },
+  setup: (sb) => {
+    sb.env.PTC_ROOT = sb.cwd;
+    cpSync(join(ROOT, 'test/fixtures/projects/py-mixed'), join(sb.cwd, 'mixed'), { recursive: true });
+  },
 });
 
 interface Seen {
@@ -44,7 +39,7 @@ interface Seen {
 
 function client(kind: 'mcp' | 'fastmcp', calls: Array<[string, Record<string, unknown>]>): Promise<{ code: number | null; lines: Seen[]; tools: string[]; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [CLIENT, PROFILE, kind, process.execPath, BIN, '--', JSON.stringify(calls)], { cwd: sb.cwd, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, [CLIENT, PROFILE, kind, process.execPath, BIN, '--', JSON.stringify(calls)], { cwd: cli.sb.cwd, env: cli.sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -77,8 +72,8 @@ function resultOf(s: Seen) {
 
 for (const kind of ['mcp', 'fastmcp'] as const) {
   it(`${kind}: failing tests reach the agent as a result, the profile passes the Anthropic key, and only a job ptc could not do raises`, async () => {
-    anthropic.enqueue({ text: PRIME_REPLY });
-    const r = await client(kind, callsFor(anthropic.url));
+    cli.fake.enqueue({ text: PRIME_REPLY });
+    const r = await client(kind, callsFor(cli.fake.url));
     expect(r.code, r.stderr).toBe(0);
     expect(r.tools).toEqual(['apply', 'generate', 'list_models', 'run_tests']);
 
@@ -89,7 +84,7 @@ for (const kind of ['mcp', 'fastmcp'] as const) {
     // The key was in ROMA's environment only: it reached ptc through the profile's env.
     const generated = resultOf(r.lines[1]!);
     expect(generated.result).toMatchObject({ ok: true, exitCode: 0, provider: 'anthropic', tests: { passed: 2 } });
-    expect(anthropic.requests.at(-1)!.headers.authorization ?? anthropic.requests.at(-1)!.headers['x-api-key']).toContain(KEY);
+    expect(cli.fake.requests.at(-1)!.headers.authorization ?? cli.fake.requests.at(-1)!.headers['x-api-key']).toContain(KEY);
 
     // No OpenAI key anywhere: ptc could not do the job, and that is the one the client raises on.
     expect(r.lines[2]!.raised).toMatch(/missing_key/);
