@@ -5,25 +5,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
-import { makeSandbox, runPtc, type Sandbox } from './harness.js';
-import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
+import { useFakeCli } from './with-fake.js';
 import { reply } from '../core/harness.js';
 
-let sb: Sandbox;
-let fake: OpenAIFake;
-beforeEach(async () => {
-  sb = makeSandbox();
-  fake = await startOpenAIFake();
-});
-afterEach(async () => {
-  await fake.close();
-  sb.cleanup();
-});
+const cli = useFakeCli({ perTest: true });
 
-const provider = () => ['--provider', 'openai-compatible', '--base-url', fake.url, '--model', 'fake-model'];
-const chatBodies = () => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => JSON.stringify(r.body));
+const provider = () => ['--provider', 'openai-compatible', '--base-url', cli.fake.url, '--model', 'fake-model'];
+const chatBodies = () => cli.fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => JSON.stringify(r.body));
 
 const ACCEPTANCE = 'from calc import add\n\n\ndef test_acceptance_sum():\n    assert add(2, 3) == 5  # ACCEPTANCE-MARK\n';
 const HIDDEN_NAME = 'zz_secret_probe_test.py';
@@ -34,9 +24,9 @@ const SMALL_ONLY = 'def add(a, b):\n    return a + b if abs(a) < 1000 else 0\n';
 
 describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
   it('shows the acceptance test, never the hidden one; a rewrite or a neutering conftest.py is refused; hidden failures exit 1', async () => {
-    sb.write('test_acceptance.py', ACCEPTANCE);
-    sb.write(`spec/${HIDDEN_NAME}`, HIDDEN);
-    fake.enqueue(
+    cli.sb.write('test_acceptance.py', ACCEPTANCE);
+    cli.sb.write(`spec/${HIDDEN_NAME}`, HIDDEN);
+    cli.fake.enqueue(
       // Round 0: wrong code, its own passing test, a rewritten acceptance test and a conftest.py that skips the user's.
       {
         text: reply({
@@ -52,9 +42,9 @@ describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
       // Round 2: the same again: nothing changes, repairing stops.
       { text: reply({ 'calc.py': SMALL_ONLY }) },
     );
-    const r = await runPtc(
+    const r = await cli.run(
       ['generate', 'a function add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '2', '--json', '--tests', 'test_acceptance.py', '--hidden-tests', 'spec'],
-      { cwd: sb.cwd, env: sb.env, timeoutMs: 110_000 },
+      { timeoutMs: 110_000 },
     );
     expect(r.code, r.stderr).toBe(1);
     const result = resultSchema.parse(JSON.parse(r.stdout));
@@ -70,10 +60,10 @@ describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
     // Round 0: the refused rewrite and conftest.py did not make the acceptance test pass.
     expect(result.rounds[0]!.tests!.byOrigin!.acceptance).toMatchObject({ failed: 1, total: 1 });
     expect(result.refused?.map((x) => x.path).sort()).toEqual(['conftest.py', 'test_acceptance.py']);
-    expect(readFileSync(join(sb.cwd, 'test_acceptance.py'), 'utf8')).toBe(ACCEPTANCE);
-    expect(existsSync(join(sb.cwd, 'out', 'conftest.py'))).toBe(false);
-    expect(existsSync(join(sb.cwd, 'out', 'test_acceptance.py'))).toBe(false);
-    const manifest = JSON.parse(readFileSync(join(sb.cwd, 'out', '.ptc', 'manifest.json'), 'utf8'));
+    expect(readFileSync(join(cli.sb.cwd, 'test_acceptance.py'), 'utf8')).toBe(ACCEPTANCE);
+    expect(existsSync(join(cli.sb.cwd, 'out', 'conftest.py'))).toBe(false);
+    expect(existsSync(join(cli.sb.cwd, 'out', 'test_acceptance.py'))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(cli.sb.cwd, 'out', '.ptc', 'manifest.json'), 'utf8'));
     expect(manifest.userTests.map((u: { origin: string; path: string }) => `${u.origin}:${u.path}`)).toEqual(['acceptance:test_acceptance.py', `hidden:spec/${HIDDEN_NAME}`]);
 
     const bodies = chatBodies();
@@ -89,8 +79,8 @@ describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
   });
 
   it('a prompt over the context budget is a usage error before any request', async () => {
-    sb.write('big.py', `DATA = "${'x'.repeat(120 * 1024)}"\n`);
-    const r = await runPtc(['generate', 'use the data', ...provider(), '--out', 'out', '--context', 'big.py', '--json'], { cwd: sb.cwd, env: sb.env });
+    cli.sb.write('big.py', `DATA = "${'x'.repeat(120 * 1024)}"\n`);
+    const r = await cli.run(['generate', 'use the data', ...provider(), '--out', 'out', '--context', 'big.py', '--json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'context_too_large', hint: expect.stringContaining('raise limits.contextBytes') });
     expect(chatBodies()).toHaveLength(0);
@@ -99,25 +89,25 @@ describe('ptc generate --tests / --hidden-tests', { timeout: 120_000 }, () => {
 
 describe('ptc generate --context --force', () => {
   it('lets the reply overwrite a context file and shows the change as a diff', async () => {
-    sb.write('lib/units.py', 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\n');
-    fake.enqueue({ text: reply({ 'lib/units.py': 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\nKM_PER_MILE = 1.609\n', 'convert.py': 'from lib.units import CM_PER_INCH\n' }) });
-    const r = await runPtc(['generate', 'add miles', ...provider(), '--out', '.', '--context', 'lib/units.py', '--force'], { cwd: sb.cwd, env: sb.env });
+    cli.sb.write('lib/units.py', 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\n');
+    cli.fake.enqueue({ text: reply({ 'lib/units.py': 'CM_PER_INCH = 2.54\nMM_PER_CM = 10\nKM_PER_MILE = 1.609\n', 'convert.py': 'from lib.units import CM_PER_INCH\n' }) });
+    const r = await cli.run(['generate', 'add miles', ...provider(), '--out', '.', '--context', 'lib/units.py', '--force']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('--force: the reply overwrote the context file lib/units.py:');
     expect(r.stderr).toContain('+KM_PER_MILE = 1.609');
     expect(r.stderr).toContain(' MM_PER_CM = 10');
-    expect(readFileSync(join(sb.cwd, 'lib/units.py'), 'utf8')).toContain('KM_PER_MILE');
+    expect(readFileSync(join(cli.sb.cwd, 'lib/units.py'), 'utf8')).toContain('KM_PER_MILE');
   });
 });
 
 describe('ptc generate --context (TypeScript)', { timeout: 120_000 }, () => {
   it('the model sees the user module, the generated code imports it, and the acceptance and hidden tests pass', async () => {
     // A JavaScript module of the project, imported from TypeScript: it must be in the sandbox as it is.
-    sb.write('lib/units.js', 'export const CM_PER_INCH = 2.54; // CONTEXT-MARK\n');
-    sb.write('convert.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from './convert.ts';\n\ntest('one inch', () => {\n  assert.equal(toCm(1), 2.54);\n});\n");
-    sb.write('hidden/zero.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from '../convert.ts';\n\ntest('zero stays zero', () => {\n  assert.equal(toCm(0), 0);\n});\n");
+    cli.sb.write('lib/units.js', 'export const CM_PER_INCH = 2.54; // CONTEXT-MARK\n');
+    cli.sb.write('convert.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from './convert.ts';\n\ntest('one inch', () => {\n  assert.equal(toCm(1), 2.54);\n});\n");
+    cli.sb.write('hidden/zero.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from '../convert.ts';\n\ntest('zero stays zero', () => {\n  assert.equal(toCm(0), 0);\n});\n");
     const ts = (path: string, content: string) => `\`\`\`typescript path=${path}\n${content}\`\`\``;
-    fake.enqueue({
+    cli.fake.enqueue({
       text: [
         ts('convert.ts', "import { CM_PER_INCH } from './lib/units.js';\n\nexport function toCm(inches: number): number {\n  return inches * CM_PER_INCH;\n}\n"),
         ts('convert.own.test.ts', "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toCm } from './convert.ts';\n\ntest('ten inches', () => {\n  assert.equal(toCm(10), 25.4);\n});\n"),
@@ -125,17 +115,17 @@ describe('ptc generate --context (TypeScript)', { timeout: 120_000 }, () => {
         '```javascript path=lib/units.js\nexport const CM_PER_INCH = 1;\n```',
       ].join('\n\n'),
     });
-    const r = await runPtc(
+    const r = await cli.run(
       ['generate', 'inches to cm', ...provider(), '-l', 'typescript', '--out', 'out', '--run', '--json', '--context', 'lib/units.js', '--tests', 'convert.test.ts', '--hidden-tests', 'hidden'],
-      { cwd: sb.cwd, env: sb.env, timeoutMs: 110_000 },
+      { timeoutMs: 110_000 },
     );
     expect(r.code, r.stderr).toBe(0);
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result.tests!.byOrigin).toMatchObject({ generated: { passed: 1, total: 1 }, acceptance: { passed: 1, total: 1 }, hidden: { passed: 1, total: 1 } });
     expect(result.refused).toEqual([{ path: 'lib/units.js', reason: expect.stringContaining('--context: read-only') }]);
-    expect(readFileSync(join(sb.cwd, 'lib/units.js'), 'utf8')).toContain('CONTEXT-MARK');
+    expect(readFileSync(join(cli.sb.cwd, 'lib/units.js'), 'utf8')).toContain('CONTEXT-MARK');
     // The user's module reached the sandbox from memory: the output folder has no copy of it.
-    expect(existsSync(join(sb.cwd, 'out', 'lib'))).toBe(false);
+    expect(existsSync(join(cli.sb.cwd, 'out', 'lib'))).toBe(false);
     const [first] = chatBodies();
     expect(first).toContain('CONTEXT-MARK');
     expect(first).toContain('read-only context');

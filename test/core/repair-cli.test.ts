@@ -4,38 +4,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resultSchema } from '../../src/report/result-schema.js';
-import { makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
-import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
+import { useFakeCli } from '../cli/with-fake.js';
 import { BUGGY_CALC, FIXED_CALC, reply, TEST_CALC } from './harness.js';
 
-let sb: Sandbox;
-let fake: OpenAIFake;
-beforeEach(async () => {
-  sb = makeSandbox();
-  fake = await startOpenAIFake();
-});
-afterEach(async () => {
-  await fake.close();
-  sb.cleanup();
-});
+const cli = useFakeCli({ perTest: true });
 
 const args = (fix: number) => [
   'generate', 'a function add(a, b) that returns the sum',
-  '--provider', 'openai-compatible', '--base-url', fake.url, '--model', 'fake-model',
+  '--provider', 'openai-compatible', '--base-url', cli.fake.url, '--model', 'fake-model',
   '--out', 'out', '--run', '--fix', String(fix), '--json',
 ];
 
-const chatBodies = () => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
+const chatBodies = () => cli.fake.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
 
 describe('ptc generate --run --fix', { timeout: 90_000 }, () => {
   it('fails, sends the failure back in the same conversation, passes on the second reply: exit 0, two rounds', async () => {
-    fake.enqueue(
+    cli.fake.enqueue(
       { text: reply({ 'calc.py': BUGGY_CALC, 'test_calc.py': TEST_CALC }), usage: { prompt: 900, completion: 150 } },
       { text: reply({ 'calc.py': FIXED_CALC }, 'Fixed the operator.'), usage: { prompt: 1400, completion: 40 } },
     );
-    const r = await runPtc(args(2), { cwd: sb.cwd, env: sb.env, timeoutMs: 80_000 });
+    const r = await cli.run(args(2), { timeoutMs: 80_000 });
     expect(r.code, r.stderr).toBe(0);
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result).toMatchObject({ ok: true, exitCode: 0, stopReason: 'tests pass after 1 repair round' });
@@ -43,7 +33,7 @@ describe('ptc generate --run --fix', { timeout: 90_000 }, () => {
     expect(result.rounds.map((x) => x.usage?.outputTokens)).toEqual([150, 40]);
     expect(result.usage).toMatchObject({ inputTokens: 2300, outputTokens: 190 });
     expect(result.tests).toMatchObject({ passed: 2, failed: 0, sandbox: 'local' });
-    expect(readFileSync(join(sb.cwd, 'out', 'calc.py'), 'utf8')).toBe(FIXED_CALC);
+    expect(readFileSync(join(cli.sb.cwd, 'out', 'calc.py'), 'utf8')).toBe(FIXED_CALC);
 
     const bodies = chatBodies();
     expect(bodies).toHaveLength(2);
@@ -57,12 +47,12 @@ describe('ptc generate --run --fix', { timeout: 90_000 }, () => {
   });
 
   it('never fixes: exit 1 after n repair rounds, exactly n + 1 requests, and the reason in the result', async () => {
-    fake.enqueue(
+    cli.fake.enqueue(
       { text: reply({ 'calc.py': BUGGY_CALC, 'test_calc.py': TEST_CALC }) },
       { text: reply({ 'calc.py': 'def add(a, b):\n    return a * b\n' }) },
     );
-    fake.setDefault({ text: reply({ 'calc.py': FIXED_CALC }) }); // would pass, if it were ever asked for
-    const r = await runPtc(args(1), { cwd: sb.cwd, env: sb.env, timeoutMs: 80_000 });
+    cli.fake.setDefault({ text: reply({ 'calc.py': FIXED_CALC }) }); // would pass, if it were ever asked for
+    const r = await cli.run(args(1), { timeoutMs: 80_000 });
     expect(r.code, r.stderr).toBe(1);
     const result = JSON.parse(r.stdout);
     expect(result.rounds).toHaveLength(2);

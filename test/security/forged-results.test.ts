@@ -3,16 +3,12 @@
  * here has a test that genuinely fails; whatever the code does to the report, the runner or its exit status,
  * ptc must exit 1: with a true failure, or with test_results_untrusted. Never 0.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resultSchema, type Result } from '../../src/report/result-schema.js';
-import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
-import { makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
+import { startOpenAIFake } from '../fakes/openai-server.js';
+import { useCliSandbox, useFake } from '../cli/with-fake.js';
 
-let sb: Sandbox;
-beforeEach(() => {
-  sb = makeSandbox({ MOONSHOT_API_KEY: 'sk-test-forged-results-0000' });
-});
-afterEach(() => sb.cleanup());
+const cli = useCliSandbox({ MOONSHOT_API_KEY: 'sk-test-forged-results-0000' });
 
 /** A pytest JUnit report claiming both tests passed: what the forgeries write over the real one. */
 const FORGED_PY_JUNIT =
@@ -55,7 +51,7 @@ function reply(files: Record<string, string>): string {
 }
 
 async function ptcJson(args: string[]): Promise<{ code: number | null; result: Result; stderr: string }> {
-  const r = await runPtc([...args, '--json'], { cwd: sb.cwd, env: sb.env, timeoutMs: 90_000 });
+  const r = await cli.run([...args, '--json'], { timeoutMs: 90_000 });
   return { code: r.code, result: resultSchema.parse(JSON.parse(r.stdout)), stderr: r.stderr };
 }
 
@@ -68,8 +64,8 @@ function expectUntrusted(r: { code: number | null; result: Result }, why: RegExp
 
 describe('python: forged results are never a pass', () => {
   it('an atexit handler that rewrites the JUnit report and calls os._exit(0) (ptc run)', async () => {
-    sb.write('proj/calc.py', ATEXIT_FORGERY);
-    sb.write('proj/test_calc.py', PY_TESTS);
+    cli.sb.write('proj/calc.py', ATEXIT_FORGERY);
+    cli.sb.write('proj/test_calc.py', PY_TESTS);
     const r = await ptcJson(['run', 'proj']);
     expectUntrusted(r, /JUnit report shows fewer failures/);
     // The failure pytest streamed before the forgery stands, with its message.
@@ -77,14 +73,14 @@ describe('python: forged results are never a pass', () => {
   });
 
   it('the same reply through ptc apply --run', async () => {
-    sb.write('reply.md', reply({ 'calc.py': ATEXIT_FORGERY, 'test_calc.py': PY_TESTS }));
+    cli.sb.write('reply.md', reply({ 'calc.py': ATEXIT_FORGERY, 'test_calc.py': PY_TESTS }));
     const r = await ptcJson(['apply', 'reply.md', '--out', 'out', '--run']);
     expectUntrusted(r, /JUnit report shows fewer failures/);
   });
 
   it('a test that writes a passing report and kills its runner with os._exit(0) mid-run', async () => {
-    sb.write('proj/calc.py', WRONG_ADD);
-    sb.write(
+    cli.sb.write('proj/calc.py', WRONG_ADD);
+    cli.sb.write(
       'proj/test_calc.py',
       [
         'import os',
@@ -105,8 +101,8 @@ describe('python: forged results are never a pass', () => {
   });
 
   it('a conftest hook that flips failed reports to passed', async () => {
-    sb.write('proj/calc.py', WRONG_ADD);
-    sb.write('proj/test_calc.py', PY_TESTS);
+    cli.sb.write('proj/calc.py', WRONG_ADD);
+    cli.sb.write('proj/test_calc.py', PY_TESTS);
     const flip = (tryfirst: boolean) =>
       [
         'import pytest',
@@ -120,7 +116,7 @@ describe('python: forged results are never a pass', () => {
       ].join('\n');
     // Inside ptc's hook (ptc sees the raised call reported as passed) and outside it (the log disagrees).
     for (const tryfirst of [false, true]) {
-      sb.write('proj/conftest.py', flip(tryfirst));
+      cli.sb.write('proj/conftest.py', flip(tryfirst));
       const r = await ptcJson(['run', 'proj']);
       expectUntrusted(r, /a hook rewrote the outcome of test_calc.py::test_add \(call\) to passed/);
       expect(r.result.tests!.cases.find((c) => c.name === 'test_add')!.status).toBe('failed');
@@ -128,10 +124,10 @@ describe('python: forged results are never a pass', () => {
   });
 
   it('records written to the results channel by the code itself do not carry the run key, which it cannot read', async () => {
-    sb.write('proj/calc.py', WRONG_ADD);
-    sb.write('proj/test_calc.py', PY_TESTS);
+    cli.sb.write('proj/calc.py', WRONG_ADD);
+    cli.sb.write('proj/test_calc.py', PY_TESTS);
     // A complete, well-formed stream of passes, then the runner is gone before ptc's reporter could say more.
-    sb.write(
+    cli.sb.write(
       'proj/conftest.py',
       [
         'import json, os',
@@ -154,16 +150,12 @@ describe('python: forged results are never a pass', () => {
 });
 
 describe('python: --protect-tests does not make a forgery pass either', () => {
-  let fake: OpenAIFake;
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-  });
-  afterAll(() => fake.close());
+  const kimi = useFake(() => startOpenAIFake());
 
   it('ptc generate --fix 1 --protect-tests with a model that keeps forging', async () => {
     const forging = reply({ 'calc.py': ATEXIT_FORGERY, 'test_calc.py': PY_TESTS });
-    fake.enqueue({ text: forging }, { text: forging });
-    const r = await ptcJson(['generate', 'add two numbers', '--provider', 'kimi', '--base-url', fake.url, '--out', 'gen', '--run', '--fix', '1', '--protect-tests']);
+    kimi.fake.enqueue({ text: forging }, { text: forging });
+    const r = await ptcJson(['generate', 'add two numbers', '--provider', 'kimi', '--base-url', kimi.fake.url, '--out', 'gen', '--run', '--fix', '1', '--protect-tests']);
     expectUntrusted(r, /JUnit report shows fewer failures/);
     expect(r.result.rounds).toHaveLength(2);
     expect(r.result.rounds.every((round) => round.tests!.failed + round.tests!.errors > 0)).toBe(true);
@@ -172,7 +164,7 @@ describe('python: --protect-tests does not make a forgery pass either', () => {
 
 describe('node:test: forged results are never a pass', () => {
   it("process.on('exit') rewriting the JUnit report and exiting 0 (JavaScript): the true failure stands", async () => {
-    sb.write(
+    cli.sb.write(
       'proj/add.js',
       [
         "const fs = require('node:fs');",
@@ -184,7 +176,7 @@ describe('node:test: forged results are never a pass', () => {
         '',
       ].join('\n'),
     );
-    sb.write(
+    cli.sb.write(
       'proj/add.test.js',
       "const test = require('node:test');\nconst assert = require('node:assert');\nconst { add } = require('./add.js');\ntest('adds', () => { assert.equal(add(1, 2), 3); });\n",
     );
@@ -195,7 +187,7 @@ describe('node:test: forged results are never a pass', () => {
   });
 
   it('a TypeScript module that rewrites the report and kills the runner process on exit', async () => {
-    sb.write(
+    cli.sb.write(
       'proj/add.ts',
       [
         "import { readdirSync, writeFileSync } from 'node:fs';",
@@ -207,7 +199,7 @@ describe('node:test: forged results are never a pass', () => {
         '',
       ].join('\n'),
     );
-    sb.write(
+    cli.sb.write(
       'proj/add.test.ts',
       "import test from 'node:test';\nimport assert from 'node:assert';\nimport { add } from './add.ts';\ntest('adds', () => { assert.equal(add(1, 2), 3); });\n",
     );

@@ -5,20 +5,18 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { inputSchemas } from '../../src/app/request.js';
-import { openaiErrors, startOpenAIFake, type OpenAIFake } from '../fakes/openai-server.js';
-import { BIN, makeSandbox, runPtc, type Sandbox } from '../cli/harness.js';
+import { openaiErrors, startOpenAIFake } from '../fakes/openai-server.js';
+import { BIN } from '../cli/harness.js';
+import { useCliSandbox, useFake } from '../cli/with-fake.js';
 
-let sb: Sandbox;
+const cli = useCliSandbox();
 /** Every ptc started here, killed after each test so a failing one cannot leave a blocked process behind. */
 const started: ChildProcessWithoutNullStreams[] = [];
-beforeEach(() => {
-  sb = makeSandbox();
-});
+// Registered after the sandbox's hook, so it runs before it: the processes stop before their folder goes.
 afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  sb.cleanup();
 });
 
 const reply = (files: Record<string, string>) =>
@@ -27,8 +25,8 @@ const reply = (files: Record<string, string>) =>
     .join('\n\n');
 
 /** A ptc process with its output collected, and a way to wait for something on its stderr. */
-function start(args: string[], env = sb.env) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: sb.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+function start(args: string[], env = cli.sb.env) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: cli.sb.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   started.push(child);
   let stdout = '';
   let stderr = '';
@@ -65,9 +63,9 @@ function holdWriteLock(outDir: string): string {
 
 describe('two ptc processes writing one folder', () => {
   it('one wins, the other fails with write_failed and removes only its own files', async () => {
-    const out = join(sb.cwd, 'out');
-    sb.write('a.md', reply({ 'pkg/shared.py': 'A = 1\n', 'pkg/only_a.py': 'a = 1\n' }));
-    sb.write('b.md', reply({ 'pkg/shared.py': 'B = 1\n', 'pkg/only_b.py': 'b = 1\n' }));
+    const out = join(cli.sb.cwd, 'out');
+    cli.sb.write('a.md', reply({ 'pkg/shared.py': 'A = 1\n', 'pkg/only_a.py': 'a = 1\n' }));
+    cli.sb.write('b.md', reply({ 'pkg/shared.py': 'B = 1\n', 'pkg/only_b.py': 'b = 1\n' }));
     const lock = holdWriteLock(out);
     // Both plan (pkg/shared.py absent) and then wait for the lock: the race is set up, not left to timing.
     const a = start(['apply', 'a.md', '--out', 'out', '--json']);
@@ -88,8 +86,8 @@ describe('two ptc processes writing one folder', () => {
 
 describe('SIGTERM ends ptc in every state', () => {
   it('while it waits for the output folder\'s lock: exit 143 at once, nothing written, the holder\'s lock kept', async () => {
-    const out = join(sb.cwd, 'out');
-    sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
+    const out = join(cli.sb.cwd, 'out');
+    cli.sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
     const lock = holdWriteLock(out);
     const p = start(['apply', 'r.md', '--out', 'out']);
     await p.stderrContains(`waiting for another ptc process (pid ${process.pid}) writing to ${out}`);
@@ -116,9 +114,9 @@ describe('SIGTERM ends ptc in every state', () => {
   });
 
   it('while a file read is stuck in the thread pool (a FIFO nobody writes to): the process still ends', async () => {
-    const fifo = join(sb.cwd, 'prompt.fifo');
+    const fifo = join(cli.sb.cwd, 'prompt.fifo');
     execFileSync('mkfifo', [fifo]);
-    const p = start(['generate', '--prompt-file', 'prompt.fifo', '--provider', 'kimi'], { ...sb.env, MOONSHOT_API_KEY: 'sk-unused-0000000000' });
+    const p = start(['generate', '--prompt-file', 'prompt.fifo', '--provider', 'kimi'], { ...cli.sb.env, MOONSHOT_API_KEY: 'sk-unused-0000000000' });
     await blockedOpeningFifo(p.child);
     const sentAt = Date.now();
     p.child.kill('SIGTERM');
@@ -148,22 +146,22 @@ async function blockedOpeningFifo(child: ChildProcessWithoutNullStreams): Promis
 
 describe('timeouts beyond the timer\'s range (about 24.8 days) are usage errors', () => {
   it('--timeout 3000000: exit 2, one line, nothing started', async () => {
-    sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
-    const r = await runPtc(['apply', 'r.md', '--out', 'out', '--timeout', '3000000'], { cwd: sb.cwd, env: sb.env });
+    cli.sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
+    const r = await cli.run(['apply', 'r.md', '--out', 'out', '--timeout', '3000000']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['ptc: --timeout must be a number of seconds > 0 and at most 2147483 (about 24 days), got "3000000"']);
-    expect(existsSync(join(sb.cwd, 'out'))).toBe(false);
+    expect(existsSync(join(cli.sb.cwd, 'out'))).toBe(false);
   });
 
   it('the same from the rc file, a batch task line and an MCP/HTTP body', async () => {
-    sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
-    sb.write('.ptcrc.json', JSON.stringify({ timeout: 3_000_000 }));
-    const rc = await runPtc(['apply', 'r.md', '--out', 'out'], { cwd: sb.cwd, env: sb.env });
+    cli.sb.write('r.md', reply({ 'a.py': 'a = 1\n' }));
+    cli.sb.write('.ptcrc.json', JSON.stringify({ timeout: 3_000_000 }));
+    const rc = await cli.run(['apply', 'r.md', '--out', 'out']);
     expect(rc.code).toBe(2);
     expect(rc.stderr).toContain('"timeout" should be a number of seconds > 0 and at most 2147483');
 
-    sb.write('.ptcrc.json', '{}');
-    const batch = await runPtc(['batch', '-'], { cwd: sb.cwd, env: sb.env, input: '{"id":"a","prompt":"x","timeout":3000000}\n' });
+    cli.sb.write('.ptcrc.json', '{}');
+    const batch = await cli.run(['batch', '-'], { input: '{"id":"a","prompt":"x","timeout":3000000}\n' });
     expect(batch.code).toBe(2);
     expect(batch.stderr).toContain('"timeout": a number of seconds > 0 and at most 2147483');
 
@@ -179,15 +177,11 @@ describe('every configured secret is scrubbed, not only the active provider\'s',
   const DAYTONA = 'fake-daytona-key-2a4c6e8f0b1d3f57';
   const SERVE = 'serve-token-0123456789abcdef0123456789ab';
   const ALL = [ACTIVE, OTHER, DOTENV, DAYTONA, SERVE];
-  let fake: OpenAIFake;
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-  });
-  afterAll(() => fake.close());
+  const kimi = useFake(() => startOpenAIFake());
 
   function setup() {
-    sb.write('.env', `OPENAI_API_KEY=${DOTENV}\n`);
-    return { ...sb.env, MOONSHOT_API_KEY: ACTIVE, ANTHROPIC_API_KEY: OTHER, DAYTONA_API_KEY: DAYTONA, PTC_SERVE_TOKEN: SERVE };
+    cli.sb.write('.env', `OPENAI_API_KEY=${DOTENV}\n`);
+    return { MOONSHOT_API_KEY: ACTIVE, ANTHROPIC_API_KEY: OTHER, DAYTONA_API_KEY: DAYTONA, PTC_SERVE_TOKEN: SERVE };
   }
   const everyByteWritten = (dir: string): string =>
     readdirSync(dir)
@@ -197,14 +191,14 @@ describe('every configured secret is scrubbed, not only the active provider\'s',
 
   it('--verbose prints the prompt sent with every key blanked; the manifest holds none either', async () => {
     const env = setup();
-    fake.enqueue({ text: reply({ 'a.py': 'a = 1\n' }) });
+    kimi.fake.enqueue({ text: reply({ 'a.py': 'a = 1\n' }) });
     const prompt = `use these: ${ALL.join(' ')}`;
-    const r = await runPtc(['generate', prompt, '--provider', 'kimi', '--base-url', fake.url, '--out', 'o', '--verbose'], { cwd: sb.cwd, env });
+    const r = await cli.run(['generate', prompt, '--provider', 'kimi', '--base-url', kimi.fake.url, '--out', 'o', '--verbose'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('[redacted]'); // the prompt was printed, blanked
     for (const key of ALL) {
       expect(r.stdout + r.stderr).not.toContain(key);
-      expect(everyByteWritten(join(sb.cwd, 'o'))).not.toContain(key);
+      expect(everyByteWritten(join(cli.sb.cwd, 'o'))).not.toContain(key);
     }
   });
 
@@ -212,8 +206,8 @@ describe('every configured secret is scrubbed, not only the active provider\'s',
     const env = setup();
     let out = '';
     for (const json of [[], ['--json']]) {
-      fake.enqueue(openaiErrors.status(400, `bad request: ${OTHER} and ${DOTENV} are not keys for this endpoint`));
-      const r = await runPtc(['generate', 'prime checker', '--provider', 'kimi', '--base-url', fake.url, '--out', 'o', '--verbose', ...json], { cwd: sb.cwd, env });
+      kimi.fake.enqueue(openaiErrors.status(400, `bad request: ${OTHER} and ${DOTENV} are not keys for this endpoint`));
+      const r = await cli.run(['generate', 'prime checker', '--provider', 'kimi', '--base-url', kimi.fake.url, '--out', 'o', '--verbose', ...json], { env });
       expect(r.code).toBe(3);
       out += r.stdout + r.stderr;
     }
