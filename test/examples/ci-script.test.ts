@@ -75,7 +75,7 @@ it('passes ptc\'s own code through when generation fails, and retries a retryabl
 }, 90_000);
 
 it('works with the shipped rc file, which asks for tests and repair: the generate step\'s --no-run turns repair off', async () => {
-  // examples/rc/kimi.ptcrc.json as shipped, pointed at the loopback cli.fake.
+  // examples/rc/kimi.ptcrc.json as shipped, pointed at the loopback fake.
   const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
   expect(rc).toMatchObject({ run: true, fix: 2 });
   rc.providers.kimi.baseURL = cli.fake.url;

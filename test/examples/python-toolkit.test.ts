@@ -77,7 +77,7 @@ it('when ptc cannot do the job it answers {success: false} with the reason, and 
 });
 
 it('works with the shipped rc file, which asks for tests and repair: generate_code(run=False) writes the files and runs nothing', async () => {
-  // examples/rc/kimi.ptcrc.json as shipped (run: true, fix: 2), pointed at the loopback cli.fake.
+  // examples/rc/kimi.ptcrc.json as shipped (run: true, fix: 2), pointed at the loopback fake.
   const rc = JSON.parse(readFileSync(join(ROOT, 'examples/rc/kimi.ptcrc.json'), 'utf8'));
   expect(rc).toMatchObject({ run: true, fix: 2 });
   rc.providers.kimi.baseURL = cli.fake.url;
