@@ -11,7 +11,6 @@ import { BatchProgress } from '../batch/progress.js';
 import { BatchState } from '../batch/state.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { evalDocument } from '../eval/document.js';
-import { withHiddenScore } from '../eval/hidden-fallback.js';
 import { recordingProvider, replayingProvider } from '../eval/record.js';
 import { renderEvalHtml } from '../eval/report-html.js';
 import { runEval, type EvalHooks } from '../eval/run-eval.js';
@@ -83,16 +82,12 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
   const hooks: EvalHooks = {
     prepare: ({ task, target }, req, execCtx) => ({
       // The hidden tests travel in memory; the pipeline keeps them out of every model request.
-      req: { ...req, userTests: { acceptance: [], hidden: task.hidden }, contextFiles: task.context } as typeof req,
+      req: { ...req, userTests: { acceptance: [], hidden: task.hidden }, contextFiles: task.context },
       ctx: {
         ...execCtx,
         ...(recordDir ? { wrapProvider: recordingProvider(recordDir, target.slug, task.id, (t) => io.scrub(t)) } : {}),
         ...(replayDir ? { replayProvider: replayingProvider(replayDir, target.slug, task.id) } : {}),
       },
-    }),
-    after: async ({ task }, executed, execCtx) => ({
-      ...executed,
-      result: await withHiddenScore(executed.result, task, { signal: execCtx.signal, logger: execCtx.logger, timeoutMs: 120_000 }),
     }),
   };
 

@@ -15,8 +15,6 @@ export interface EvalJob {
 export interface EvalHooks {
   /** Adds what a batch line cannot carry to a job's request and context: hidden tests, record or replay. */
   prepare(job: EvalJob, req: PipelineRequest, ctx: ExecuteContext): { req: PipelineRequest; ctx: ExecuteContext };
-  /** Scores what the run left, when the pipeline did not (see hidden-fallback.ts). */
-  after?(job: EvalJob, executed: Executed, ctx: ExecuteContext): Promise<Executed>;
 }
 
 export interface EvalRun {
@@ -63,8 +61,7 @@ export async function runEval(
     execute: async (req, ctx, task): Promise<Executed> => {
       const job = jobs.get(task.spec.id)!;
       const prepared = deps.hooks.prepare(job, req, ctx);
-      const executed = await deps.execute(prepared.req, prepared.ctx, task);
-      return deps.hooks.after ? deps.hooks.after(job, executed, prepared.ctx) : executed;
+      return deps.execute(prepared.req, prepared.ctx, task);
     },
   });
 
