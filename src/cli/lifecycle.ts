@@ -26,8 +26,22 @@ export async function exitProcess(code: number): Promise<never> {
       process.removeAllListeners(signal);
       process.kill(process.pid, signal);
     }
+  } else {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   }
   process.exit(code);
+}
+
+/**
+ * What a pipe has not taken yet is dropped by process.exit: a --json document of a few hundred KB, read by a
+ * busy parent, came out cut short. The callback of an empty write runs once everything before it is written.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }
 
 type Cleanup = () => unknown | Promise<unknown>;
