@@ -110,7 +110,7 @@ export async function raceCandidates(c: CandidateRace): Promise<Winner> {
       if (signal.aborted) throw abortReason(signal)!;
       const files = plan.files.map((f) => ({ path: f.path, content: f.content, kind: f.kind }));
       await sandbox.prepare(withProject(onDisk, files, opts));
-      run.tests = await runTests({ sandbox, lang: opts.lang, files, dependencies: parsed.dependencies, opts, deps: own, draft: run.sub });
+      run.tests = await runTests({ sandbox, lang: opts.lang, files, dependencies: parsed.dependencies, lastRound: opts.fix <= 0, opts, deps: own, draft: run.sub });
       if (allPass(run.tests) && !winner) {
         winner = run;
         for (const other of runs) if (other !== run) other.controller.abort(new PtcError('candidate_cancelled', 1, 'another candidate passed first'));

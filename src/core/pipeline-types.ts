@@ -87,7 +87,7 @@ export interface PipelineDeps {
   };
   /** Installs the test runner in a fresh sandbox ahead of the tests (Daytona's image has no pytest). Best effort. */
   warmRunner?: (sandbox: Sandbox, lang: Lang, timeoutMs: number) => Promise<void>;
-  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string; origin?: TestOrigin }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; onPhase?: (p: string) => void }) => Promise<TestReport>;
+  runTests: (sandbox: Sandbox, input: { lang: Lang; files: { path: string; kind: GeneratedFile['kind']; content: string; origin?: TestOrigin }[]; dependencies: string[]; timeoutMs: number; signal: AbortSignal; logger: Logger; network: boolean; pytestPlugins?: PytestPluginPolicy; lastRound?: boolean; onPhase?: (p: string) => void }) => Promise<TestReport>;
   reply: {
     buildMessages: (i: { lang: Lang; prompt: string; system?: string; systemAppend?: string; acceptance?: SourceFile[]; context?: SourceFile[] }) => ChatMessage[];
     parseReply: (text: string, o: { lang: Lang }) => import('../types.js').ParsedReply;

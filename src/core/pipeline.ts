@@ -161,7 +161,9 @@ async function generateOrApply(
     const collected = (await collectFiles(opts.outDir, { inMemory })).filter((f) => !hidden.has(f.path));
     await sandbox.prepare([...collected, ...sandboxUserFiles(working, opts)]);
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
-    draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, opts, deps, draft });
+    // Repair follows a failing run only with a model to ask and rounds to spend (repairIfFailing).
+    const lastRound = !provider || opts.fix <= 0;
+    draft.tests = await runTests({ sandbox, lang, files: [...working.values()], dependencies: parsed.dependencies, lastRound, opts, deps, draft });
     draft.rounds[draft.rounds.length - 1]!.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
     await repairIfFailing({ provider, messages, replyText, working, dependencies: parsed.dependencies, refused: plan.refused, sandbox, opts, deps, draft });
@@ -253,7 +255,7 @@ async function runExisting(opts: PipelineOptions, deps: PipelineDeps, draft: Res
   try {
     const inDir = new Map(collected.map((f) => [f.path, f]));
     await sandbox.prepare([...collected.map((f) => ({ path: f.path, content: f.content })), ...sandboxUserFiles(inDir, opts)]);
-    draft.tests = await runTests({ sandbox, lang, files, dependencies: await projectDependencies(files, lang), opts, deps, draft });
+    draft.tests = await runTests({ sandbox, lang, files, dependencies: await projectDependencies(files, lang), lastRound: true, opts, deps, draft });
     draft.rounds.push({ round: 0, usage: null, cost: null, tests: toRoundTests(draft.tests) });
   } finally {
     deps.onPhase?.('cleaning up');

@@ -106,7 +106,7 @@ export async function repairLoop(r: RepairRun): Promise<void> {
       applied.written.map((f) => ({ path: f.path, content: f.content })),
       applied.deleted,
     );
-    draft.tests = await runTests({ sandbox, lang: opts.lang, files: [...state.working.values()], dependencies: state.dependencies, opts, deps, draft });
+    draft.tests = await runTests({ sandbox, lang: opts.lang, files: [...state.working.values()], dependencies: state.dependencies, lastRound: round >= opts.fix, opts, deps, draft });
     entry.tests = toRoundTests(draft.tests);
     emitRound(deps, draft);
   }

@@ -39,6 +39,8 @@ export interface TestRun extends RunScope {
   /** The project as it is now, contents included: the runner reads sources from these, not from the sandbox. */
   files: GeneratedFile[];
   dependencies: string[];
+  /** No repair round can follow this run: the hidden tests share its session even when it fails. */
+  lastRound: boolean;
 }
 
 export async function runTests(t: TestRun): Promise<TestReport> {
@@ -62,6 +64,7 @@ export async function runTests(t: TestRun): Promise<TestReport> {
     network: sandbox.kind === 'daytona',
     // A Daytona sandbox is fresh: its plugins are the ones the code asked for, whatever the local setting.
     pytestPlugins: sandbox.kind === 'local' ? opts.pytestPlugins : 'used',
+    lastRound: t.lastRound,
     onPhase: (p) => deps.onPhase?.(p === 'installing' ? 'installing dependencies' : 'running tests'),
   });
   if (!report.ran && report.problem) {

@@ -33,8 +33,8 @@ export interface RunTestsInput {
   lang: string;
   /**
    * The project's files with their contents: the runner reads sources from here, never back from the sandbox.
-   * `origin` marks the user's tests (default `generated`): hidden ones are uploaded for their own run after the
-   * others, and removed again when it ends.
+   * `origin` marks the user's tests (default `generated`): hidden ones are uploaded for the run and removed again
+   * when it ends; they share the visible tests' session unless what that session reports may reach a model.
    */
   files: { path: string; kind: FileKind; content: string; origin?: TestOrigin }[];
   /** Packages the reply declared (a requirements list); empty → detected from the imports. */
@@ -51,6 +51,11 @@ export interface RunTestsInput {
    * or uses through a fixture or marker; `all` every plugin installed, as a bare `pytest` would.
    */
   pytestPlugins?: PytestPluginPolicy;
+  /**
+   * No repair round can follow this run (the last round, `--fix 0`, `ptc run`): nothing it reports reaches a model,
+   * so a failing run that shared its session with the hidden tests needs no second, visible-only run.
+   */
+  lastRound?: boolean;
 }
 
 export interface RunCtx {
@@ -108,7 +113,11 @@ export interface TestRunner {
   warmUp?(ctx: RunCtx): Promise<void>;
   dependencies(sources: SourceFile[], declared: string[]): Promise<string[]>;
   packages: PackageTool;
-  run(ctx: RunCtx, run: { testFiles: string[]; env: Record<string, string>; deps: string[]; prepared: PreparedRun }): Promise<RunOutcome>;
+  /**
+   * `keepGoing`: the files are two suites in one session (visible and hidden tests): a file that fails to load
+   * must not stop the other files' tests.
+   */
+  run(ctx: RunCtx, run: { testFiles: string[]; env: Record<string, string>; deps: string[]; prepared: PreparedRun; keepGoing?: boolean }): Promise<RunOutcome>;
   /** The reports a run of these test files leaves in the sandbox (taken out after the hidden tests' run). */
   reportPaths?(testFiles: string[]): string[];
 }

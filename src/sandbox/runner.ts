@@ -28,7 +28,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   // Hidden tests are not among the files the first run sees: they come in for their own run and leave after it.
   const visibleFiles = input.files.filter((f) => f.origin !== 'hidden');
   const hiddenFiles = input.files.filter((f) => f.origin === 'hidden');
-  const isRun = (f: RunTestsInput['files'][number]) => f.kind === 'test' && runner.isTestFile(f.path);
+  const isRun = (f: RunTestsInput['files'][number]) => runsAsTest(runner, f);
   const testFiles = visibleFiles.filter(isRun).map((f) => f.path);
   const hiddenTests = hiddenFiles.filter(isRun).map((f) => f.path);
   const base = emptyReport(sandbox, runner.name);
@@ -44,37 +44,110 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   const setup = deps.length > 0 ? await installDeps(ctx, runner, deps) : { install: null, missing: [], env: {} };
 
   input.onPhase?.('running');
-  const run: RunOutcome =
-    testFiles.length > 0
-      ? await runner.run(ctx, { testFiles, env: setup.env, deps, prepared })
-      : { cases: [], problem: null, output: '' };
-
-  // With only hidden tests to run (the code's own and the user's visible ones absent), the hidden run decides.
-  const report = buildReport(base, run, testFiles.length > 0 ? runner.noTestsCollected : null);
-  if (run.untrusted) report.untrusted = true;
-  const silent = silentUserTests(visibleFiles, run.cases, input.lang, isRun);
-  if (silent) report.problem = report.problem ? `${report.problem}\n${silent}` : silent;
-  report.install = setup.install;
-  if (setup.missing.length > 0) {
-    const note = missingNote(setup.missing, input.network);
-    const allPassed = report.failed + report.errors === 0 && !report.problem;
+  const session: Session = { visibleFiles, hiddenFiles, testFiles, hiddenTests, env: setup.env, deps, prepared };
+  const note = setup.missing.length > 0 ? missingNote(setup.missing, input.network) : null;
+  let noted = false;
+  const assemble = (visible: RunOutcome, hidden: RunOutcome | null): TestReport => {
+    const report = visibleReport(base, visible, session, runner, input);
+    report.install = setup.install;
     // An unused or optional import must not fail a run whose tests all pass; otherwise it is the likely cause.
-    if (allPassed) logger.warn(note);
-    else report.problem = report.problem ? `${note}; ${report.problem}` : note;
+    noted = note !== null && failing(report);
+    if (noted) report.problem = report.problem ? `${note}; ${report.problem}` : note;
+    return withHidden(report, hidden, session, runner, input.lang);
+  };
+
+  let report: TestReport;
+  if (hiddenTests.length === 0) {
+    report = assemble(await runVisible(ctx, runner, session), null);
+  } else if (canShareSession(session)) {
+    // One session for the visible and the hidden tests: one interpreter start-up instead of two.
+    const shared = splitShared(await runWithHidden(ctx, runner, session, [...testFiles, ...hiddenTests]), session);
+    report = assemble(shared.visible, shared.hidden);
+    // Its output carries the hidden tests' text. Where a repair may follow a failure, what the model is shown
+    // comes from the visible tests run again on their own; the hidden results stand (the same code ran them).
+    if (!input.lastRound && testFiles.length > 0 && failing(report)) report = assemble(await runVisible(ctx, runner, session), shared.hidden);
+  } else {
+    const visible = await runVisible(ctx, runner, session);
+    const hidden = await runWithHidden(ctx, runner, session, hiddenTests);
+    report = assemble(visible, { ...hidden, cases: hidden.cases.map((c) => ({ ...c, origin: 'hidden' as const })) });
   }
-  if (hiddenTests.length > 0) {
-    const hidden = await runHidden(ctx, runner, { visibleFiles, hiddenFiles, hiddenTests, env: setup.env, deps, visiblePrepared: prepared });
-    report.cases.push(...hidden.cases);
-    countCases(report);
-    if (hidden.untrusted) report.untrusted = true;
-    const problems = [hidden.problem ?? (hidden.cases.length === 0 ? runner.noTestsCollected : null), silentUserTests(hiddenFiles, hidden.cases, input.lang, isRun)];
-    report.hiddenProblem = problems.filter(Boolean).join('\n') || null;
-  }
+  if (note && !noted) logger.warn(note);
   // The results channel keys each case by its file, and the file says whose test it is.
   const origins = new Map(visibleFiles.map((f) => [f.path, f.origin ?? 'generated']));
   for (const c of report.cases) c.origin ??= (c.file !== null ? origins.get(c.file) : undefined) ?? 'generated';
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+/** What one test run works with: the files on each side of the line, and what the set-up found. */
+interface Session {
+  visibleFiles: RunTestsInput['files'];
+  hiddenFiles: RunTestsInput['files'];
+  /** The visible test files the runner runs, and the hidden ones. */
+  testFiles: string[];
+  hiddenTests: string[];
+  env: Record<string, string>;
+  deps: string[];
+  /** The visible files as the runner prepared them. */
+  prepared: PreparedRun;
+}
+
+async function runVisible(ctx: RunCtx, runner: TestRunner, s: Session): Promise<RunOutcome> {
+  if (s.testFiles.length === 0) return { cases: [], problem: null, output: '' };
+  return runner.run(ctx, { testFiles: s.testFiles, env: s.env, deps: s.deps, prepared: s.prepared });
+}
+
+/** The visible side of a report: its cases, output and problems (with only hidden tests, the hidden side decides). */
+function visibleReport(base: TestReport, run: RunOutcome, s: Session, runner: TestRunner, input: RunTestsInput): TestReport {
+  const report = buildReport(base, run, s.testFiles.length > 0 ? runner.noTestsCollected : null);
+  if (run.untrusted) report.untrusted = true;
+  const silent = silentUserTests(s.visibleFiles, run.cases, input.lang, runner);
+  if (silent) report.problem = report.problem ? `${report.problem}\n${silent}` : silent;
+  return report;
+}
+
+/** The hidden side joins the report: its cases, and its problems apart (`hiddenProblem`), never in `problem`. */
+function withHidden(report: TestReport, hidden: RunOutcome | null, s: Session, runner: TestRunner, lang: string): TestReport {
+  if (!hidden) return report;
+  report.cases.push(...hidden.cases);
+  countCases(report);
+  if (hidden.untrusted) report.untrusted = true;
+  // A hidden test file that reported nothing fails the run as surely as a failing hidden test.
+  const problems = [hidden.problem ?? (hidden.cases.length === 0 ? runner.noTestsCollected : null), silentUserTests(s.hiddenFiles, hidden.cases, lang, runner)];
+  report.hiddenProblem = problems.filter(Boolean).join('\n') || null;
+  return report;
+}
+
+/** Whether a report would send the run into a repair round (testsFailed's rule, on a report being built). */
+function failing(r: TestReport): boolean {
+  return r.failed + r.errors > 0 || Boolean(r.problem) || Boolean(r.hiddenProblem) || Boolean(r.untrusted);
+}
+
+/**
+ * The hidden tests can share the visible tests' session unless a hidden file takes a visible file's path (one
+ * path cannot hold both contents) or a hidden test file a visible one's name (pytest imports both as one module).
+ */
+function canShareSession(s: Session): boolean {
+  const visiblePaths = new Set(s.visibleFiles.map((f) => f.path));
+  if (s.hiddenFiles.some((f) => visiblePaths.has(f.path))) return false;
+  const name = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const visibleNames = new Set(s.testFiles.map(name));
+  return !s.hiddenTests.some((p) => visibleNames.has(name(p)));
+}
+
+/**
+ * A shared session's outcome, split by the file each case came from. A problem of the whole run stays with the
+ * visible tests, and is the hidden tests' too when none of theirs reported (else theirs would read "no tests").
+ */
+function splitShared(run: RunOutcome, s: Session): { visible: RunOutcome; hidden: RunOutcome } {
+  const hiddenTests = new Set(s.hiddenTests);
+  const isHidden = (c: TestCase) => c.file !== null && hiddenTests.has(c.file);
+  const hiddenCases = run.cases.filter(isHidden).map((c) => ({ ...c, origin: 'hidden' as const }));
+  const onlyHidden = s.testFiles.length === 0;
+  return {
+    visible: onlyHidden ? { cases: [], problem: null, output: '' } : { cases: run.cases.filter((c) => !isHidden(c)), problem: run.problem, output: run.output, untrusted: run.untrusted },
+    hidden: { cases: hiddenCases, problem: onlyHidden || hiddenCases.length === 0 ? run.problem : null, output: '', untrusted: run.untrusted },
+  };
 }
 
 /**
@@ -93,41 +166,43 @@ export async function warmRunnerIn(
 }
 
 /**
- * The hidden tests' own run, after the others: their files go into the sandbox just before it and are taken out
- * (and the reply's files at the same paths put back) just after, so the code never sees them in a run whose
- * output reaches the model. Their cases are marked hidden whatever file the runner says they came from.
+ * A run with the hidden tests in the sandbox: their files go in just before it and are taken out (and the
+ * reply's files at the same paths put back) just after, with what they caused there (reports, emitted sources),
+ * so the code never sees them in a run whose output reaches the model. `testFiles` are the hidden tests alone,
+ * or the visible and hidden tests in one session; with both, a file that fails to load stops neither's tests.
  */
-async function runHidden(
-  ctx: RunCtx,
-  runner: TestRunner,
-  h: { visibleFiles: RunTestsInput['files']; hiddenFiles: RunTestsInput['files']; hiddenTests: string[]; env: Record<string, string>; deps: string[]; visiblePrepared: PreparedRun },
-): Promise<RunOutcome> {
+async function runWithHidden(ctx: RunCtx, runner: TestRunner, s: Session, testFiles: string[]): Promise<RunOutcome> {
   const { sandbox } = ctx;
-  await sandbox.prepare(h.hiddenFiles.map((f) => ({ path: f.path, content: f.content })));
-  const hiddenPaths = new Set(h.hiddenFiles.map((f) => f.path));
+  await sandbox.prepare(s.hiddenFiles.map((f) => ({ path: f.path, content: f.content })));
+  const hiddenPaths = new Set(s.hiddenFiles.map((f) => f.path));
   let emitted: string[] = [];
   try {
-    const sources = sourcesOf([...h.visibleFiles.filter((f) => !hiddenPaths.has(f.path)), ...h.hiddenFiles], runner);
-    const prepared = runner.prepare ? await runner.prepare(ctx, sources, h.hiddenTests) : { sources };
-    const before = new Set(h.visiblePrepared.sources.map((s) => s.path));
-    emitted = prepared.sources.map((s) => s.path).filter((p) => !before.has(p) && !hiddenPaths.has(p));
-    const run = await runner.run(ctx, { testFiles: h.hiddenTests, env: h.env, deps: h.deps, prepared });
-    return { ...run, cases: run.cases.map((c) => ({ ...c, origin: 'hidden' as const })) };
+    const sources = sourcesOf([...s.visibleFiles.filter((f) => !hiddenPaths.has(f.path)), ...s.hiddenFiles], runner);
+    const prepared = runner.prepare ? await runner.prepare(ctx, sources, testFiles) : { sources };
+    const before = new Set(s.prepared.sources.map((src) => src.path));
+    emitted = prepared.sources.map((src) => src.path).filter((p) => !before.has(p) && !hiddenPaths.has(p));
+    const keepGoing = testFiles.length > s.hiddenTests.length;
+    return await runner.run(ctx, { testFiles, env: s.env, deps: s.deps, prepared, keepGoing });
   } finally {
-    const restore = h.visibleFiles.filter((f) => hiddenPaths.has(f.path)).map((f) => ({ path: f.path, content: f.content }));
-    const remove = [...hiddenPaths, ...emitted, ...(runner.reportPaths?.(h.hiddenTests) ?? [])].filter((p) => !restore.some((r) => r.path === p));
+    const restore = s.visibleFiles.filter((f) => hiddenPaths.has(f.path)).map((f) => ({ path: f.path, content: f.content }));
+    const remove = [...hiddenPaths, ...emitted, ...(runner.reportPaths?.(testFiles) ?? [])].filter((p) => !restore.some((r) => r.path === p));
     await sandbox.prepare(restore, remove);
   }
+}
+
+/** A file the runner runs as a test file. */
+function runsAsTest(runner: TestRunner, f: RunTestsInput['files'][number]): boolean {
+  return f.kind === 'test' && runner.isTestFile(f.path);
 }
 
 /**
  * A user's test file that defines tests but reported none was deselected, skipped at collection or never run
  * (what a hook of the code's could do): that is a failure, never a quiet pass with fewer tests.
  */
-function silentUserTests(files: RunTestsInput['files'], cases: TestCase[], lang: string, isRun: (f: RunTestsInput['files'][number]) => boolean): string | null {
+function silentUserTests(files: RunTestsInput['files'], cases: TestCase[], lang: string, runner: TestRunner): string | null {
   const counting = getLanguage(lang).counting.cases;
   const reported = new Set(cases.map((c) => c.file));
-  const silent = files.filter((f) => f.origin !== undefined && f.origin !== 'generated' && isRun(f) && !reported.has(f.path) && (f.content.match(counting) ?? []).length > 0);
+  const silent = files.filter((f) => f.origin !== undefined && f.origin !== 'generated' && runsAsTest(runner, f) && !reported.has(f.path) && (f.content.match(counting) ?? []).length > 0);
   if (silent.length === 0) return null;
   return `the user's test file${silent.length === 1 ? '' : 's'} ${silent.map((f) => f.path).join(', ')} reported no test case (deselected or never run)`;
 }

@@ -79,7 +79,7 @@ export const pythonRunner: TestRunner = {
     installedEnv: { PYTHONPATH: PY_SITE },
     noSuchPackage: /No matching distribution found|Could not find a version/i,
   },
-  run: (ctx, { testFiles, env, deps }) => runPytest(ctx, testFiles, env, deps),
+  run: (ctx, { testFiles, env, deps, keepGoing }) => runPytest(ctx, testFiles, env, deps, Boolean(keepGoing)),
   // Daytona's default image has no pytest: put it where the tests will look (.ptc/site) before the reply is in.
   warmUp: async (ctx) => {
     if (!ctx.input.network) return;
@@ -100,10 +100,12 @@ const SITE_ENV = { PYTHONPATH: PY_SITE };
  * pytest-benchmark's start-up) would change the result or its cost, and the same tests must behave alike in the
  * local sandbox and in a fresh Daytona one.
  */
-function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPluginPolicy): { cmd: string; env: Record<string, string> } {
+function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPluginPolicy, keepGoing: boolean): { cmd: string; env: Record<string, string> } {
   // xunit1 puts file and line on every case; -p no:cacheprovider keeps pytest from writing .pytest_cache.
+  // A collection error stops a pytest session before any test runs, unless told to go on.
   const args =
     `-q -p no:cacheprovider --rootdir=. --junitxml=${PY_JUNIT} -o junit_family=xunit1 ` +
+    (keepGoing ? '--continue-on-collection-errors ' : '') +
     testFiles.map(argPath).join(' ');
   const all = plugins === 'all';
   const dists = all ? null : [...new Set(deps.map((d) => normalizePackageName(requirementName(d))))];
@@ -111,9 +113,9 @@ function pytestCommand(testFiles: string[], deps: string[], plugins: PytestPlugi
   return { cmd, env: all ? {} : { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } };
 }
 
-async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<string, string>, deps: string[]): Promise<RunOutcome> {
+async function runPytest(ctx: RunCtx, testFiles: string[], baseEnv: Record<string, string>, deps: string[], keepGoing: boolean): Promise<RunOutcome> {
   const plugins = ctx.input.pytestPlugins ?? 'used';
-  const pytest = pytestCommand(testFiles, deps, plugins);
+  const pytest = pytestCommand(testFiles, deps, plugins, keepGoing);
   const cmd = pytest.cmd;
   // With network (Daytona), what ptc installed earlier in this sandbox (pytest, before the reply came) is in view.
   let env = { ...(ctx.input.network ? SITE_ENV : {}), ...baseEnv, ...pytest.env };
