@@ -63,6 +63,21 @@ describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, ()
     expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 0, failed: 1 });
   });
 
+  it('--candidates 2 --fix 0: each candidate\'s run is the last, one session each', async () => {
+    sb.write('spec/test_zz_hidden.py', HIDDEN);
+    const wrong = { text: reply({ 'calc.py': WRONG, 'test_calc.py': OWN_TESTS }) };
+    fake.enqueue(wrong, wrong);
+    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--candidates', '2', '--json', '--hidden-tests', 'spec'], {
+      cwd: sb.cwd,
+      env: sb.env,
+      timeoutMs: 110_000,
+    });
+    const result = resultSchema.parse(JSON.parse(r.stdout));
+    expect(result.candidates).toHaveLength(2);
+    expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
+    expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 0, failed: 1 });
+  });
+
   it('ptc run: no repair follows, one session', async () => {
     sb.write('proj/calc.py', RIGHT);
     sb.write('proj/test_calc.py', OWN_TESTS);
