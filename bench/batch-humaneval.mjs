@@ -10,16 +10,13 @@
 //
 // usage: node bench/batch-humaneval.mjs [--data <HumanEval.jsonl.gz>] [--limit N] [--concurrency 1,2] [--slices 4] [--json]
 // Build first: npm run build
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { join, resolve } from 'node:path';
+import { startFakeChat } from './lib/fake-chat.mjs';
+import { alternateSlices, HUMANEVAL, loadProblems, ptcEnv, requireBuild, runChild, runPtcJson } from './lib/ptc-runs.mjs';
 
 function parseArgs(argv) {
   const opts = { data: null, limit: Infinity, concurrency: [1, 2], slices: 4, json: false };
@@ -39,7 +36,7 @@ function parseArgs(argv) {
 }
 
 function findData(explicit) {
-  const candidates = explicit ? [resolve(explicit)] : [resolve(repo, '../shared/data/HumanEval.jsonl.gz'), '/work/shared/data/HumanEval.jsonl.gz'];
+  const candidates = explicit ? [resolve(explicit)] : [HUMANEVAL];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     console.error(`HumanEval data not found (tried ${candidates.join(', ')}); pass --data <path>`);
@@ -64,47 +61,6 @@ function problemFiles(p) {
 
 const taskId = (p) => p.task_id.replace('/', '_');
 
-/** OpenAI-compatible chat completions (SSE with a usage chunk), answering by the task id in the prompt. */
-async function startFakeProvider(replies) {
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}');
-      const user = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
-      const id = /\b(HumanEval_\d+)\b/.exec(user)?.[1];
-      const text = replies.get(id) ?? 'no such task';
-      const base = { id: 'chatcmpl-bench', created: 0, model: body.model };
-      const usage = { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: Math.ceil(text.length / 4) };
-      usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-      if (!body.stream) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const send = (d) => res.write(`data: ${JSON.stringify(d)}\n\n`);
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }] });
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
-      send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
-      res.end('data: [DONE]\n\n');
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => new Promise((r) => server.close(r)) };
-}
-
-function run(file, args, opts) {
-  return new Promise((done) => {
-    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
 /** `noPlugins`: with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, the plugin set ptc's sandbox uses for these tests. */
 async function bare(problems, work, noPlugins = false) {
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
@@ -117,7 +73,7 @@ async function bare(problems, work, noPlugins = false) {
     await writeFile(join(dir, 'solution.py'), f.solution);
     await writeFile(join(dir, 'test_solution.py'), f.test);
     const env = noPlugins ? { ...process.env, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } : process.env;
-    const r = await run(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], { cwd: dir, env });
+    const r = await runChild(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_solution.py'], { cwd: dir, env });
     if (r.code === 0) passed++;
   }
   return { passed, ms: performance.now() - started };
@@ -128,25 +84,9 @@ async function batch(problems, work, url, concurrency, slice) {
   await mkdir(dir, { recursive: true });
   const tasks = problems.map((p) => JSON.stringify({ id: taskId(p), prompt: `${taskId(p)}: implement ${p.entry_point} with pytest tests` })).join('\n');
   await writeFile(join(dir, 'tasks.jsonl'), tasks + '\n');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: join(work, 'home'),
-    XDG_CONFIG_HOME: join(work, 'config'),
-    XDG_DATA_HOME: join(work, 'data'),
-    OPENAI_API_KEY: 'sk-test-canary-bench-0000',
-    LANG: 'C.UTF-8',
-  };
-  const args = [join(repo, 'bin/ptc.js'), 'batch', 'tasks.jsonl', '--provider', 'openai', '--model', 'fake-model', '--base-url', url,
+  const args = ['batch', 'tasks.jsonl', '--provider', 'openai', '--model', 'fake-model', '--base-url', url,
     '--run', '--sandbox', 'local', '--concurrency', String(concurrency), '--out', 'out', '--no-history', '--json'];
-  const started = performance.now();
-  const r = await run(process.execPath, args, { cwd: dir, env });
-  const ms = performance.now() - started;
-  let doc;
-  try {
-    doc = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`batch at concurrency ${concurrency} printed no JSON (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  }
+  const { ms, doc } = await runPtcJson(args, { cwd: dir, env: ptcEnv(work) });
   const failures = doc.tasks.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.error?.message ?? t.status}`);
   return {
     passed: doc.totals.passed,
@@ -160,18 +100,12 @@ async function batch(problems, work, url, concurrency, slice) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-if (!existsSync(join(repo, 'dist/cli/main.js'))) {
-  console.error('dist/ is missing: run `npm run build` first');
-  process.exit(2);
-}
-const problems = gunzipSync(await readFile(findData(opts.data)))
-  .toString('utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l))
-  .slice(0, opts.limit);
+requireBuild();
+const problems = await loadProblems(findData(opts.data), opts.limit);
 const work = await mkdtemp(join(tmpdir(), 'ptc-bench-batch-'));
-const fake = await startFakeProvider(new Map(problems.map((p) => [taskId(p), problemFiles(p).reply])));
+// Answered by the task id in the prompt.
+const replies = new Map(problems.map((p) => [taskId(p), problemFiles(p).reply]));
+const fake = await startFakeChat((_body, user) => replies.get(/\b(HumanEval_\d+)\b/.exec(user)?.[1]) ?? 'no such task');
 const perMinute = (n, ms) => (n * 60_000) / ms;
 try {
   // Bare pytest autoloads the python's installed plugins; ptc's sandbox loads only those the code uses. The second
@@ -181,21 +115,15 @@ try {
     { name: 'bare pytest, no plugins', run: (ps) => bare(ps, work, true) },
   ];
   for (const c of opts.concurrency) ways.push({ name: `ptc batch --concurrency ${c}`, run: (ps, slice) => batch(ps, work, fake.url, c, slice) });
-  const totals = ways.map((w) => ({ name: w.name, passed: 0, ms: 0, failures: [], taskMs: [], testsMs: [] }));
-  const size = Math.ceil(problems.length / opts.slices);
-  for (let slice = 0; slice * size < problems.length; slice++) {
-    const part = problems.slice(slice * size, (slice + 1) * size);
-    for (let k = 0; k < ways.length; k++) {
-      const i = (k + slice) % ways.length;
-      const r = await ways[i].run(part, slice);
-      const t = totals[i];
-      t.passed += r.passed;
-      t.ms += r.ms;
-      t.failures.push(...(r.failures ?? []));
-      t.taskMs.push(...(r.taskMs ?? []));
-      t.testsMs.push(...(r.testsMs ?? []));
-    }
-  }
+  const runs = await alternateSlices(problems, opts.slices, ways.map((w) => w.run));
+  const totals = ways.map((w, i) => ({
+    name: w.name,
+    passed: runs[i].reduce((n, r) => n + r.passed, 0),
+    ms: runs[i].reduce((n, r) => n + r.ms, 0),
+    failures: runs[i].flatMap((r) => r.failures ?? []),
+    taskMs: runs[i].flatMap((r) => r.taskMs ?? []),
+    testsMs: runs[i].flatMap((r) => r.testsMs ?? []),
+  }));
   const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
   const rows = totals.map(({ taskMs, testsMs, ...t }) => ({
     ...t,
