@@ -132,3 +132,74 @@ describe('ptc generate --context (TypeScript)', { timeout: 120_000 }, () => {
     expect(first).not.toContain('zero stays zero');
   });
 });
+
+/**
+ * Which runs let the hidden tests share the visible tests' session: the last round (`--fix 0`, the last repair
+ * round, each candidate with `--fix 0`, `ptc run`) does; a round a repair may follow does not when it fails. The
+ * model's own test looks for the hidden file beside it: found means one session held both.
+ */
+const SESSION_HIDDEN = 'from calc import add\n\n\ndef test_hidden_sum():\n    assert add(2, 3) == 5\n';
+const LOOKS_FOR_HIDDEN =
+  'import os\nfrom calc import add\n\n\ndef test_small():\n    assert add(0, 0) == 0\n\n\n' +
+  "def test_alone():\n    assert not os.path.exists('spec/test_zz_hidden.py')\n";
+const WRONG_ADD = 'def add(a, b):\n    return a - b\n';
+const RIGHT_ADD = 'def add(a, b):\n    return a + b\n';
+
+const ownTests = (t: { byOrigin?: Record<string, { passed: number; failed: number }> } | null | undefined) => t?.byOrigin?.generated;
+
+describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, () => {
+  it('--fix 1: round 0 (a repair may follow) runs the model\'s tests without them; the last round runs both in one session', async () => {
+    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) }, { text: reply({ 'calc.py': RIGHT_ADD }) });
+    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '1', '--json', '--hidden-tests', 'spec'], {
+      cwd: sb.cwd,
+      env: sb.env,
+      timeoutMs: 110_000,
+    });
+    const result = resultSchema.parse(JSON.parse(r.stdout));
+    expect(result.rounds).toHaveLength(2);
+    expect(ownTests(result.rounds[0]!.tests)).toMatchObject({ passed: 2, failed: 0 });
+    expect(result.rounds[0]!.tests!.byOrigin!.hidden).toMatchObject({ failed: 1 });
+    expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
+    expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 1, failed: 0 });
+    expect(r.code).toBe(1);
+  });
+
+  it('--fix 0: the only round is the last, one session', async () => {
+    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) });
+    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--json', '--hidden-tests', 'spec'], {
+      cwd: sb.cwd,
+      env: sb.env,
+      timeoutMs: 110_000,
+    });
+    const result = resultSchema.parse(JSON.parse(r.stdout));
+    expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
+    expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 0, failed: 1 });
+  });
+
+  it('--candidates 2 --fix 0: each candidate\'s run is the last, one session each', async () => {
+    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    const wrong = { text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) };
+    fake.enqueue(wrong, wrong);
+    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--candidates', '2', '--json', '--hidden-tests', 'spec'], {
+      cwd: sb.cwd,
+      env: sb.env,
+      timeoutMs: 110_000,
+    });
+    const result = resultSchema.parse(JSON.parse(r.stdout));
+    expect(result.candidates).toHaveLength(2);
+    expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
+    expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 0, failed: 1 });
+  });
+
+  it('ptc run: no repair follows, one session', async () => {
+    sb.write('proj/calc.py', RIGHT_ADD);
+    sb.write('proj/test_calc.py', LOOKS_FOR_HIDDEN);
+    sb.write('proj/spec/test_zz_hidden.py', SESSION_HIDDEN);
+    const r = await runPtc(['run', 'proj', '--json', '--hidden-tests', 'proj/spec'], { cwd: sb.cwd, env: sb.env, timeoutMs: 110_000 });
+    const result = resultSchema.parse(JSON.parse(r.stdout));
+    expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
+    expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 1, failed: 0 });
+  });
+});
