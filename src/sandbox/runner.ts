@@ -5,7 +5,8 @@
  * Each case's status comes from ptc's own reporter, streamed while the tests run (result-reporters.ts) and
  * checked against the runner's exit status (result-stream.ts); the JUnit XML the runner also writes only lends
  * its failure messages and must agree. The runner's text output is kept (bounded) for people and repair prompts,
- * never parsed for results.
+ * never parsed for results. Hidden tests join the visible tests' session (one interpreter start-up) unless what
+ * that session reports could reach a model: then the model is shown a run without them.
  */
 import { SandboxError } from '../errors.js';
 import { getLanguage, languageOfExtension } from '../languages/registry.js';
@@ -25,7 +26,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
   void loadJUnit().catch(() => undefined); // warm up while the tests run; awaited where the XML is read
   const runner = await getLanguage(input.lang).loadRunner();
 
-  // Hidden tests are not among the files the first run sees: they come in for their own run and leave after it.
+  // Hidden tests are not among the files the set-up reads: they come in for the run (runWithHidden) and leave after it.
   const visibleFiles = input.files.filter((f) => f.origin !== 'hidden');
   const hiddenFiles = input.files.filter((f) => f.origin === 'hidden');
   const isRun = (f: RunTestsInput['files'][number]) => runsAsTest(runner, f);
