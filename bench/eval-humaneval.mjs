@@ -8,7 +8,9 @@
 // The two runs alternate over --slices parts of the suite, so a machine that gets busier or quieter during the
 // bench affects both alike.
 //
-// usage: node bench/eval-humaneval.mjs [--limit N] [--concurrency 2] [--slices 2] [--json]
+// --fix n (default 0) gives both runs repair rounds: a right first answer must still cost one test session.
+//
+// usage: node bench/eval-humaneval.mjs [--limit N] [--concurrency 2] [--slices 2] [--fix 0] [--json]
 // Build first: npm run build
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -18,15 +20,16 @@ import { startFakeChat } from './lib/fake-chat.mjs';
 import { alternateSlices, loadProblems, ptcEnv, repo, requireBuild, runPtcJson } from './lib/ptc-runs.mjs';
 
 function parseArgs(argv) {
-  const opts = { limit: Infinity, concurrency: 2, slices: 2, json: false };
+  const opts = { limit: Infinity, concurrency: 2, slices: 2, fix: 0, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--limit') opts.limit = Number(argv[++i]);
     else if (a === '--concurrency') opts.concurrency = Number(argv[++i]);
     else if (a === '--slices') opts.slices = Math.max(1, Number(argv[++i]));
+    else if (a === '--fix') opts.fix = Number(argv[++i]);
     else if (a === '--json') opts.json = true;
     else {
-      console.error('usage: node bench/eval-humaneval.mjs [--limit N] [--concurrency 2] [--slices 2] [--json]');
+      console.error('usage: node bench/eval-humaneval.mjs [--limit N] [--concurrency 2] [--slices 2] [--fix 0] [--json]');
       process.exit(a === '-h' || a === '--help' ? 0 : 2);
     }
   }
@@ -50,7 +53,7 @@ const fake = await startFakeChat((_body, user) => byPrompt.find(([prompt]) => us
 
 const work = await mkdtemp(join(tmpdir(), 'ptc-bench-eval-'));
 const env = ptcEnv(work);
-const common = ['--base-url', fake.url, '--sandbox', 'local', '--concurrency', String(opts.concurrency), '--fix', '0', '--no-history', '--json'];
+const common = ['--base-url', fake.url, '--sandbox', 'local', '--concurrency', String(opts.concurrency), '--fix', String(opts.fix), '--no-history', '--json'];
 
 async function evalSlice(part, slice) {
   const cwd = join(work, `eval-${slice}`);
@@ -76,10 +79,10 @@ try {
   const e = sum(evalRuns);
   const totals = { eval: { ms: e.ms, solved: e.count }, batch: { ms: b.ms, passed: b.count } };
   const ratio = totals.eval.ms / totals.batch.ms;
-  const summary = { tasks: problems.length, cores: cpus().length, node: process.version, concurrency: opts.concurrency, ...totals, ratio, target: { ratio: 1.5, met: ratio <= 1.5 } };
+  const summary = { tasks: problems.length, cores: cpus().length, node: process.version, concurrency: opts.concurrency, fix: opts.fix, ...totals, ratio, target: { ratio: 1.5, met: ratio <= 1.5 } };
   if (opts.json) console.log(JSON.stringify(summary, null, 2));
   else {
-    console.log(`HumanEval, ${problems.length} tasks, ${cpus().length} cores, node ${process.version}, --concurrency ${opts.concurrency}`);
+    console.log(`HumanEval, ${problems.length} tasks, ${cpus().length} cores, node ${process.version}, --concurrency ${opts.concurrency}, --fix ${opts.fix}`);
     console.log(`ptc batch  ${String(totals.batch.passed).padStart(4)}/${problems.length} passed  ${(totals.batch.ms / 1000).toFixed(1).padStart(7)} s`);
     console.log(`ptc eval   ${String(totals.eval.solved).padStart(4)}/${problems.length} solved  ${(totals.eval.ms / 1000).toFixed(1).padStart(7)} s`);
     console.log(`eval / batch = ${ratio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
