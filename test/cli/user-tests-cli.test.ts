@@ -149,13 +149,9 @@ const ownTests = (t: { byOrigin?: Record<string, { passed: number; failed: numbe
 
 describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, () => {
   it('--fix 1: round 0 (a repair may follow) runs the model\'s tests without them; the last round runs both in one session', async () => {
-    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
-    fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) }, { text: reply({ 'calc.py': RIGHT_ADD }) });
-    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '1', '--json', '--hidden-tests', 'spec'], {
-      cwd: sb.cwd,
-      env: sb.env,
-      timeoutMs: 110_000,
-    });
+    cli.sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    cli.fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) }, { text: reply({ 'calc.py': RIGHT_ADD }) });
+    const r = await cli.run(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '1', '--json', '--hidden-tests', 'spec'], { timeoutMs: 110_000 });
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result.rounds).toHaveLength(2);
     expect(ownTests(result.rounds[0]!.tests)).toMatchObject({ passed: 2, failed: 0 });
@@ -166,27 +162,19 @@ describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, ()
   });
 
   it('--fix 0: the only round is the last, one session', async () => {
-    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
-    fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) });
-    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--json', '--hidden-tests', 'spec'], {
-      cwd: sb.cwd,
-      env: sb.env,
-      timeoutMs: 110_000,
-    });
+    cli.sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    cli.fake.enqueue({ text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) });
+    const r = await cli.run(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--json', '--hidden-tests', 'spec'], { timeoutMs: 110_000 });
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
     expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 0, failed: 1 });
   });
 
   it('--candidates 2 --fix 0: each candidate\'s run is the last, one session each', async () => {
-    sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
+    cli.sb.write('spec/test_zz_hidden.py', SESSION_HIDDEN);
     const wrong = { text: reply({ 'calc.py': WRONG_ADD, 'test_calc.py': LOOKS_FOR_HIDDEN }) };
-    fake.enqueue(wrong, wrong);
-    const r = await runPtc(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--candidates', '2', '--json', '--hidden-tests', 'spec'], {
-      cwd: sb.cwd,
-      env: sb.env,
-      timeoutMs: 110_000,
-    });
+    cli.fake.enqueue(wrong, wrong);
+    const r = await cli.run(['generate', 'add(a, b)', ...provider(), '--out', 'out', '--run', '--fix', '0', '--candidates', '2', '--json', '--hidden-tests', 'spec'], { timeoutMs: 110_000 });
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(result.candidates).toHaveLength(2);
     expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
@@ -194,10 +182,10 @@ describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, ()
   });
 
   it('ptc run: no repair follows, one session', async () => {
-    sb.write('proj/calc.py', RIGHT_ADD);
-    sb.write('proj/test_calc.py', LOOKS_FOR_HIDDEN);
-    sb.write('proj/spec/test_zz_hidden.py', SESSION_HIDDEN);
-    const r = await runPtc(['run', 'proj', '--json', '--hidden-tests', 'proj/spec'], { cwd: sb.cwd, env: sb.env, timeoutMs: 110_000 });
+    cli.sb.write('proj/calc.py', RIGHT_ADD);
+    cli.sb.write('proj/test_calc.py', LOOKS_FOR_HIDDEN);
+    cli.sb.write('proj/spec/test_zz_hidden.py', SESSION_HIDDEN);
+    const r = await cli.run(['run', 'proj', '--json', '--hidden-tests', 'proj/spec'], { timeoutMs: 110_000 });
     const result = resultSchema.parse(JSON.parse(r.stdout));
     expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
     expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 1, failed: 0 });
