@@ -20,7 +20,7 @@ import { preflightTasks } from '../batch/preflight-tasks.js';
 import { parseShard, selectShard } from '../batch/shard.js';
 import { keepsEarlier } from '../batch/task-result.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
-import { readStdin } from './cli-pipeline.js';
+import { executeContextOf, readStdin } from './cli-pipeline.js';
 import { problemOf } from '../util/regular-file.js';
 
 /** The option table's batch rows, and batch's own: the root of the tasks' folders and the limits. */
@@ -35,6 +35,12 @@ export interface BatchCommandOptions extends CommandOptions<'batch'> {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
+
+/** A batch's (or an eval's) limits: model calls and sandboxes in flight default to the tasks in flight. */
+export function gates(o: { concurrency: number; llmConcurrency?: number; sandboxConcurrency?: number }) {
+  return { concurrency: o.concurrency, llmConcurrency: o.llmConcurrency ?? o.concurrency, sandboxConcurrency: o.sandboxConcurrency ?? o.concurrency };
+}
+
 export const DEFAULT_BATCH_ROOT = 'ptc-batch';
 
 /** `ptc batch <tasks.jsonl | ->`: every task through the generate pipeline, bounded, resumable, one report. */
@@ -96,9 +102,7 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
     tasks,
     {
       root,
-      concurrency,
-      llmConcurrency: llmConcurrency ?? concurrency,
-      sandboxConcurrency: sandboxConcurrency ?? concurrency,
+      ...gates({ concurrency, llmConcurrency, sandboxConcurrency }),
       maxCost,
       defaults,
       runByDefault: cfg.settings.run.value,
@@ -107,12 +111,8 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
     {
       execute: executeRequest,
       context: {
-        cwd: ctx.cwd,
-        env: ctx.env,
+        ...executeContextOf(ctx),
         logger: onceEach(io.logger, new Set(cfg.warnings)),
-        signal: lifecycle.signal,
-        registerCleanup: (fn) => lifecycle.onCleanup(fn),
-        addSecret: (v) => io.addSecret(v),
         // Every task resolves its options over the files read here, once, instead of reading them again.
         configSources: cfg,
         // A task line's tests and context stay inside the folder the batch runs in: a tasks file may come from anywhere.

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
+import { type ExecuteContext, executeRequest, type PipelineCommandOptions, type PipelineRequest } from '../app/execute.js';
 import type { CliContext } from '../cli/context.js';
 import { renderErrorLines } from '../cli/render-error.js';
 import { PtcError, UsageError } from '../errors.js';
@@ -50,6 +50,19 @@ export async function readStdin(stdin: NodeJS.ReadableStream, signal?: AbortSign
   return untilAborted(read(), signal);
 }
 
+/** What every CLI command that runs the pipeline hands it: where, which environment, and its process's lifecycle. */
+export function executeContextOf(ctx: CliContext): Pick<ExecuteContext, 'cwd' | 'env' | 'logger' | 'signal' | 'registerCleanup' | 'addSecret'> {
+  const { io, lifecycle } = ctx;
+  return {
+    cwd: ctx.cwd,
+    env: ctx.env,
+    logger: io.logger,
+    signal: lifecycle.signal,
+    registerCleanup: (fn) => lifecycle.onCleanup(fn),
+    addSecret: (v) => io.addSecret(v),
+  };
+}
+
 /** The CLI side: run, draw progress on a TTY, print the result as text or JSON, return the exit code. */
 export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise<number> {
   const { io, lifecycle } = ctx;
@@ -57,12 +70,7 @@ export async function runFromCli(ctx: CliContext, req: PipelineRequest): Promise
   const live = new LiveLine(io);
   const calls: CallRecord[] = [];
   const { result, planText, history, error } = await executeRequest(req, {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    logger: io.logger,
-    signal: lifecycle.signal,
-    registerCleanup: (fn) => lifecycle.onCleanup(fn),
-    addSecret: (v) => io.addSecret(v),
+    ...executeContextOf(ctx),
     onPhase: (t) => live.phase(t),
     onDelta: (t, n, usd, thinking) => live.delta(t, n, usd, thinking),
     onRound: (round, draft) => live.round(round, draft),

@@ -18,7 +18,8 @@ import { loadSuite, selectTasks } from '../eval/suite.js';
 import { parseTargets } from '../eval/targets.js';
 import type { Suite } from '../eval/types.js';
 import { renderEval } from '../eval/text.js';
-import { DEFAULT_CONCURRENCY } from './batch.js';
+import { DEFAULT_CONCURRENCY, gates } from './batch.js';
+import { executeContextOf } from './cli-pipeline.js';
 import { parseShard, selectShard } from '../batch/shard.js';
 
 /** The option table's eval rows (typed from it), and eval's own options. */
@@ -97,9 +98,7 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
     targets,
     {
       root,
-      concurrency,
-      llmConcurrency: llmConcurrency ?? concurrency,
-      sandboxConcurrency: sandboxConcurrency ?? concurrency,
+      ...gates({ concurrency, llmConcurrency, sandboxConcurrency }),
       maxCost,
       defaults,
       runByDefault: true,
@@ -109,12 +108,7 @@ export async function evalCommand(ctx: CliContext, suiteName: string, opts: Eval
       execute: executeRequest,
       hooks,
       context: {
-        cwd: ctx.cwd,
-        env: ctx.env,
-        logger: io.logger,
-        signal: lifecycle.signal,
-        registerCleanup: (fn) => lifecycle.onCleanup(fn),
-        addSecret: (v) => io.addSecret(v),
+        ...executeContextOf(ctx),
         configSources: cfg,
       },
       state,
