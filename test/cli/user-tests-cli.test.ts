@@ -159,6 +159,11 @@ describe('hidden tests in the visible tests\' session', { timeout: 120_000 }, ()
     expect(ownTests(result.tests)).toMatchObject({ passed: 1, failed: 1 });
     expect(result.tests!.byOrigin!.hidden).toMatchObject({ passed: 1, failed: 0 });
     expect(r.code).toBe(1);
+    // The shared session's failure (test_alone saw the hidden file) is not what the repair request shows: it
+    // carries the visible run alone, and of the hidden tests only a count.
+    const repair = (JSON.parse(chatBodies()[1]!) as { messages: { content: string }[] }).messages.at(-1)!.content;
+    expect(repair).toContain('1 hidden test failed');
+    for (const secret of ['test_zz_hidden', 'test_hidden_sum', 'add(2, 3) == 5', 'test_alone']) expect(repair).not.toContain(secret);
   });
 
   it('--fix 0: the only round is the last, one session', async () => {
