@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { longFlag, OPTIONS, type OptionSpec, optionNames } from '../../src/config/options.js';
 import { type ConfigFlags, resolveConfig } from '../../src/config/resolve.js';
+import { ROOT } from '../cli/harness.js';
 
 /**
  * Every option with a top-level rc key is resolved from the table alone: a value for each layer, taken from the
@@ -70,5 +73,12 @@ describe('settings come from the option table', () => {
     await expect(resolveConfig({ cwd: '/p', env: {}, flags: { sandbox: 'dockr' }, sources: sources({}) })).rejects.toThrow(/--sandbox: unknown value "dockr"; expected one of local, daytona/);
     const env = { PTC_PROVIDER: 'antropic' };
     await expect(resolveConfig({ cwd: '/p', env, sources: sources({}, env) })).rejects.toThrow(/PTC_PROVIDER: unknown value "antropic".*did you mean "anthropic"/);
+  });
+});
+
+describe('.ptcrc.example', () => {
+  it('documents every option an rc file can set', () => {
+    const example = readFileSync(join(ROOT, '.ptcrc.example'), 'utf8');
+    for (const name of SETTINGS) expect(example, name).toMatch(new RegExp(`^#? ?${name}:`, 'm'));
   });
 });
