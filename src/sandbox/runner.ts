@@ -66,11 +66,15 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     report = assemble(shared.visible, shared.hidden);
     // Its output carries the hidden tests' text. Where a repair may follow a failure, what the model is shown
     // comes from the visible tests run again on their own; the hidden results stand (the same code ran them).
-    if (!input.lastRound && testFiles.length > 0 && failing(report)) report = assemble(await runVisible(ctx, runner, session), shared.hidden);
+    if (!input.lastRound && failing(report)) {
+      await forgetHiddenRun(ctx, session);
+      if (testFiles.length > 0) report = assemble(await runVisible(ctx, runner, session), shared.hidden);
+    }
   } else {
     const visible = await runVisible(ctx, runner, session);
     const hidden = await runWithHidden(ctx, runner, session, hiddenTests);
     report = assemble(visible, { ...hidden, cases: hidden.cases.map((c) => ({ ...c, origin: 'hidden' as const })) });
+    if (!input.lastRound && failing(report)) await forgetHiddenRun(ctx, session);
   }
   if (note && !noted) logger.warn(note);
   // The results channel keys each case by its file, and the file says whose test it is.
@@ -174,7 +178,8 @@ export async function warmRunnerIn(
  */
 async function runWithHidden(ctx: RunCtx, runner: TestRunner, s: Session, testFiles: string[]): Promise<RunOutcome> {
   const { sandbox } = ctx;
-  await sandbox.prepare(s.hiddenFiles.map((f) => ({ path: f.path, content: f.content })));
+  // The mark goes in first: whatever changes after it, while the hidden tests are there, is suspect.
+  await sandbox.prepare([{ path: HIDDEN_MARK, content: '' }, ...s.hiddenFiles.map((f) => ({ path: f.path, content: f.content }))]);
   const hiddenPaths = new Set(s.hiddenFiles.map((f) => f.path));
   let emitted: string[] = [];
   try {
@@ -189,6 +194,31 @@ async function runWithHidden(ctx: RunCtx, runner: TestRunner, s: Session, testFi
     const remove = [...hiddenPaths, ...emitted, ...(runner.reportPaths?.(testFiles) ?? [])].filter((p) => !restore.some((r) => r.path === p));
     await sandbox.prepare(restore, remove);
   }
+}
+
+/** When the hidden tests came into the sandbox (its modification time). */
+const HIDDEN_MARK = '.ptc/hidden-mark';
+
+/**
+ * Before a run whose output reaches the model: the code ran while the hidden tests were in the folder, and could
+ * have copied them anywhere in it for a later test to print. Every file whose status changed since the hidden
+ * tests came in goes — by ctime, which the code cannot set back as it can a modification time — and the
+ * project's files are put back from memory.
+ */
+async function forgetHiddenRun(ctx: RunCtx, s: Session): Promise<void> {
+  const res = await exec(ctx, `find . ! -type d -cnewer ${HIDDEN_MARK} ! -path ./${HIDDEN_MARK} -delete`, 'clear what changed while the hidden tests ran');
+  if (res.exitCode !== 0) {
+    // Not knowing what stays, no later run may show the model anything: the run stops here.
+    throw new SandboxError(`could not clear what the code wrote while the hidden tests ran: ${lastLine(res.stderr || res.stdout)}`, {
+      code: 'sandbox_exec_failed',
+      hint: 'run again; with --fix 0 the hidden tests run last and nothing needs clearing',
+      retryable: true,
+    });
+  }
+  // The project's files, and what the runner made of them (TypeScript's emitted JavaScript).
+  const known = new Map<string, string>();
+  for (const f of [...s.visibleFiles, ...s.prepared.sources]) known.set(f.path, f.content);
+  await ctx.sandbox.prepare([...known].map(([path, content]) => ({ path, content })));
 }
 
 /** A file the runner runs as a test file. */

@@ -164,3 +164,27 @@ describe('runTestsIn on the Daytona sandbox', () => {
     expect(fake.deleted).toEqual(fake.created);
   });
 });
+
+describe('hidden tests on the Daytona sandbox', () => {
+  it('when a repair may follow, what the code copied while the hidden tests were there is gone, and the project is as ptc knows it', async () => {
+    const sandbox = await createDaytonaSandbox({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, lang: 'python', runId: 'run-hidden' });
+    const code =
+      'import os, shutil\n\ndef add(a, b):\n    return a + b\n\n' +
+      "if os.path.exists('spec/test_secret.py'):\n    shutil.copy('spec/test_secret.py', 'copy.txt')\n    os.utime('copy.txt', (0, 0))\n";
+    const files = [
+      { path: 'calc.py', content: code, kind: 'code' as const },
+      { path: 'test_calc.py', content: 'from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n', kind: 'test' as const },
+      { path: 'spec/test_secret.py', content: 'from calc import add\n\ndef test_secret():\n    assert add(2, 2) == 5\n', kind: 'test' as const, origin: 'hidden' as const },
+    ];
+    try {
+      await sandbox.prepare(files.slice(0, 2).map(({ path, content }) => ({ path, content })));
+      const report = await runTestsIn(sandbox, { lang: 'python', files, dependencies: [], timeoutMs: 60_000, logger: silentLogger, network: true, lastRound: false });
+      expect(report.cases.find((c) => c.name === 'test_secret')).toMatchObject({ origin: 'hidden', status: 'failed' });
+      expect(await sandbox.readFile('copy.txt')).toBeNull();
+      expect(await sandbox.readFile('spec/test_secret.py')).toBeNull();
+      expect((await sandbox.readFile('calc.py'))?.toString('utf8')).toBe(code);
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+});

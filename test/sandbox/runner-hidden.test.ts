@@ -76,13 +76,48 @@ describe('hidden tests sharing the visible tests\' session: python', { timeout: 
   it('when a repair may follow a failure, the visible tests run again alone: the model sees no hidden name, message or output', async () => {
     const files = [py.code, py.conftest, py.visible, py.hidden(PY_HIDDEN_FAIL)];
     const { report, sandbox } = await run('python', files, false);
-    expect(await sessions(sandbox)).toBe(2);
+    // Two sessions, and the log of the first, written while the hidden tests were there, cleared before the second.
+    expect(await sessions(sandbox)).toBe(1);
     expect(report.cases.find((c) => c.name === 'test_secret_edge')).toMatchObject({ origin: 'hidden', status: 'failed' });
     expect(report.output).not.toContain('SECRET');
     expect(report.output).not.toContain('test_secret');
     const message = repairMessage(report, files);
     expect(message).toContain('1 hidden test failed');
     for (const secret of ['SECRET', 'test_secret', 'spec/']) expect(message).not.toContain(secret);
+  });
+
+  it('when a repair may follow, nothing the code wrote while the hidden tests were there stays for a later run to show', async () => {
+    // Code that copies the hidden test where a later test could print it: a new file (its time set back), ptc's
+    // own folder, and the end of a project file.
+    const copier: RunFile = {
+      path: 'calc.py',
+      kind: 'code',
+      content: [
+        'import os, shutil',
+        '',
+        'def add(a, b):',
+        '    return a + b',
+        '',
+        "if os.path.exists('spec/test_secret.py'):",
+        "    os.makedirs('notes', exist_ok=True)",
+        "    shutil.copy('spec/test_secret.py', 'notes/copy.txt')",
+        "    os.utime('notes/copy.txt', (0, 0))",
+        "    shutil.copy('spec/test_secret.py', '.ptc/stash')",
+        "    with open('test_calc.py', 'a') as f:",
+        "        f.write('# ' + open('spec/test_secret.py').read().replace(chr(10), ' '))",
+        '',
+      ].join('\n'),
+    };
+    const files = [copier, py.visible, py.hidden(PY_HIDDEN_FAIL)];
+    const { report, sandbox } = await run('python', files, false);
+    expect(report.cases.find((c) => c.name === 'test_secret_edge')).toMatchObject({ origin: 'hidden', status: 'failed' });
+    expect(await sandbox.readFile('notes/copy.txt')).toBeNull();
+    expect(await sandbox.readFile('.ptc/stash')).toBeNull();
+    expect((await sandbox.readFile('test_calc.py'))?.toString('utf8')).toBe(py.visible.content);
+    expect((await sandbox.readFile('calc.py'))?.toString('utf8')).toBe(copier.content);
+    // The next round's run finds the project as ptc knows it, and passes.
+    const next = await runTestsIn(sandbox, { lang: 'python', files: files.slice(0, 2), dependencies: [], timeoutMs: 60_000, network: false, lastRound: false });
+    expect(next).toMatchObject({ passed: 1, failed: 0, problem: null });
   });
 
   it('a hidden file that defines tests but reports none still fails the run in the shared session', async () => {
