@@ -185,7 +185,12 @@ describe('a language registered in the registry alone', () => {
       timeoutMs: 5000,
       network: false,
     });
-    expect(sb.commands.map((c) => c.command)).toEqual(["fakerun 'check_own.fk' 'check_spec.fk'", "fakerun 'check_own.fk' 'check_hidden.fk'"]);
+    // The run failed and a repair may follow: what changed while the hidden tests were there is cleared last.
+    expect(sb.commands.map((c) => c.command)).toEqual([
+      "fakerun 'check_own.fk' 'check_spec.fk'",
+      "fakerun 'check_own.fk' 'check_hidden.fk'",
+      'find . ! -type d -cnewer .ptc/hidden-mark ! -path ./.ptc/hidden-mark -delete',
+    ]);
     // The hidden files are in the sandbox for their own run only; the reply's file at the same path comes back.
     expect(sb.commands[0]!.present).not.toContain('check_hidden.fk');
     expect(sb.commands[1]!.present).toContain('check_hidden.fk');
