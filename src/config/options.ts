@@ -288,7 +288,7 @@ export const OPTIONS = {
   hiddenTests: {
     type: 'paths',
     flag: '--hidden-tests <path...>',
-    help: 'acceptance tests the model never sees (in no request), run after the others; they must pass',
+    help: 'acceptance tests the model never sees (in no request); they must pass',
     agentHelp: 'acceptance tests the model never sees (files or folders, relative to the server root); they must pass',
     config: 'hiddenTests',
     default: null,
