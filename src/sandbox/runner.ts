@@ -9,6 +9,7 @@
  * that session reports could reach a model: then the model is shown a run without them.
  */
 import { SandboxError } from '../errors.js';
+import { testsFailed } from '../report/build.js';
 import { getLanguage, languageOfExtension } from '../languages/registry.js';
 import type { SourceFile } from '../languages/types.js';
 import type { InstallReport, Sandbox, TestCase, TestReport } from '../types.js';
@@ -52,7 +53,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     const report = visibleReport(base, visible, session, runner, input);
     report.install = setup.install;
     // An unused or optional import must not fail a run whose tests all pass; otherwise it is the likely cause.
-    noted = note !== null && failing(report);
+    noted = note !== null && testsFailed(report);
     if (noted) report.problem = report.problem ? `${note}; ${report.problem}` : note;
     return withHidden(report, hidden, session, runner, input.lang);
   };
@@ -66,7 +67,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     report = assemble(shared.visible, shared.hidden);
     // Its output carries the hidden tests' text. Where a repair may follow a failure, what the model is shown
     // comes from the visible tests run again on their own; the hidden results stand (the same code ran them).
-    if (!input.lastRound && failing(report)) {
+    if (!input.lastRound && testsFailed(report)) {
       await forgetHiddenRun(ctx, session);
       if (testFiles.length > 0) report = assemble(await runVisible(ctx, runner, session), shared.hidden);
     }
@@ -74,7 +75,7 @@ export async function runTestsIn(sandbox: Sandbox, input: RunTestsInput): Promis
     const visible = await runVisible(ctx, runner, session);
     const hidden = await runWithHidden(ctx, runner, session, hiddenTests);
     report = assemble(visible, { ...hidden, cases: hidden.cases.map((c) => ({ ...c, origin: 'hidden' as const })) });
-    if (!input.lastRound && failing(report)) await forgetHiddenRun(ctx, session);
+    if (!input.lastRound && testsFailed(report)) await forgetHiddenRun(ctx, session);
   }
   if (note && !noted) logger.warn(note);
   // The results channel keys each case by its file, and the file says whose test it is.
@@ -121,11 +122,6 @@ function withHidden(report: TestReport, hidden: RunOutcome | null, s: Session, r
   const problems = [hidden.problem ?? (hidden.cases.length === 0 ? runner.noTestsCollected : null), silentUserTests(s.hiddenFiles, hidden.cases, lang, runner)];
   report.hiddenProblem = problems.filter(Boolean).join('\n') || null;
   return report;
-}
-
-/** Whether a report would send the run into a repair round (testsFailed's rule, on a report being built). */
-function failing(r: TestReport): boolean {
-  return r.failed + r.errors > 0 || Boolean(r.problem) || Boolean(r.hiddenProblem) || Boolean(r.untrusted);
 }
 
 /**
