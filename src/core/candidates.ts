@@ -14,7 +14,7 @@ import { addUsage } from '../types.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateTokens, overBudget } from './budget.js';
 import { collectFiles, type CollectedFile } from './collect.js';
 import type { EarlySandbox } from './early-sandbox.js';
-import { hiddenPaths, sandboxUserFiles, writeGuard } from './user-tests.js';
+import { sandboxContents, writeGuard } from './user-tests.js';
 import { callModel, truncated } from './model-call.js';
 import type { PipelineDeps, PipelineOptions, PlanLike } from './pipeline-types.js';
 import { createSandbox, runTests, toRoundTests } from './test-run.js';
@@ -222,10 +222,7 @@ async function existingFiles(dir: string): Promise<CollectedFile[]> {
  */
 function withProject(onDisk: CollectedFile[], files: GeneratedFile[], opts: PipelineOptions): { path: string; content: string | Buffer }[] {
   const mine = new Map(files.map((f) => [f.path, f]));
-  const hidden = hiddenPaths(opts);
-  return [
-    ...onDisk.filter((f) => !mine.has(f.path) && !hidden.has(f.path)),
-    ...files.map((f) => ({ path: f.path, content: f.content })),
-    ...sandboxUserFiles(mine, opts),
-  ];
+  // The candidate's own files after the user's: their paths never meet (acceptance paths are refused to a reply,
+  // and a context file the reply replaced is left out).
+  return [...sandboxContents(onDisk.filter((f) => !mine.has(f.path)), mine, opts), ...files.map((f) => ({ path: f.path, content: f.content }))];
 }

@@ -26,7 +26,7 @@ import { createSandbox, runTests, toRoundTests } from './test-run.js';
 import { type EarlySandbox, startSandboxEarly } from './early-sandbox.js';
 import { raceCandidates, type Winner } from './candidates.js';
 import type { RunScope } from './run-scope.js';
-import { hiddenPaths, sandboxUserFiles, showContextOverwrites, userFilesOf, writeGuard } from './user-tests.js';
+import { hiddenPaths, sandboxContents, sandboxUserFiles, showContextOverwrites, userFilesOf, writeGuard } from './user-tests.js';
 import { checkContextBudget, DEFAULT_CONTEXT_BUDGET } from '../prompt/user-files.js';
 
 export { sumCost } from '../cost/sum.js';
@@ -157,9 +157,7 @@ async function generateOrApply(
     deps.onPhase?.('uploading files');
     // What ptc just wrote goes up from memory; only the folder's other files (a project written into) are read.
     const inMemory = new Map([...working.values()].map((f) => [f.path, f.content]));
-    const hidden = hiddenPaths(opts);
-    const collected = (await collectFiles(opts.outDir, { inMemory })).filter((f) => !hidden.has(f.path));
-    await sandbox.prepare([...collected, ...sandboxUserFiles(working, opts)]);
+    await sandbox.prepare(sandboxContents(await collectFiles(opts.outDir, { inMemory }), working, opts));
     if (draft.rounds.length === 0) draft.rounds.push({ round: 0, usage: null, cost: null, tests: null });
     // Repair follows a failing run only with a model to ask and rounds to spend (repairIfFailing).
     const lastRound = !provider || opts.fix <= 0;

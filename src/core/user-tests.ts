@@ -59,6 +59,15 @@ export function hiddenPaths(opts: PipelineOptions): Set<string> {
   return new Set(userFilesOf(opts).hidden.map((f) => f.path));
 }
 
+/**
+ * What a sandbox holds from the start: a folder's files, less any copy of a hidden test (those come in only for
+ * their own run: see withUserFiles), then the user's files (sandboxUserFiles) that `own` does not replace.
+ */
+export function sandboxContents<F extends { path: string }>(folder: F[], own: ReadonlyMap<string, unknown>, opts: PipelineOptions): (F | SourceFile)[] {
+  const hidden = hiddenPaths(opts);
+  return [...folder.filter((f) => !hidden.has(f.path)), ...sandboxUserFiles(own, opts)];
+}
+
 /** The user's files the sandbox holds from the start (hidden tests excepted: see withUserFiles). */
 export function sandboxUserFiles(working: ReadonlyMap<string, unknown>, opts: PipelineOptions): SourceFile[] {
   const u = userFilesOf(opts);
