@@ -35,7 +35,7 @@ export async function runEval(
   tasks: EvalTask[],
   targets: Target[],
   settings: BatchSettings,
-  deps: Omit<BatchDeps, 'execute'> & { execute: BatchDeps['execute']; hooks: EvalHooks },
+  deps: BatchDeps & { hooks: EvalHooks },
 ): Promise<EvalRun> {
   const jobs = new Map<string, EvalJob>();
   const batchTasks: Task[] = [];
