@@ -317,9 +317,6 @@ async function pipelineDeps(
     providerFactory = async () => replay(id, model);
   } else if (req.command === 'generate') {
     const id = s.provider.value;
-    // Known before anything can fail, so an error's result (a missing key's, say) names them.
-    draft.provider = id;
-    draft.model = s.model.value ?? catalog.defaultModel(id);
     const key = requireApiKey(cfg, id);
     ctx.addSecret(key.value);
     const pc = providerConfigOf(cfg, id);
@@ -331,7 +328,7 @@ async function pipelineDeps(
         hint: `pass --base-url (e.g. http://localhost:11434/v1 for Ollama) or set providers.${id}.baseURL`,
       });
     }
-    const model = draft.model;
+    const model = s.model.value ?? catalog.defaultModel(id);
     const entry = catalog.findModel(cat, id, model);
     // A retired model fails here, before anything is paid for; one retiring soon warns.
     const retiring = entry ? lifecycle.checkRetirement(entry, model, lifecycle.nowFrom(ctx.env)) : null;
