@@ -11,7 +11,7 @@ import type { BatchState } from './state.js';
 import { BudgetPool } from './budget-pool.js';
 import { FirstCallLatch } from './first-call.js';
 import { BATCH_STOPPED, isSetupFailure } from './setup-failure.js';
-import { isFinal, keepsEarlier, notStarted, statusOf, type TaskResult } from './task-result.js';
+import { isFinal, notStarted, statusOf, type TaskResult } from './task-result.js';
 import type { Task } from './tasks.js';
 
 export interface BatchSettings {
@@ -116,8 +116,8 @@ async function runTasks(
 
   const pending: Task[] = [];
   for (const task of tasks) {
-    const earlier = deps.state.finished(task.spec.id, task.fingerprint);
-    if (earlier && keepsEarlier(earlier, settings)) await finish(task, { ...earlier, resumed: true });
+    const earlier = deps.state.standing(task.spec.id, task.fingerprint, settings);
+    if (earlier) await finish(task, { ...earlier, resumed: true });
     else pending.push(task);
   }
   // The budget covers the whole batch, earlier runs' spend included: each call reserves its worst case.

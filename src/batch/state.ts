@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resultSchema } from '../report/result-schema.js';
-import type { TaskResult } from './task-result.js';
+import { keepsEarlier, type TaskResult } from './task-result.js';
 import { makeDirs } from '../util/make-dirs.js';
 
 export const STATE_FILE = '.ptc-batch.jsonl';
@@ -53,6 +53,12 @@ export class BatchState {
   finished(id: string, fingerprint: string): TaskResult | null {
     const line = this.done.get(id);
     return line && line.fingerprint === fingerprint ? line.result : null;
+  }
+
+  /** The earlier result that stands for this run (keepsEarlier), so the task is not run again; else null. */
+  standing(id: string, fingerprint: string, o: { retryFailed?: boolean }): TaskResult | null {
+    const earlier = this.finished(id, fingerprint);
+    return earlier && keepsEarlier(earlier, o) ? earlier : null;
   }
 
   /** Whether any run recorded this task, whatever its line was then (its folder holds that run's files). */

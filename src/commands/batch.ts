@@ -18,7 +18,6 @@ import { invalidTasksError, parseTasks } from '../batch/tasks.js';
 import { mergeReports } from '../batch/merge.js';
 import { preflightTasks } from '../batch/preflight-tasks.js';
 import { parseShard, selectShard } from '../batch/shard.js';
-import { keepsEarlier } from '../batch/task-result.js';
 import { executeRequest, type PipelineCommandOptions } from '../app/execute.js';
 import { executeContextOf, readStdin } from './cli-pipeline.js';
 import { problemOf } from '../util/regular-file.js';
@@ -78,10 +77,7 @@ export async function batchCommand(ctx: CliContext, source: string, opts: BatchC
   const state = await BatchState.load(root, (t) => io.scrub(t));
 
   // Before any task, and before anything is paid for: keys, the output root, the sandboxes the tasks need.
-  const toRun = tasks.filter((t) => {
-    const earlier = state.finished(t.spec.id, t.fingerprint);
-    return !(earlier && keepsEarlier(earlier, { retryFailed }));
-  });
+  const toRun = tasks.filter((t) => !state.standing(t.spec.id, t.fingerprint, { retryFailed }));
   try {
     await preflightTasks(toRun, { root, defaults, cwd: ctx.cwd, env: ctx.env, sources: cfg });
   } catch (err) {
