@@ -11,6 +11,7 @@ import type { SourceFile, UserTests } from '../sandbox/run-context.js';
 import { readRegularFile } from '../util/regular-file.js';
 import { confinePath, isWithin } from '../workspace/confine.js';
 import { checkPath } from '../workspace/paths.js';
+import { holdsSecret } from '../workspace/reply-file-check.js';
 
 export interface UserFilePaths {
   tests: readonly string[];
@@ -74,7 +75,7 @@ export async function readUserFiles(paths: UserFilePaths, o: ReadUserFilesOption
   const hidden = await read('hiddenTests');
   const contextFiles = await read('context');
   for (const f of [...acceptance, ...hidden, ...contextFiles]) {
-    if ((o.secrets ?? []).some((s) => s.length >= 8 && f.content.includes(s))) {
+    if (holdsSecret(f.content, o.secrets ?? [])) {
       throw new UsageError(`${f.path} holds the value of a configured secret (an API key or token); it would reach the sandbox and the model`, {
         code: 'user_file_secret',
         hint: 'leave that file out of --tests/--hidden-tests/--context',
