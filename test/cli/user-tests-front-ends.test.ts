@@ -35,6 +35,23 @@ describe('the user-test options from every front end', { timeout: 90_000 }, () =
     }
   });
 
+  it('a file holding a configured secret is refused before anything runs, and the message does not quote it', async () => {
+    const key = 'sk-user-file-canary-0123456789';
+    const sb = makeSandbox({ MOONSHOT_API_KEY: key });
+    try {
+      sb.write('proj/calc.py', 'def add(a, b):\n    return a + b\n');
+      sb.write('proj/test_calc.py', 'from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n');
+      sb.write('ctx/settings.py', `KEY = "${key}"\n`);
+      const r = await runPtc(['run', 'proj', '--context', 'ctx', '--json'], { cwd: sb.cwd, env: sb.env, timeoutMs: 80_000 });
+      expect(r.code).toBe(2);
+      expect(resultSchema.parse(JSON.parse(r.stdout)).error).toMatchObject({ code: 'user_file_secret' });
+      expect(r.stdout + r.stderr).toContain('settings.py');
+      expect(r.stdout + r.stderr).not.toContain(key);
+    } finally {
+      sb.cleanup();
+    }
+  });
+
   it('batch task line: accepted inside the folder the batch runs in, refused outside it', async () => {
     const box = makeSandbox();
     let fake: ScriptedProvider | null = null;
